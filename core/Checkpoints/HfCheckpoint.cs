@@ -1,0 +1,151 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Adapters.Core.IO;
+using Adapters.Core.Model;
+
+namespace Adapters.Core.Checkpoints;
+
+/// <summary>
+/// A Hugging Face LLaMA folder: config.json plus model.safetensors, or shards listed in
+/// model.safetensors.index.json. F32/F16/BF16 weights are read as float32, and q/k rows are
+/// converted from HF's rotate-half layout to the canonical adjacent-pair layout.
+/// </summary>
+public static class HfCheckpoint
+{
+    public const string ConfigFile = "config.json";
+    public const string WeightsFile = "model.safetensors";
+    public const string IndexFile = "model.safetensors.index.json";
+
+    public static bool IsHfFolder(string path) => Directory.Exists(path) && File.Exists(System.IO.Path.Combine(path, ConfigFile));
+
+    public static LlamaConfig ReadConfig(string folder)
+    {
+        string path = System.IO.Path.Combine(folder, ConfigFile);
+        if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found (a Hugging Face model folder needs config.json)");
+        JsonObject json;
+        try { json = JsonNode.Parse(File.ReadAllText(path))!.AsObject(); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        { throw new CheckpointFormatException(path, "not a JSON object: " + e.Message); }
+
+        int Int(string key, int? fallback = null) =>
+            json[key] is JsonNode n ? n.GetValue<int>()
+            : fallback ?? throw new CheckpointFormatException(path, $"missing '{key}'");
+        string? modelType = json["model_type"]?.GetValue<string>();
+        if (modelType != null && modelType != "llama")
+            throw new CheckpointFormatException(path, $"model_type is '{modelType}', only 'llama' is supported");
+        string? act = json["hidden_act"]?.GetValue<string>();
+        if (act != null && act != "silu")
+            throw new CheckpointFormatException(path, $"hidden_act is '{act}', only 'silu' (SwiGLU) is supported");
+        if (json["rope_scaling"] is JsonObject)
+            throw new CheckpointFormatException(path, "rope_scaling is not supported");
+        int heads = Int("num_attention_heads");
+        try
+        {
+            return new LlamaConfig
+            {
+                Dim = Int("hidden_size"),
+                HiddenDim = Int("intermediate_size"),
+                NumLayers = Int("num_hidden_layers"),
+                NumHeads = heads,
+                NumKvHeads = Int("num_key_value_heads", heads),
+                VocabSize = Int("vocab_size"),
+                MaxSeqLen = Int("max_position_embeddings"),
+                NormEps = json["rms_norm_eps"]?.GetValue<float>() ?? LlamaConfig.DefaultNormEps,
+                RopeTheta = json["rope_theta"]?.GetValue<float>() ?? LlamaConfig.DefaultRopeTheta,
+                SharedClassifier = json["tie_word_embeddings"]?.GetValue<bool>() ?? false,
+            }.Validate();
+        }
+        catch (ArgumentException e) { throw new CheckpointFormatException(path, e.Message); }
+    }
+
+    public static LlamaWeights Read(string folder)
+    {
+        var config = ReadConfig(folder);
+        var files = OpenWeightFiles(folder);
+        var tensors = new List<TensorData>();
+        foreach (var (name, shape) in LlamaWeights.ExpectedShapes(config))
+        {
+            var file = files.FirstOrDefault(f => f.Contains(name))
+                ?? throw new CheckpointFormatException(files.Count == 1 ? files[0].Path : System.IO.Path.Combine(folder, IndexFile),
+                    $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}])");
+            var t = file.ReadFloat(name, shape);
+            if (IsQuery(name)) t = RotaryLayout.FromHuggingFace(t, config.NumHeads);
+            else if (IsKey(name)) t = RotaryLayout.FromHuggingFace(t, config.NumKvHeads);
+            tensors.Add(t);
+        }
+        return new LlamaWeights(config, tensors, folder);
+    }
+
+    /// <param name="dtype">F32, F16 or BF16.</param>
+    /// <param name="shards">Number of safetensors shards; more than one writes an index file.</param>
+    public static void Write(LlamaWeights weights, string folder, string dtype = "F32", int shards = 1)
+    {
+        var c = weights.Config;
+        AtomicFile.WriteDirectory(folder, tmp =>
+        {
+            File.WriteAllText(System.IO.Path.Combine(tmp, ConfigFile), ConfigJson(c, dtype).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            var entries = LlamaWeights.ExpectedShapes(c).Select(e =>
+            {
+                var t = weights[e.Name];
+                if (IsQuery(e.Name)) t = RotaryLayout.ToHuggingFace(t, c.NumHeads);
+                else if (IsKey(e.Name)) t = RotaryLayout.ToHuggingFace(t, c.NumKvHeads);
+                return new SafeTensorsFile.WriteEntry(e.Name, t.Shape, Floats: t.Data, DType: dtype);
+            }).ToList();
+            var meta = new Dictionary<string, string> { ["format"] = "pt" };
+            if (shards <= 1)
+            {
+                SafeTensorsFile.Write(System.IO.Path.Combine(tmp, WeightsFile), entries, meta);
+                return;
+            }
+            var weightMap = new JsonObject();
+            int perShard = (entries.Count + shards - 1) / shards;
+            for (int s = 0; s < shards; s++)
+            {
+                string shardName = $"model-{s + 1:D5}-of-{shards:D5}.safetensors";
+                var part = entries.Skip(s * perShard).Take(perShard).ToList();
+                SafeTensorsFile.Write(System.IO.Path.Combine(tmp, shardName), part, meta);
+                foreach (var e in part) weightMap[e.Name] = shardName;
+            }
+            var index = new JsonObject { ["metadata"] = new JsonObject(), ["weight_map"] = weightMap };
+            File.WriteAllText(System.IO.Path.Combine(tmp, IndexFile), index.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        });
+    }
+
+    static JsonObject ConfigJson(LlamaConfig c, string dtype) => new()
+    {
+        ["architectures"] = new JsonArray("LlamaForCausalLM"),
+        ["model_type"] = "llama",
+        ["hidden_act"] = "silu",
+        ["hidden_size"] = c.Dim,
+        ["intermediate_size"] = c.HiddenDim,
+        ["num_hidden_layers"] = c.NumLayers,
+        ["num_attention_heads"] = c.NumHeads,
+        ["num_key_value_heads"] = c.NumKvHeads,
+        ["vocab_size"] = c.VocabSize,
+        ["max_position_embeddings"] = c.MaxSeqLen,
+        ["rms_norm_eps"] = c.NormEps,
+        ["rope_theta"] = c.RopeTheta,
+        ["tie_word_embeddings"] = c.SharedClassifier,
+        ["bos_token_id"] = 1,
+        ["eos_token_id"] = 2,
+        ["torch_dtype"] = dtype switch { "F16" => "float16", "BF16" => "bfloat16", _ => "float32" },
+    };
+
+    static List<SafeTensorsFile> OpenWeightFiles(string folder)
+    {
+        string single = System.IO.Path.Combine(folder, WeightsFile);
+        string index = System.IO.Path.Combine(folder, IndexFile);
+        if (File.Exists(single)) return [SafeTensorsFile.Open(single)];
+        if (!File.Exists(index))
+            throw new CheckpointFormatException(folder, $"neither {WeightsFile} nor {IndexFile} found");
+        JsonObject map;
+        try { map = JsonNode.Parse(File.ReadAllText(index))!["weight_map"]!.AsObject(); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
+        { throw new CheckpointFormatException(index, "expected a JSON object with a 'weight_map' object: " + e.Message); }
+        return map.Select(kv => kv.Value!.GetValue<string>()).Distinct()
+            .Select(f => SafeTensorsFile.Open(System.IO.Path.Combine(folder, f))).ToList();
+    }
+
+    static bool IsQuery(string name) => name.EndsWith(".self_attn.q_proj.weight", StringComparison.Ordinal);
+    static bool IsKey(string name) => name.EndsWith(".self_attn.k_proj.weight", StringComparison.Ordinal);
+}

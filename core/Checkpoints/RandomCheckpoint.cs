@@ -1,0 +1,39 @@
+using Adapters.Core.Model;
+
+namespace Adapters.Core.Checkpoints;
+
+/// <summary>
+/// Random-weight checkpoints of any shape for tests and benchmarks: linear weights and
+/// embeddings ~ N(0, 0.02²) (GPT-2/LLaMA init scale), norm gains 1. Deterministic per seed.
+/// </summary>
+public static class RandomCheckpoint
+{
+    /// <summary>Standard deviation of initial weights used by GPT-2 and LLaMA training code.</summary>
+    public const float InitStd = 0.02f;
+
+    public static LlamaWeights Create(LlamaConfig config, int seed = 0)
+    {
+        config.Validate();
+        var rng = new Random(seed);
+        var tensors = LlamaWeights.ExpectedShapes(config).Select(e =>
+        {
+            var data = new float[TensorData.ElementCount(e.Shape)];
+            if (e.Shape.Length == 1) Array.Fill(data, 1f);
+            else FillNormal(rng, data, InitStd);
+            return new TensorData(e.Name, e.Shape, data);
+        }).ToList();
+        return new LlamaWeights(config, tensors, $"random:{seed}");
+    }
+
+    static void FillNormal(Random rng, float[] data, float std)
+    {
+        for (int i = 0; i < data.Length; i += 2)
+        {
+            // Box–Muller: two independent normals per pair of uniforms.
+            double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+            double r = Math.Sqrt(-2.0 * Math.Log(u1)) * std;
+            data[i] = (float)(r * Math.Cos(2 * Math.PI * u2));
+            if (i + 1 < data.Length) data[i + 1] = (float)(r * Math.Sin(2 * Math.PI * u2));
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Adapters.Core.Tokenizers;
+
+namespace Adapters.Core.Generation;
+
+/// <summary>
+/// The one generation loop every engine shares: prefill the prompt, then decode one token at a
+/// time with the session's KV cache until EOS, the token budget, or the context end.
+/// </summary>
+public static class TextGenerator
+{
+    /// <summary>Yields the generated token ids (not the prompt), one per decode step.</summary>
+    public static IEnumerable<int> GenerateTokens(IDecoderModel model, IReadOnlyList<int> promptTokens, int maxNewTokens,
+        SamplingOptions sampling, int? eosToken = null, CancellationToken cancel = default)
+    {
+        if (promptTokens.Count == 0) throw new ArgumentException("the prompt must hold at least one token (BOS)");
+        if (maxNewTokens < 0) throw new ArgumentException($"max new tokens must be >= 0, got {maxNewTokens}");
+        int context = model.Config.MaxSeqLen;
+        if (promptTokens.Count > context)
+            throw new ArgumentException($"prompt is {promptTokens.Count} tokens, longer than the model's context of {context}");
+        var sampler = new Sampler(sampling);
+        using var session = model.StartSession();
+        int vocab = model.Config.VocabSize;
+        float[] logits = session.Forward(promptTokens.ToArray());
+        var last = logits.AsSpan(logits.Length - vocab, vocab).ToArray();
+        for (int step = 0; step < maxNewTokens && session.Position < context; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int next = sampler.Sample(last);
+            if (next == eosToken) yield break;
+            yield return next;
+            if (step + 1 == maxNewTokens || session.Position >= context) yield break;
+            last = session.Forward([next]);
+        }
+    }
+
+    /// <summary>Prompt plus continuation as text, the way the CLI prints it.</summary>
+    public static string GenerateText(IDecoderModel model, ITokenizer tokenizer, string prompt, int maxNewTokens, SamplingOptions sampling)
+    {
+        var promptTokens = tokenizer.Encode(prompt, addBos: true);
+        var generated = GenerateTokens(model, promptTokens, maxNewTokens, sampling, tokenizer.EosId).ToList();
+        return tokenizer.Decode(promptTokens.Concat(generated).ToList());
+    }
+}

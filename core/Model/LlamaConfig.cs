@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization;
+
+namespace Adapters.Core.Model;
+
+/// <summary>
+/// The shape of a LLaMA-family decoder: the one model description every checkpoint source,
+/// engine and exporter shares. Rotary embeddings always rotate adjacent pairs (2i, 2i+1) inside
+/// each head (the llama2.c / Meta layout); readers of other layouts convert on load.
+/// </summary>
+public sealed record LlamaConfig
+{
+    /// <summary>RMSNorm epsilon of llama2.c and LLaMA-2.</summary>
+    public const float DefaultNormEps = 1e-5f;
+
+    /// <summary>Rotary base of LLaMA-1/2.</summary>
+    public const float DefaultRopeTheta = 10000f;
+
+    [JsonPropertyName("dim")] public required int Dim { get; init; }
+    [JsonPropertyName("hidden_dim")] public required int HiddenDim { get; init; }
+    [JsonPropertyName("n_layers")] public required int NumLayers { get; init; }
+    [JsonPropertyName("n_heads")] public required int NumHeads { get; init; }
+    [JsonPropertyName("n_kv_heads")] public required int NumKvHeads { get; init; }
+    [JsonPropertyName("vocab_size")] public required int VocabSize { get; init; }
+    [JsonPropertyName("max_seq_len")] public required int MaxSeqLen { get; init; }
+    [JsonPropertyName("norm_eps")] public float NormEps { get; init; } = DefaultNormEps;
+    [JsonPropertyName("rope_theta")] public float RopeTheta { get; init; } = DefaultRopeTheta;
+    /// <summary>True when the output classifier is the token embedding (tied weights).</summary>
+    [JsonPropertyName("shared_classifier")] public bool SharedClassifier { get; init; } = true;
+
+    [JsonIgnore] public int HeadSize => Dim / NumHeads;
+    [JsonIgnore] public int KvDim => HeadSize * NumKvHeads;
+    /// <summary>Query heads that share one key/value head (grouped-query attention).</summary>
+    [JsonIgnore] public int KvGroupSize => NumHeads / NumKvHeads;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent value.</summary>
+    public LlamaConfig Validate()
+    {
+        Positive(Dim, "dim"); Positive(HiddenDim, "hidden_dim"); Positive(NumLayers, "n_layers");
+        Positive(NumHeads, "n_heads"); Positive(NumKvHeads, "n_kv_heads"); Positive(VocabSize, "vocab_size");
+        Positive(MaxSeqLen, "max_seq_len");
+        if (Dim % NumHeads != 0)
+            throw new ArgumentException($"dim {Dim} is not divisible by n_heads {NumHeads}");
+        if (HeadSize % 2 != 0)
+            throw new ArgumentException($"head size {HeadSize} (dim {Dim} / n_heads {NumHeads}) must be even for rotary embeddings");
+        if (NumHeads % NumKvHeads != 0)
+            throw new ArgumentException($"n_heads {NumHeads} is not a multiple of n_kv_heads {NumKvHeads}");
+        if (!(NormEps > 0)) throw new ArgumentException($"norm_eps must be > 0, got {NormEps}");
+        if (!(RopeTheta > 0)) throw new ArgumentException($"rope_theta must be > 0, got {RopeTheta}");
+        return this;
+    }
+
+    /// <summary>Number of parameters, counting a shared classifier once.</summary>
+    public long ParameterCount()
+    {
+        long perLayer = 2L * Dim + 2L * Dim * Dim + 2L * KvDim * Dim + 3L * HiddenDim * Dim;
+        long total = (long)VocabSize * Dim + NumLayers * perLayer + Dim;
+        return SharedClassifier ? total : total + (long)VocabSize * Dim;
+    }
+
+    static void Positive(int value, string name)
+    {
+        if (value <= 0) throw new ArgumentException($"{name} must be positive, got {value}");
+    }
+}

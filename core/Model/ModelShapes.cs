@@ -1,0 +1,22 @@
+namespace Adapters.Core.Model;
+
+/// <summary>
+/// Named model shapes: the llama2.c TinyStories family (260K is the real checkpoint in
+/// ../shared/models; 15M/42M/110M are used with random weights for tests and benchmarks).
+/// </summary>
+public static class ModelShapes
+{
+    public static readonly IReadOnlyDictionary<string, LlamaConfig> Named = new Dictionary<string, LlamaConfig>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["260K"] = new() { Dim = 64, HiddenDim = 172, NumLayers = 5, NumHeads = 8, NumKvHeads = 4, VocabSize = 512, MaxSeqLen = 512 },
+        ["15M"] = new() { Dim = 288, HiddenDim = 768, NumLayers = 6, NumHeads = 6, NumKvHeads = 6, VocabSize = 32000, MaxSeqLen = 256 },
+        ["42M"] = new() { Dim = 512, HiddenDim = 1376, NumLayers = 8, NumHeads = 8, NumKvHeads = 8, VocabSize = 32000, MaxSeqLen = 1024 },
+        ["110M"] = new() { Dim = 768, HiddenDim = 2048, NumLayers = 12, NumHeads = 12, NumKvHeads = 12, VocabSize = 32000, MaxSeqLen = 1024 },
+    };
+
+    /// <summary>Looks up a named shape; the error lists the known names.</summary>
+    public static LlamaConfig Get(string name) =>
+        Named.TryGetValue(name, out var config)
+            ? config
+            : throw new ArgumentException($"unknown model shape '{name}'; known shapes: {string.Join(", ", Named.Keys)}");
+}

@@ -1,1 +1,0 @@
-public class SmokeTests { [Fact] public void TorchLoads() => Assert.Equal(3f, Adapters.Training.TorchSmoke.Sum()); }
