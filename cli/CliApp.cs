@@ -1,0 +1,25 @@
+using System.CommandLine;
+using Adapters.Cli.Commands;
+
+namespace Adapters.Cli;
+
+/// <summary>
+/// The `adapters` command. Thin by design: parse options, call one stage, print. Runs in-process
+/// with injectable writers so tests can check exactly what a user would see on stdout.
+/// </summary>
+public static class CliApp
+{
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var console = new CliConsole(output ?? Console.Out, error ?? Console.Error);
+        var root = new RootCommand("Train parameter-efficient adapters for LLaMA models, export them to ONNX, and serve them.")
+        {
+            GenerateCommand.Create(console),
+            ExportCommand.Create(console),
+            InitRandomCommand.Create(console),
+            PipelineCommand.Create(console),
+        };
+        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        return root.Parse(args).Invoke(config);
+    }
+}

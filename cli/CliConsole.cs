@@ -1,0 +1,33 @@
+using Adapters.Core;
+
+namespace Adapters.Cli;
+
+/// <summary>
+/// Where a command writes: results on <see cref="Out"/> (e.g. generated text, nothing else),
+/// progress and diagnostics on <see cref="Error"/>. Expected failures become one clear line and
+/// exit code 1 instead of a stack trace.
+/// </summary>
+public sealed class CliConsole(TextWriter output, TextWriter error)
+{
+    public const int Failure = 1;
+
+    public TextWriter Out { get; } = output;
+    public TextWriter Error { get; } = error;
+
+    public void Info(string message) => Error.WriteLine(message);
+
+    /// <summary>Runs a command body, turning user-facing errors into a message and exit code.</summary>
+    public int Guard(Func<int> body)
+    {
+        try { return body(); }
+        catch (Exception e) when (IsUserError(e))
+        {
+            Error.WriteLine($"error: {e.Message}");
+            return Failure;
+        }
+    }
+
+    static bool IsUserError(Exception e) =>
+        e is CheckpointFormatException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
+            or InvalidDataException or IOException or InvalidOperationException or UnauthorizedAccessException;
+}

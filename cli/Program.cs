@@ -1,0 +1,1 @@
+return Adapters.Cli.CliApp.Run(args);

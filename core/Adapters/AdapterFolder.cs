@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Adapters.Core.Checkpoints;
+using Adapters.Core.IO;
+using Adapters.Core.Model;
+
+namespace Adapters.Core.Adapters;
+
+/// <summary>
+/// An adapter on disk: a folder with manifest.json and its weights (.safetensors). Reading
+/// checks the format version, the base-model fingerprint, every tensor's presence and shape,
+/// and that all values are finite — a bad folder is refused whole with a message naming it.
+/// </summary>
+public sealed class AdapterFolder
+{
+    public AdapterFolder(AdapterManifest manifest, IReadOnlyDictionary<string, TensorData> tensors)
+    {
+        Manifest = manifest;
+        Tensors = tensors;
+    }
+
+    public AdapterManifest Manifest { get; }
+    public IReadOnlyDictionary<string, TensorData> Tensors { get; }
+
+    public static AdapterManifest ReadManifest(string folder)
+    {
+        string path = Path.Combine(folder, AdapterManifest.FileName);
+        if (!Directory.Exists(folder)) throw new CheckpointFormatException(folder, "adapter folder not found");
+        if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found (an adapter folder needs manifest.json)");
+        AdapterManifest manifest;
+        try { manifest = JsonSerializer.Deserialize<AdapterManifest>(File.ReadAllText(path), AdapterManifest.Json)!; }
+        catch (JsonException e) { throw new CheckpointFormatException(path, "not a valid adapter manifest: " + e.Message); }
+        if (manifest.FormatVersion != AdapterManifest.CurrentFormatVersion)
+            throw new CheckpointFormatException(path, $"format_version {manifest.FormatVersion} is not supported (this build reads {AdapterManifest.CurrentFormatVersion})");
+        return manifest;
+    }
+
+    /// <param name="baseModel">When given, the adapter must have been trained on this base model.</param>
+    public static AdapterFolder Read(string folder, LlamaConfig model, ModelFingerprint? baseModel = null)
+    {
+        var manifest = ReadManifest(folder);
+        string manifestPath = Path.Combine(folder, AdapterManifest.FileName);
+        if (baseModel != null && manifest.BaseModel != baseModel)
+            throw new CheckpointFormatException(manifestPath, $"adapter was trained on base model {manifest.BaseModel}, not on {baseModel}");
+        List<(string Name, int[] Shape)> expected;
+        try { expected = AdapterSchemas.ExpectedTensors(manifest, model).ToList(); }
+        catch (Exception e) when (e is ArgumentException or JsonException or InvalidDataException)
+        { throw new CheckpointFormatException(manifestPath, e.Message); }
+
+        var file = SafeTensorsFile.Open(Path.Combine(folder, manifest.WeightsFile));
+        var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        foreach (var (name, shape) in expected)
+        {
+            if (!file.Contains(name))
+                throw new CheckpointFormatException(file.Path, $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}]) for {manifest.Method}");
+            var t = file.ReadFloat(name, shape);
+            EnsureFinite(file.Path, t);
+            tensors[name] = t;
+        }
+        var unexpected = file.Entries.Select(e => e.Name).Where(n => !tensors.ContainsKey(n)).ToList();
+        if (unexpected.Count > 0)
+            throw new CheckpointFormatException(file.Path, $"unexpected tensor '{unexpected[0]}' for a {manifest.Method} adapter with these hyperparameters");
+        return new AdapterFolder(manifest, tensors);
+    }
+
+    /// <summary>Writes manifest + weights into a new folder atomically (an existing one is replaced whole).</summary>
+    public static void Write(string folder, AdapterManifest manifest, IEnumerable<TensorData> tensors)
+    {
+        var list = tensors.ToList();
+        foreach (var t in list) EnsureFinite(folder, t);
+        AtomicFile.WriteDirectory(folder, tmp =>
+        {
+            SafeTensorsFile.Write(Path.Combine(tmp, manifest.WeightsFile), list.Select(SafeTensorsFile.Float),
+                new Dictionary<string, string> { ["format"] = "pt", ["method"] = manifest.Method });
+            File.WriteAllText(Path.Combine(tmp, AdapterManifest.FileName), JsonSerializer.Serialize(manifest, AdapterManifest.Json));
+        });
+    }
+
+    public static void EnsureFinite(string path, TensorData t)
+    {
+        int bad = Array.FindIndex(t.Data, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new CheckpointFormatException(path, $"tensor '{t.Name}' holds a non-finite value ({t.Data[bad]}) at flat index {bad}");
+    }
+}
