@@ -10,9 +10,9 @@ namespace Adapters.Training.Model;
 /// A LLaMA causal language model in TorchSharp (HF's LlamaForCausalLM): the
 /// <see cref="LlamaBackbone"/> under the module name "model", then the classifier "lm_head"
 /// (absent when it shares the token embedding). Named parameters are exactly the Hugging Face
-/// keys of <see cref="LlamaTensorNames"/>. Build with <see cref="FromWeights"/>; rebuild rather
-/// than moving an instance with .to() (the base-parameter table follows the modules, but keep
-/// dtype and device as chosen at construction).
+/// keys of <see cref="LlamaTensorNames"/>. Build with <see cref="FromWeights"/> in the dtype and
+/// on the device wanted; do not move an instance with .to() (rotary tables and new caches keep the
+/// construction dtype and device): build another one instead.
 /// </summary>
 public sealed class LlamaModel : nn.Module<Tensor, Tensor>
 {
@@ -43,8 +43,9 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public static LlamaModel FromWeights(LlamaWeights weights, ScalarType dtype = ScalarType.Float32, Device? device = null, bool trainBaseWeights = false)
     {
-        if (dtype is not (ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16))
-            throw new ArgumentException($"dtype must be a floating-point type, got {dtype}");
+        // Half types would need float32 norms and softmax to be trustworthy; not built or tested yet.
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            throw new ArgumentException($"dtype must be Float32 or Float64, got {dtype}");
         var c = weights.Config;
         device ??= CPU;
         Parameter P(string name) => TensorConversion.ToParameter(weights[name], dtype, device, trainBaseWeights);
