@@ -1,0 +1,29 @@
+using Adapters.Core.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Adapters.Training.Model;
+
+/// <summary>Copies between core's float32 <see cref="TensorData"/> and torch tensors.</summary>
+static class TensorConversion
+{
+    /// <summary>A parameter owned by its module, not by any dispose scope that happens to be open.</summary>
+    public static Parameter ToParameter(TensorData data, ScalarType dtype, Device? device, bool requiresGrad)
+    {
+        using var scope = NewDisposeScope();
+        var values = tensor(data.Data, data.Shape.Select(d => (long)d).ToArray(), ScalarType.Float32).to(dtype, device ?? CPU);
+        var parameter = new Parameter(values, requiresGrad);
+        parameter.DetachFromDisposeScope();
+        return parameter;
+    }
+
+    /// <summary>A float32 copy of a tensor of any dtype and device, for export.</summary>
+    public static TensorData ToTensorData(string name, Tensor t)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var host = t.detach().to(ScalarType.Float32, CPU).contiguous();
+        return new TensorData(name, host.shape.Select(d => checked((int)d)).ToArray(), host.data<float>().ToArray());
+    }
+}
