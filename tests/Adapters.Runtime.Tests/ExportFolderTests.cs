@@ -19,7 +19,7 @@ public sealed class ExportFolderTests
     {
         using var export = new TempExport(RandomCheckpoint.Create(TinyConfig), new LlamaExportOptions { TokenizerPath = SharedModels.Tok512 });
 
-        var files = Directory.GetFiles(export.Folder).Select(Path.GetFileName).Order().ToList();
+        var files = Directory.GetFiles(export.Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["genai_config.json", "model.onnx", "model_manifest.json", "tok512.bin"], files);
         Assert.Equal([export.Folder], Directory.GetDirectories(export.Root)); // no temporary leftovers
     }
@@ -49,7 +49,11 @@ public sealed class ExportFolderTests
         using var inline = new TempExport(weights);
         using var external = new TempExport(weights, new LlamaExportOptions { ExternalData = ExternalDataMode.Always });
         Assert.True(File.Exists(Path.Combine(external.Folder, OnnxModelFolder.ExternalDataFileName)));
-        Assert.True(new FileInfo(Path.Combine(external.Folder, OnnxModelFolder.ModelFileName)).Length < 16 * 1024, "weights should be outside model.onnx");
+        long inlineSize = new FileInfo(Path.Combine(inline.Folder, OnnxModelFolder.ModelFileName)).Length;
+        long externalSize = new FileInfo(Path.Combine(external.Folder, OnnxModelFolder.ModelFileName)).Length;
+        long embeddingBytes = (long)TinyConfig.VocabSize * TinyConfig.Dim * sizeof(float);
+        Assert.True(inlineSize - externalSize >= embeddingBytes, $"model.onnx is {externalSize} bytes with external data, {inlineSize} inline");
+        Assert.Equal(OnnxModelFolder.ExternalDataFileName, external.Manifest.ExternalDataFile);
 
         using var a = inline.Load();
         using var b = external.Load();
