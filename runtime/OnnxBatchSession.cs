@@ -48,8 +48,10 @@ public sealed class OnnxBatchSession : IDisposable
     /// <summary>
     /// Feeds each row's new tokens (one list per row, in row order) and returns the logits
     /// [batch, longest row, vocab], rows left-padded. A row may pass no tokens to sit this step out.
+    /// <paramref name="extraInputs"/> feeds graph inputs that extensions added (adapter weights,
+    /// position masks); they are borrowed for the call, and shaped by the caller to this step.
     /// </summary>
-    public BatchLogits Forward(IReadOnlyList<IReadOnlyList<int>> rows)
+    public BatchLogits Forward(IReadOnlyList<IReadOnlyList<int>> rows, IReadOnlyDictionary<string, OrtValue>? extraInputs = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (rows.Count != BatchSize)
@@ -89,7 +91,7 @@ public sealed class OnnxBatchSession : IDisposable
         }
 
         var logits = new float[(long)batch * seq * _c.VocabSize];
-        var present = Run(inputIds, attentionMask, positionIds, logits, batch, seq, total);
+        var present = Run(inputIds, attentionMask, positionIds, logits, batch, seq, total, extraInputs);
 
         // Commit: the run succeeded, so the present caches replace the past ones.
         DisposeAll(_cache);
@@ -104,9 +106,11 @@ public sealed class OnnxBatchSession : IDisposable
     }
 
     /// <summary>One ONNX Runtime call; returns the present caches, which the caller then owns.</summary>
-    OrtValue[] Run(long[] inputIds, long[] attentionMask, long[] positionIds, float[] logits, int batch, int seq, int total)
+    OrtValue[] Run(long[] inputIds, long[] attentionMask, long[] positionIds, float[] logits, int batch, int seq, int total,
+        IReadOnlyDictionary<string, OrtValue>? extraInputs)
     {
-        var inputs = new List<OrtValue>(3 + _cache.Length);
+        IReadOnlyList<string> inputNames = _model.InputNames;
+        var inputs = new List<OrtValue>(3 + _cache.Length + (extraInputs?.Count ?? 0));
         var outputs = new List<OrtValue>(1 + _cache.Length);
         bool succeeded = false;
         try
@@ -116,16 +120,26 @@ public sealed class OnnxBatchSession : IDisposable
             inputs.Add(OrtValue.CreateTensorValueFromMemory(attentionMask, [batch, total]));
             inputs.Add(OrtValue.CreateTensorValueFromMemory(positionIds, [batch, seq]));
             inputs.AddRange(_cache);
+            if (extraInputs is { Count: > 0 })
+            {
+                var names = new List<string>(inputNames);
+                foreach (var (name, value) in extraInputs)
+                {
+                    names.Add(name);
+                    inputs.Add(value);
+                }
+                inputNames = names;
+            }
             outputs.Add(OrtValue.CreateTensorValueFromMemory(logits, [batch, seq, _c.VocabSize]));
             var present = AllocateCache(total);
             outputs.AddRange(present);
-            _model.Session.Run(_runOptions, _model.InputNames, inputs, _model.OutputNames, outputs);
+            _model.Session.Run(_runOptions, inputNames, inputs, _model.OutputNames, outputs);
             succeeded = true;
             return present;
         }
         finally
         {
-            for (int i = 0; i < Math.Min(3, inputs.Count); i++) inputs[i].Dispose(); // the cache entries are not ours to dispose here
+            for (int i = 0; i < Math.Min(3, inputs.Count); i++) inputs[i].Dispose(); // the cache and extra inputs are not ours to dispose here
             outputs.FirstOrDefault()?.Dispose();                                        // the logits wrapper; the array stays
             if (!succeeded) foreach (var v in outputs.Skip(1)) v.Dispose();
         }

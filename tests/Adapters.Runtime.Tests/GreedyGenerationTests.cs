@@ -27,4 +27,15 @@ public sealed class GreedyGenerationTests(Stories260KExportFixture stories)
 
         Assert.Equal(expected, actual);
     }
+
+    [Fact]
+    public void Stories260K_GreedyFromBos_SpellsLlama2cKnownOpening()
+    {
+        var tokens = TextGenerator.GenerateTokens(stories.Model, [BosToken], NewTokens, SamplingOptions.Greedy).ToList();
+
+        string text = Tok512.Decode(tokens);
+
+        Assert.True(text.Length > 100, $"only '{text}'");
+        Assert.StartsWith(text, SharedModels.Stories260KGreedyOpening);
+    }
 }
