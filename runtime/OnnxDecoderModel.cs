@@ -76,12 +76,20 @@ public sealed class OnnxDecoderModel : IDecoderModel
     }
 
     /// <summary>A batch-1 decoding session (prefill, then one token per step).</summary>
-    public OnnxDecoderSession StartSession() => new(this);
+    public OnnxDecoderSession StartSession()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new(this);
+    }
 
     IDecoderSession IDecoderModel.StartSession() => StartSession();
 
     /// <summary>A decoding state for <paramref name="batchSize"/> sequences run together.</summary>
-    public OnnxBatchSession StartBatch(int batchSize) => new(this, batchSize);
+    public OnnxBatchSession StartBatch(int batchSize)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new(this, batchSize);
+    }
 
     public void Dispose()
     {

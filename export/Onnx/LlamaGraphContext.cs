@@ -8,6 +8,12 @@ namespace Adapters.Export.Onnx;
 /// </summary>
 public sealed class LlamaGraphContext
 {
+    /// <summary>Symbolic dimension names of the standard inputs, for extensions' own inputs.</summary>
+    public const string BatchDim = "batch_size";
+    public const string SequenceDim = "sequence_length";
+    public const string TotalSequenceDim = "total_sequence_length";
+    public const string PastSequenceDim = "past_sequence_length";
+
     internal LlamaGraphContext(OnnxGraphBuilder graph, LlamaConfig config, LlamaBlocks blocks)
     {
         Graph = graph;
@@ -27,10 +33,4 @@ public sealed class LlamaGraphContext
 
     /// <summary>[batch, seq] int64 absolute positions of the new tokens.</summary>
     public string PositionIds => DecoderIoNames.PositionIds;
-
-    /// <summary>Symbolic dimension names used by the standard inputs, for extensions' own inputs.</summary>
-    public const string BatchDim = "batch_size";
-    public const string SequenceDim = "sequence_length";
-    public const string TotalSequenceDim = "total_sequence_length";
-    public const string PastSequenceDim = "past_sequence_length";
 }

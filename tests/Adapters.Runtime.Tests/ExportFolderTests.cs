@@ -105,4 +105,20 @@ public sealed class ExportFolderTests
         Assert.Contains("execution provider", line);
         Assert.NotNull(factory.Provider);
     }
+
+    [Fact]
+    public void DisposingTwice_IsHarmless_AndUseAfterDisposeThrows()
+    {
+        using var export = new TempExport(RandomCheckpoint.Create(TinyConfig));
+        var model = export.Load();
+        var session = model.StartSession();
+        session.Forward([1, 2, 3]);
+
+        session.Dispose();
+        session.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => session.Forward([4]));
+        model.Dispose();
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => model.StartSession());
+    }
 }
