@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Adapters.Core.Model;
+
+namespace Adapters.Export;
+
+/// <summary>
+/// genai_config.json for ONNX Runtime GenAI: model type "llama", special tokens, the decoder's
+/// shape and graph names, and greedy search defaults.
+/// </summary>
+public static class GenAiConfig
+{
+    /// <summary>
+    /// GenAI's model type whose input handling (input_ids, attention_mask, position_ids, past/present
+    /// per layer) matches our graph.
+    /// </summary>
+    public const string ModelType = "llama";
+
+    public static string ToJson(LlamaConfig config, LlamaExportOptions options)
+    {
+        var root = new JsonObject
+        {
+            ["model"] = new JsonObject
+            {
+                ["type"] = ModelType,
+                ["bos_token_id"] = options.BosTokenId,
+                ["eos_token_id"] = options.EosTokenId,
+                ["pad_token_id"] = options.PadTokenId,
+                ["context_length"] = config.MaxSeqLen,
+                ["vocab_size"] = config.VocabSize,
+                ["decoder"] = new JsonObject
+                {
+                    ["filename"] = OnnxModelFolder.ModelFileName,
+                    ["head_size"] = config.HeadSize,
+                    ["hidden_size"] = config.Dim,
+                    ["num_attention_heads"] = config.NumHeads,
+                    ["num_key_value_heads"] = config.NumKvHeads,
+                    ["num_hidden_layers"] = config.NumLayers,
+                    ["session_options"] = new JsonObject
+                    {
+                        ["log_id"] = "onnxruntime-genai",
+                        // Without it GenAI ran at single-thread speed.
+                        ["intra_op_num_threads"] = options.IntraOpThreads,
+                        ["provider_options"] = new JsonArray(),
+                    },
+                    ["inputs"] = new JsonObject
+                    {
+                        ["input_ids"] = DecoderIoNames.InputIds,
+                        ["attention_mask"] = DecoderIoNames.AttentionMask,
+                        ["position_ids"] = DecoderIoNames.PositionIds,
+                        ["past_key_names"] = DecoderIoNames.PastKeyPattern,
+                        ["past_value_names"] = DecoderIoNames.PastValuePattern,
+                    },
+                    ["outputs"] = new JsonObject
+                    {
+                        ["logits"] = DecoderIoNames.Logits,
+                        ["present_key_names"] = DecoderIoNames.PresentKeyPattern,
+                        ["present_value_names"] = DecoderIoNames.PresentValuePattern,
+                    },
+                },
+            },
+            ["search"] = new JsonObject
+            {
+                ["do_sample"] = false,
+                ["max_length"] = config.MaxSeqLen,
+                ["min_length"] = 0,
+                ["num_beams"] = 1,
+                ["num_return_sequences"] = 1,
+                // The cache grows by Concat, so present is a new buffer each step; a shared
+                // buffer needs an in-place attention op and failed with a shape mismatch.
+                ["past_present_share_buffer"] = false,
+                ["repetition_penalty"] = 1.0,
+                ["temperature"] = 1.0,
+                ["top_k"] = 1,
+                ["top_p"] = 1.0,
+            },
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+}

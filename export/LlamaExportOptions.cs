@@ -1,0 +1,43 @@
+using Adapters.Export.Onnx;
+
+namespace Adapters.Export;
+
+/// <summary>Choices of one export; the defaults suit a LLaMA-2 vocabulary.</summary>
+public sealed record LlamaExportOptions
+{
+    /// <summary>LLaMA-2 / llama2.c special tokens: BOS 1, EOS 2, and 0 (&lt;unk&gt;) as padding, as GenAI's llama configs use.</summary>
+    public const int DefaultBosTokenId = 1;
+    public const int DefaultEosTokenId = 2;
+    public const int DefaultPadTokenId = 0;
+
+    /// <summary>A tokenizer file copied into the folder and named in the manifest; none when null.</summary>
+    public string? TokenizerPath { get; init; }
+
+    /// <summary>The tokenizer kind (<see cref="TokenizerKinds"/>); guessed from the file name when null.</summary>
+    public string? TokenizerKind { get; init; }
+
+    public ExternalDataMode ExternalData { get; init; } = ExternalDataMode.Auto;
+
+    /// <summary>
+    /// Written to genai_config.json's decoder.session_options.intra_op_num_threads: GenAI ran at
+    /// single-thread speed without it. Defaults to this machine's logical processor count.
+    /// </summary>
+    public int IntraOpThreads { get; init; } = Environment.ProcessorCount;
+
+    public int BosTokenId { get; init; } = DefaultBosTokenId;
+    public int EosTokenId { get; init; } = DefaultEosTokenId;
+    public int PadTokenId { get; init; } = DefaultPadTokenId;
+
+    /// <summary>Graph extensions (adapters), applied in order.</summary>
+    public IReadOnlyList<ILlamaGraphExtension> Extensions { get; init; } = [];
+
+    public LlamaExportOptions Validate()
+    {
+        if (IntraOpThreads < 1) throw new ArgumentException($"intra-op threads must be >= 1, got {IntraOpThreads}");
+        if (TokenizerPath is not null && !File.Exists(TokenizerPath))
+            throw new FileNotFoundException($"tokenizer file '{TokenizerPath}' not found", TokenizerPath);
+        if (TokenizerKind is not null && TokenizerKind is not (TokenizerKinds.SentencePiece or TokenizerKinds.Llama2c or TokenizerKinds.HuggingFace))
+            throw new ArgumentException($"unknown tokenizer kind '{TokenizerKind}'; expected {TokenizerKinds.SentencePiece}, {TokenizerKinds.Llama2c} or {TokenizerKinds.HuggingFace}");
+        return this;
+    }
+}

@@ -1,0 +1,159 @@
+using Adapters.Core.Model;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Adapters.Export.Onnx;
+
+/// <summary>
+/// The LLaMA building blocks as ONNX subgraphs, written once and shared by the base decoder and
+/// every adapter variant. Standard ONNX ops only (no contrib ops), so any ONNX Runtime build and
+/// ONNX Runtime GenAI can run the result. Shapes: B batch, S new tokens, T = past + S cached
+/// tokens, H query heads, KV key/value heads, G = H / KV, hs head size.
+/// </summary>
+public sealed class LlamaBlocks
+{
+    /// <summary>Masked attention scores are replaced by the lowest float, not −∞, so a fully masked row (a padding query) gives a uniform softmax instead of NaN.</summary>
+    const float MaskedScore = float.MinValue;
+
+    readonly OnnxGraphBuilder _g;
+    readonly LlamaConfig _c;
+
+    public LlamaBlocks(OnnxGraphBuilder graph, LlamaConfig config)
+    {
+        _g = graph;
+        _c = config.Validate();
+    }
+
+    /// <summary>
+    /// RMSNorm: x / sqrt(mean(x²) + eps) · gain, over the last axis. Spelled Pow, ReduceMean,
+    /// Add, Sqrt, Div, Mul: the pattern ONNX Runtime fuses into SimplifiedLayerNormalization.
+    /// </summary>
+    public string RmsNorm(string x, string gain)
+    {
+        using var _ = _g.PushScope("rms_norm");
+        string meanSquare = _g.ReduceMean(_g.Pow(x, _g.FloatScalar(2f)), [-1], keepDims: true, "mean_square");
+        string rms = _g.Sqrt(_g.Add(meanSquare, _g.FloatScalar(_c.NormEps)), "rms");
+        return _g.Mul(_g.Div(x, rms, "normalized"), gain, "scaled");
+    }
+
+    /// <summary>x·Wᵀ for a weight stored transposed as [in, out] (ONNX Runtime prepacks a constant MatMul operand).</summary>
+    public string Linear(string x, string weightInOut, string? hint = null) => _g.MatMul(x, weightInOut, hint);
+
+    /// <summary>
+    /// Adds the rotary tables as initializers and gathers the rows of <paramref name="positionIds"/>
+    /// [B, S]: cos and signed sin, each [B, S, 1, hs], ready to broadcast over heads.
+    /// Row p, columns 2i and 2i+1 hold cos(p·θ^(−2i/hs)); the sin table holds −sin at 2i and +sin at
+    /// 2i+1, so that rotating the adjacent pair (a, b) = (x[2i], x[2i+1]) is x·cos + swap(x)·sin.
+    /// Computed in double, so long positions keep full float precision.
+    /// </summary>
+    public (string Cos, string Sin) RotaryTables(string positionIds, string cosTableName = "rope.cos", string sinTableName = "rope.sin")
+    {
+        int hs = _c.HeadSize, rows = _c.MaxSeqLen;
+        var cos = new float[rows * hs];
+        var sin = new float[rows * hs];
+        for (int p = 0; p < rows; p++)
+            for (int i = 0; i < hs; i += 2)
+            {
+                double angle = p / Math.Pow(_c.RopeTheta, (double)i / hs);
+                cos[p * hs + i] = cos[p * hs + i + 1] = (float)Math.Cos(angle);
+                sin[p * hs + i] = (float)-Math.Sin(angle);
+                sin[p * hs + i + 1] = (float)Math.Sin(angle);
+            }
+        _g.AddWeight(cosTableName, [rows, hs], cos);
+        _g.AddWeight(sinTableName, [rows, hs], sin);
+        using var _ = _g.PushScope("rotary");
+        string c = _g.Unsqueeze(_g.Gather(cosTableName, positionIds, 0, "cos_rows"), [2], "cos");
+        string s = _g.Unsqueeze(_g.Gather(sinTableName, positionIds, 0, "sin_rows"), [2], "sin");
+        return (c, s);
+    }
+
+    /// <summary>
+    /// Rotates adjacent pairs (2i, 2i+1) inside each head of x [B, S, heads, hs]:
+    /// (a, b) ↦ (a·cos − b·sin, a·sin + b·cos), written as x·cos + swap_pairs(x)·sin_signed.
+    /// </summary>
+    public string ApplyRotary(string x, (string Cos, string Sin) rotary)
+    {
+        using var _ = _g.PushScope("rotary_apply");
+        int hs = _c.HeadSize;
+        string pairs = _g.Reshape(x, [0, 0, 0, hs / 2, 2], "pairs");                      // [B, S, heads, hs/2, 2]
+        string swapped = _g.Gather(pairs, _g.Int64s(1, 0), axis: 4, hint: "swapped");      // (b, a)
+        string swappedFlat = _g.Reshape(swapped, [0, 0, 0, hs], "swapped_flat");           // [B, S, heads, hs]
+        return _g.Add(_g.Mul(x, rotary.Cos, "x_cos"), _g.Mul(swappedFlat, rotary.Sin, "swapped_sin"), "rotated");
+    }
+
+    /// <summary>
+    /// Which keys each query may attend, [B, 1, 1, S, T] bool: key j is visible to query i when
+    /// j ≤ (T − S) + i (causal, in cache order) and attention_mask[b, j] is 1 (not padding).
+    /// Built once per graph and shared by all layers.
+    /// </summary>
+    public string AttentionAllowed(string inputIds, string attentionMask)
+    {
+        using var _ = _g.PushScope("mask");
+        string seq = _g.Squeeze(_g.ShapeSlice(inputIds, 1, 2, "seq_1d"), [0], "seq");
+        string total = _g.Squeeze(_g.ShapeSlice(attentionMask, 1, 2, "total_1d"), [0], "total");
+        string one = _g.Int64Scalar(1);
+        string keyIndex = _g.Op("Range", [_g.Int64Scalar(0), total, one], "key_index");                     // [T]
+        string queryIndex = _g.Op("Range", [_g.Sub(total, seq, "past"), total, one], "query_index");       // [S]
+        string causal = _g.Op("LessOrEqual", [_g.Unsqueeze(keyIndex, [0], "key_row"), _g.Unsqueeze(queryIndex, [1], "query_column")], "causal"); // [S, T]
+        string notPadding = _g.Unsqueeze(_g.Cast(attentionMask, DataType.Bool, "mask_bool"), [1], "not_padding");                               // [B, 1, T]
+        string allowed = _g.Op("And", [causal, notPadding], "allowed");                                                                          // [B, S, T]
+        return _g.Unsqueeze(allowed, [1, 2], "allowed_5d");                                                                                      // [B, 1, 1, S, T]
+    }
+
+    /// <summary>
+    /// Grouped-query attention with a Concat-grown KV cache. q [B, S, H·hs], k and v [B, S, KV·hs]
+    /// (projected, not yet rotated); past caches [B, KV, P, hs]. Writes the present caches
+    /// [B, KV, P + S, hs] under the exact names given and returns the attention output
+    /// [B, S, H·hs] (before o_proj). Queries are grouped as [B, KV, G, S, hs] so MatMul
+    /// broadcasting shares each key/value head with its G query heads, with no copy of the cache.
+    /// </summary>
+    public string Attention(string q, string k, string v, (string Cos, string Sin) rotary, string allowed,
+        string pastKey, string pastValue, string presentKeyName, string presentValueName)
+    {
+        int h = _c.NumHeads, kv = _c.NumKvHeads, g = _c.KvGroupSize, hs = _c.HeadSize;
+        string qRot = ApplyRotary(_g.Reshape(q, [0, 0, h, hs], "q_heads"), rotary);          // [B, S, H, hs]
+        string kRot = ApplyRotary(_g.Reshape(k, [0, 0, kv, hs], "k_heads"), rotary);         // [B, S, KV, hs]
+        string vHeads = _g.Reshape(v, [0, 0, kv, hs], "v_heads");
+
+        // KV cache: append the new keys/values after the past ones, on the sequence axis.
+        string kNew = _g.Transpose(kRot, [0, 2, 1, 3], "k_new");                             // [B, KV, S, hs]
+        string vNew = _g.Transpose(vHeads, [0, 2, 1, 3], "v_new");
+        string presentKey = _g.OpNamed("Concat", [pastKey, kNew], presentKeyName, OnnxAttribute.Int("axis", 2));
+        string presentValue = _g.OpNamed("Concat", [pastValue, vNew], presentValueName, OnnxAttribute.Int("axis", 2));
+
+        // scores = q·kᵀ / sqrt(hs), per key/value group.
+        string qGroups = _g.Transpose(_g.Reshape(qRot, [0, 0, kv, g, hs], "q_grouped"), [0, 2, 3, 1, 4], "q_groups"); // [B, KV, G, S, hs]
+        string qScaled = _g.Mul(qGroups, _g.FloatScalar((float)(1.0 / Math.Sqrt(hs))), "q_scaled");
+        string keysT = _g.Unsqueeze(_g.Transpose(presentKey, [0, 1, 3, 2], "keys_t"), [2], "keys_t_grouped");     // [B, KV, 1, hs, T]
+        string scores = _g.MatMul(qScaled, keysT, "scores");                                                    // [B, KV, G, S, T]
+
+        // softmax over visible keys, then the weighted sum of values.
+        string masked = _g.Where(allowed, scores, _g.FloatScalar(MaskedScore), "scores_masked");
+        string probs = _g.Softmax(masked, -1, "probs");
+        string values = _g.Unsqueeze(presentValue, [2], "values_grouped");                                     // [B, KV, 1, T, hs]
+        string context = _g.MatMul(probs, values, "context");                                                  // [B, KV, G, S, hs]
+        string contextBySeq = _g.Transpose(context, [0, 3, 1, 2, 4], "context_by_seq");                         // [B, S, KV, G, hs]
+        return _g.Reshape(contextBySeq, [0, 0, h * hs], "context_flat");                                       // [B, S, H·hs]
+    }
+
+    /// <summary>SwiGLU's gate: silu(gate) · up, with silu(x) = x·sigmoid(x) (ONNX Runtime fuses it).</summary>
+    public string SwiGlu(string gate, string up)
+    {
+        using var _ = _g.PushScope("swiglu");
+        string silu = _g.Mul(gate, _g.Sigmoid(gate, "gate_sigmoid"), "silu");
+        return _g.Mul(silu, up, "gated");
+    }
+
+    /// <summary>
+    /// Logits [B, S, vocab] from the final hidden state [B, S, dim] and a classifier stored
+    /// [vocab, dim] (possibly the token embedding itself): Gemm with transB reads the weight in
+    /// place, so a tied classifier is stored once. Writes the exact output name given.
+    /// </summary>
+    public string Classifier(string hidden, string classifierVocabByDim, string inputIds, string outputName)
+    {
+        using var _ = _g.PushScope("classifier");
+        string rows = _g.Reshape(hidden, [-1, _c.Dim], "rows");                                                // [B·S, dim]
+        string logitRows = _g.Op("Gemm", [rows, classifierVocabByDim], "logit_rows", OnnxAttribute.Int("transB", 1)); // [B·S, vocab]
+        string shape = _g.Concat([_g.ShapeSlice(inputIds, 0, 2, "batch_seq"), _g.Int64s(_c.VocabSize)], 0, "logits_shape");
+        return _g.OpNamed("Reshape", [logitRows, shape], outputName);
+    }
+}

@@ -1,0 +1,84 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Adapters.Runtime;
+
+/// <summary>
+/// Creates ONNX Runtime sessions on the best available execution provider. The first session
+/// decides between CUDA and CPU (trying CUDA when allowed and falling back to CPU) and logs
+/// the choice; later sessions reuse that choice silently. Thread-safe; share one per process.
+/// </summary>
+public sealed class OnnxSessionFactory
+{
+    readonly OnnxRuntimeOptions _options;
+    readonly Action<string> _log;
+    readonly Lock _lock = new();
+    ExecutionProviderKind? _provider;
+
+    public OnnxSessionFactory(OnnxRuntimeOptions? options = null)
+    {
+        _options = (options ?? new OnnxRuntimeOptions()).Validate();
+        _log = _options.Log ?? (line => Console.Error.WriteLine(line));
+    }
+
+    /// <summary>The provider chosen by the first session; null before it.</summary>
+    public ExecutionProviderKind? Provider
+    {
+        get { lock (_lock) return _provider; }
+    }
+
+    /// <summary>A new session for the model file; the caller owns (disposes) it.</summary>
+    public InferenceSession CreateSession(string modelPath)
+    {
+        lock (_lock)
+        {
+            if (_provider is { } known) return Create(modelPath, known);
+            if (_options.Provider == ExecutionProviderPreference.Cpu)
+                return Choose(Create(modelPath, ExecutionProviderKind.Cpu), ExecutionProviderKind.Cpu, "CPU execution provider (as configured)");
+
+            try
+            {
+                return Choose(Create(modelPath, ExecutionProviderKind.Cuda), ExecutionProviderKind.Cuda, $"CUDA execution provider (device {_options.CudaDeviceId})");
+            }
+            catch (Exception e) when (IsProviderUnavailable(e))
+            {
+                if (_options.Provider == ExecutionProviderPreference.Cuda)
+                    throw new InvalidOperationException($"the CUDA execution provider was required but is unavailable: {e.Message}", e);
+                return Choose(Create(modelPath, ExecutionProviderKind.Cpu), ExecutionProviderKind.Cpu,
+                    $"CPU execution provider (CUDA unavailable: {FirstLine(e.Message)})");
+            }
+        }
+    }
+
+    InferenceSession Choose(InferenceSession session, ExecutionProviderKind provider, string description)
+    {
+        _provider = provider;
+        _log($"onnxruntime: using {description}");
+        return session;
+    }
+
+    InferenceSession Create(string modelPath, ExecutionProviderKind provider)
+    {
+        // ONNX Runtime copies what it needs from the options when the session is created.
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogId = "adapters",
+        };
+        if (_options.IntraOpThreads > 0) options.IntraOpNumThreads = _options.IntraOpThreads;
+        if (provider == ExecutionProviderKind.Cuda) options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
+        return new InferenceSession(modelPath, options);
+    }
+
+    /// <summary>
+    /// The errors a CPU-only build or a machine without CUDA libraries gives: the provider is not
+    /// compiled in, its library or an entry point is missing, or it fails to initialise.
+    /// </summary>
+    static bool IsProviderUnavailable(Exception e) =>
+        e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException;
+
+    static string FirstLine(string message)
+    {
+        int end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+}
