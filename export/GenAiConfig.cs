@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Adapters.Core.Model;
@@ -30,7 +31,7 @@ public static class GenAiConfig
                 ["vocab_size"] = config.VocabSize,
                 ["decoder"] = new JsonObject
                 {
-                    ["filename"] = OnnxModelFolder.ModelFileName,
+                    ["filename"] = ExportedModelFiles.ModelFileName,
                     ["head_size"] = config.HeadSize,
                     ["hidden_size"] = config.Dim,
                     ["num_attention_heads"] = config.NumHeads,

@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using Adapters.Core.IO;
 using Adapters.Core.Model;
 using Adapters.Export.Onnx;
@@ -11,7 +12,7 @@ namespace Adapters.Export;
 /// </summary>
 public static class LlamaOnnxExporter
 {
-    public static OnnxModelManifest Export(LlamaWeights weights, string folder, LlamaExportOptions? options = null)
+    public static ExportedModelManifest Export(LlamaWeights weights, string folder, LlamaExportOptions? options = null)
     {
         options = (options ?? new LlamaExportOptions()).Validate();
         var config = weights.Config;
@@ -26,34 +27,37 @@ public static class LlamaOnnxExporter
             _ => model.RequiresExternalData,
         };
 
-        OnnxManifestTokenizer? tokenizer = options.TokenizerPath is null ? null
-            : new OnnxManifestTokenizer(Path.GetFileName(options.TokenizerPath), options.TokenizerKind ?? TokenizerKinds.FromFileName(options.TokenizerPath));
-        if (tokenizer is not null && IsReservedFileName(tokenizer.File))
+        ExportedModelTokenizer? tokenizer = options.TokenizerPath is null ? null
+            : new ExportedModelTokenizer { File = Path.GetFileName(options.TokenizerPath), Kind = options.TokenizerKind ?? TokenizerKinds.FromFileName(options.TokenizerPath) };
+        if (tokenizer is not null && IsReservedFileName(tokenizer.File!))
             throw new ArgumentException($"tokenizer file name '{tokenizer.File}' collides with a file the exporter writes");
 
-        var manifest = new OnnxModelManifest
+        var manifest = new ExportedModelManifest
         {
             Config = config,
             Fingerprint = ModelFingerprint.Of(weights),
             SourceCheckpoint = weights.Source,
-            ExternalDataFile = external ? OnnxModelFolder.ExternalDataFileName : null,
+            ExternalDataFile = external ? ExportedModelFiles.ExternalDataFileName : null,
             Tokenizer = tokenizer,
             BosTokenId = options.BosTokenId,
             EosTokenId = options.EosTokenId,
             PadTokenId = options.PadTokenId,
+            OnnxIrVersion = OnnxGraphBuilder.IrVersion,
+            OnnxOpset = OnnxGraphBuilder.OpsetVersion,
+            CreatedUtc = DateTimeOffset.UtcNow,
         };
 
         AtomicFile.WriteDirectory(folder, tmp =>
         {
-            model.Save(Path.Combine(tmp, OnnxModelFolder.ModelFileName), manifest.ExternalDataFile);
-            File.WriteAllText(Path.Combine(tmp, OnnxModelFolder.GenAiConfigFileName), GenAiConfig.ToJson(config, options));
-            if (tokenizer is not null) File.Copy(options.TokenizerPath!, Path.Combine(tmp, tokenizer.File));
+            model.Save(Path.Combine(tmp, ExportedModelFiles.ModelFileName), manifest.ExternalDataFile);
+            File.WriteAllText(Path.Combine(tmp, ExportedModelFiles.GenAiConfigFileName), GenAiConfig.ToJson(config, options));
+            if (tokenizer is not null) File.Copy(options.TokenizerPath!, Path.Combine(tmp, tokenizer.File!));
             // Written last: a folder with a manifest is a finished export.
-            File.WriteAllText(Path.Combine(tmp, OnnxModelFolder.ManifestFileName), manifest.ToJson());
+            File.WriteAllText(Path.Combine(tmp, ExportedModelFiles.ManifestFileName), manifest.ToJson());
         });
         return manifest;
     }
 
-    static bool IsReservedFileName(string name) => name is OnnxModelFolder.ModelFileName or OnnxModelFolder.ExternalDataFileName
-        or OnnxModelFolder.GenAiConfigFileName or OnnxModelFolder.ManifestFileName;
+    static bool IsReservedFileName(string name) => name is ExportedModelFiles.ModelFileName or ExportedModelFiles.ExternalDataFileName
+        or ExportedModelFiles.GenAiConfigFileName or ExportedModelFiles.ManifestFileName;
 }

@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using Adapters.Core;
 using Adapters.Core.Generation;
 using Adapters.Core.Model;

@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using Adapters.Core.Model;
 using DataType = Onnx.TensorProto.Types.DataType;
 using N = Adapters.Core.Model.LlamaTensorNames;

@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using Adapters.Core.Model;
 
 namespace Adapters.Export.Onnx;

@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using Adapters.Core;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
@@ -48,12 +49,12 @@ public sealed class ExportFolderTests
         var weights = RandomCheckpoint.Create(TinyConfig, seed: 9);
         using var inline = new TempExport(weights);
         using var external = new TempExport(weights, new LlamaExportOptions { ExternalData = ExternalDataMode.Always });
-        Assert.True(File.Exists(Path.Combine(external.Folder, OnnxModelFolder.ExternalDataFileName)));
-        long inlineSize = new FileInfo(Path.Combine(inline.Folder, OnnxModelFolder.ModelFileName)).Length;
-        long externalSize = new FileInfo(Path.Combine(external.Folder, OnnxModelFolder.ModelFileName)).Length;
+        Assert.True(File.Exists(Path.Combine(external.Folder, ExportedModelFiles.ExternalDataFileName)));
+        long inlineSize = new FileInfo(Path.Combine(inline.Folder, ExportedModelFiles.ModelFileName)).Length;
+        long externalSize = new FileInfo(Path.Combine(external.Folder, ExportedModelFiles.ModelFileName)).Length;
         long embeddingBytes = (long)TinyConfig.VocabSize * TinyConfig.Dim * sizeof(float);
         Assert.True(inlineSize - externalSize >= embeddingBytes, $"model.onnx is {externalSize} bytes with external data, {inlineSize} inline");
-        Assert.Equal(OnnxModelFolder.ExternalDataFileName, external.Manifest.ExternalDataFile);
+        Assert.Equal(ExportedModelFiles.ExternalDataFileName, external.Manifest.ExternalDataFile);
 
         using var a = inline.Load();
         using var b = external.Load();
@@ -64,8 +65,8 @@ public sealed class ExportFolderTests
     }
 
     [Theory]
-    [InlineData(OnnxModelFolder.ModelFileName)]
-    [InlineData(OnnxModelFolder.ManifestFileName)]
+    [InlineData(ExportedModelFiles.ModelFileName)]
+    [InlineData(ExportedModelFiles.ManifestFileName)]
     public void MissingFile_IsRefusedNamingIt(string fileName)
     {
         using var export = new TempExport(RandomCheckpoint.Create(TinyConfig));
@@ -81,7 +82,7 @@ public sealed class ExportFolderTests
     public void ManifestOfAnotherFormat_IsRefusedNamingTheManifest()
     {
         using var export = new TempExport(RandomCheckpoint.Create(TinyConfig));
-        string manifest = Path.Combine(export.Folder, OnnxModelFolder.ManifestFileName);
+        string manifest = Path.Combine(export.Folder, ExportedModelFiles.ManifestFileName);
         File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"format_version\": 1", "\"format_version\": 99"));
 
         var e = Assert.Throws<CheckpointFormatException>(() => ExportedModel.Open(export.Folder));

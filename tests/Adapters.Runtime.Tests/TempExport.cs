@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using Adapters.Core.Model;
 using Adapters.Export;
 using Adapters.TestSupport;
@@ -17,7 +18,7 @@ public sealed class TempExport : IDisposable
 
     public string Root { get; }
     public string Folder { get; }
-    public OnnxModelManifest Manifest { get; }
+    public ExportedModelManifest Manifest { get; }
     public LlamaWeights Weights { get; }
 
     public OnnxDecoderModel Load() => OnnxDecoderModel.Load(Folder, TestRuntime.Options);

@@ -1,4 +1,4 @@
-namespace Adapters.Export;
+namespace Adapters.Core.Exported;
 
 /// <summary>
 /// Names of the decoder graph's inputs and outputs: the Hugging Face / ONNX Runtime GenAI

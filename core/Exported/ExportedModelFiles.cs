@@ -1,7 +1,7 @@
-namespace Adapters.Export;
+namespace Adapters.Core.Exported;
 
 /// <summary>File names inside an exported model folder.</summary>
-public static class OnnxModelFolder
+public static class ExportedModelFiles
 {
     /// <summary>The decoder graph; also what genai_config.json's decoder.filename names.</summary>
     public const string ModelFileName = "model.onnx";
@@ -12,6 +12,6 @@ public static class OnnxModelFolder
     /// <summary>ONNX Runtime GenAI's model description.</summary>
     public const string GenAiConfigFileName = "genai_config.json";
 
-    /// <summary>Our own description (<see cref="OnnxModelManifest"/>), so a runtime never parses ONNX to learn the shape.</summary>
+    /// <summary>Our own description (<see cref="ExportedModelManifest"/>), so a runtime never parses ONNX to learn the shape.</summary>
     public const string ManifestFileName = "model_manifest.json";
 }

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 
-namespace Adapters.Export;
+namespace Adapters.Core.Exported;
 
-/// <summary>Graph input and output names as written in the manifest (per-layer names are %d patterns).</summary>
-public sealed record OnnxManifestIo
+/// <summary>The decoder graph's input and output names; per-layer names are patterns with one %d.</summary>
+public sealed record ExportedModelIo
 {
     [JsonPropertyName("input_ids")] public string InputIds { get; init; } = DecoderIoNames.InputIds;
     [JsonPropertyName("attention_mask")] public string AttentionMask { get; init; } = DecoderIoNames.AttentionMask;
@@ -13,4 +13,11 @@ public sealed record OnnxManifestIo
     [JsonPropertyName("logits")] public string Logits { get; init; } = DecoderIoNames.Logits;
     [JsonPropertyName("present_key_names")] public string PresentKeyNames { get; init; } = DecoderIoNames.PresentKeyPattern;
     [JsonPropertyName("present_value_names")] public string PresentValueNames { get; init; } = DecoderIoNames.PresentValuePattern;
+
+    public string PastKey(int layer) => Format(PastKeyNames, layer);
+    public string PastValue(int layer) => Format(PastValueNames, layer);
+    public string PresentKey(int layer) => Format(PresentKeyNames, layer);
+    public string PresentValue(int layer) => Format(PresentValueNames, layer);
+
+    static string Format(string pattern, int layer) => DecoderIoNames.Format(pattern, layer);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Adapters.Runtime;
+namespace Adapters.Core.Exported;
 
 /// <summary>The tokenizer file of an exported folder: its file name there and its kind (sentencepiece, llama2c, huggingface).</summary>
 public sealed record ExportedModelTokenizer

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Adapters.Core;
 using Adapters.Core.Model;
 
-namespace Adapters.Runtime;
+namespace Adapters.Core.Exported;
 
 /// <summary>
 /// An exported model folder, checked: its manifest parsed and validated, and every file the
@@ -10,9 +10,6 @@ namespace Adapters.Runtime;
 /// </summary>
 public sealed class ExportedModel
 {
-    /// <summary>The manifest's file name inside an exported folder (the exporter's contract).</summary>
-    public const string ManifestFileName = "model_manifest.json";
-
     ExportedModel(string folder, ExportedModelManifest manifest, LlamaConfig config, string modelPath)
     {
         Folder = folder;
@@ -39,9 +36,9 @@ public sealed class ExportedModel
     {
         string full = Path.GetFullPath(folder);
         if (!Directory.Exists(full)) throw new CheckpointFormatException(full, "exported model folder not found");
-        string manifestPath = Path.Combine(full, ManifestFileName);
+        string manifestPath = Path.Combine(full, ExportedModelFiles.ManifestFileName);
         if (!File.Exists(manifestPath))
-            throw new CheckpointFormatException(manifestPath, $"{ManifestFileName} not found: the folder is not a finished ONNX export");
+            throw new CheckpointFormatException(manifestPath, $"{ExportedModelFiles.ManifestFileName} not found: the folder is not a finished ONNX export");
 
         ExportedModelManifest manifest;
         try
@@ -78,7 +75,7 @@ public sealed class ExportedModel
             throw new CheckpointFormatException(manifestPath, $"'{field}' must be a file name inside the folder, got '{fileName}'");
         string path = Path.Combine(folder, fileName);
         if (!File.Exists(path))
-            throw new CheckpointFormatException(path, $"file not found ({ManifestFileName} names it as {field})");
+            throw new CheckpointFormatException(path, $"file not found ({ExportedModelFiles.ManifestFileName} names it as {field})");
         return path;
     }
 }
