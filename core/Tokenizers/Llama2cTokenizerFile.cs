@@ -71,7 +71,7 @@ internal static class Llama2cTokenizerFile
         if (expectedVocabSize is int expected)
         {
             if (pieces.Count < expected)
-                throw new CheckpointFormatException(path, $"vocab size mismatch: the tokenizer holds {pieces.Count} tokens but the model's vocab_size is {expected}");
+                throw new CheckpointFormatException(path, $"vocab size mismatch: the tokenizer holds {pieces.Count} tokens but the model's vocab_size is {expected} (another vocabulary, or a file cut short)");
             if (offset < length)
             {
                 int total = CountRemaining(reader, length - offset, maxTokenLength) is int more ? expected + more : -1;

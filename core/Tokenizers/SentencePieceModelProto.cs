@@ -115,7 +115,7 @@ internal static class SentencePieceModelProto
     {
         ulong length = ReadVarint(path, data, ref pos);
         if (length > (ulong)(data.Length - pos))
-            throw Malformed(path, $"a {length}-byte field at byte {pos} runs past the end ({data.Length - pos} bytes left; truncated?)");
+            throw Malformed(path, $"a field of {length} bytes at byte {pos} runs past the end ({data.Length - pos} bytes left; truncated?)");
         var slice = data.Slice(pos, (int)length);
         pos += (int)length;
         return slice;
