@@ -19,7 +19,8 @@ internal static class SentencePieceModelProto
 
     public sealed record Piece(string Text, float Score, PieceType Type);
 
-    public sealed record Model(IReadOnlyList<Piece> Pieces, ModelType Type);
+    /// <param name="HasTrainerSpec">False when the file ends before its trainer_spec (SentencePiece always writes one).</param>
+    public sealed record Model(IReadOnlyList<Piece> Pieces, ModelType Type, bool HasTrainerSpec);
 
     const int LengthDelimited = 2, Varint = 0, Fixed64 = 1, Fixed32 = 5;
     const int PiecesField = 1, TrainerSpecField = 2;
@@ -43,6 +44,7 @@ internal static class SentencePieceModelProto
     {
         var pieces = new List<Piece>();
         var modelType = ModelType.Unigram; // the proto's default
+        bool hasTrainerSpec = false;
         int pos = 0;
         while (pos < data.Length)
         {
@@ -50,12 +52,15 @@ internal static class SentencePieceModelProto
             if (field == PiecesField && wire == LengthDelimited)
                 pieces.Add(ParsePiece(path, ReadBytes(path, data, ref pos), pieces.Count));
             else if (field == TrainerSpecField && wire == LengthDelimited)
+            {
                 modelType = ParseModelType(path, ReadBytes(path, data, ref pos), modelType);
+                hasTrainerSpec = true;
+            }
             else
                 Skip(path, data, ref pos, wire);
         }
         if (pieces.Count == 0) throw new CheckpointFormatException(path, "SentencePiece model has no pieces");
-        return new Model(pieces, modelType);
+        return new Model(pieces, modelType, hasTrainerSpec);
     }
 
     static Piece ParsePiece(string path, ReadOnlySpan<byte> data, int index)

@@ -36,6 +36,8 @@ public sealed class SentencePieceTokenizer : ITokenizer
         if (!SentencePieceModelProto.LooksLikeModel(bytes))
             throw new CheckpointFormatException(path, "not a SentencePiece model: it does not start with a protobuf vocabulary piece");
         var model = SentencePieceModelProto.Parse(path, bytes);
+        if (!model.HasTrainerSpec)
+            throw new CheckpointFormatException(path, $"SentencePiece model ends after {model.Pieces.Count} pieces without its trainer_spec (truncated?)");
         if (model.Type != SentencePieceModelProto.ModelType.Bpe)
             throw new CheckpointFormatException(path, $"SentencePiece model type is {model.Type}; only BPE models (LLaMA's) are supported");
 

@@ -145,6 +145,33 @@ public sealed class TokenizerLoaderTests : IDisposable
     }
 
     [Fact]
+    public void SentencePiece_model_cut_between_two_pieces_reports_truncation()
+    {
+        byte[] full = File.ReadAllBytes(SharedModels.Llama2TokenizerModel);
+        LoadFails(Write("tokenizer.model", full[..OffsetOfTrainerSpec(full)]), problem: ["32000 pieces", "truncated"]);
+    }
+
+    /// <summary>Where ModelProto field 2 (trainer_spec, tag 0x12) starts; only pieces (tag 0x0A) come before it.</summary>
+    static int OffsetOfTrainerSpec(byte[] model)
+    {
+        int pos = 0;
+        while (model[pos] == 0x0A)
+        {
+            pos++;
+            int length = 0;
+            for (int shift = 0; ; shift += 7)
+            {
+                byte b = model[pos++];
+                length |= (b & 0x7F) << shift;
+                if (b < 0x80) break;
+            }
+            pos += length;
+        }
+        Assert.Equal(0x12, model[pos]);
+        return pos;
+    }
+
+    [Fact]
     public void Llama2c_tokenizer_smaller_than_the_model_vocabulary_is_a_mismatch()
     {
         var e = Assert.Throws<CheckpointFormatException>(() => TokenizerLoader.Load(SharedModels.Tok512, 32000));
