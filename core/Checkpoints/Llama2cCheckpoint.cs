@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Adapters.Core.IO;
 using Adapters.Core.Model;
@@ -28,7 +29,7 @@ public static class Llama2cCheckpoint
         long expected = ExpectedFileSize(config);
         if (length != expected)
             throw new CheckpointFormatException(path,
-                $"file is {length:N0} bytes but its header (dim {config.Dim}, hidden {config.HiddenDim}, layers {config.NumLayers}, heads {config.NumHeads}, kv_heads {config.NumKvHeads}, vocab {config.VocabSize}, seq_len {config.MaxSeqLen}) implies {expected:N0} bytes"
+                $"file is {length.ToString("N0", CultureInfo.InvariantCulture)} bytes but its header (dim {config.Dim}, hidden {config.HiddenDim}, layers {config.NumLayers}, heads {config.NumHeads}, kv_heads {config.NumKvHeads}, vocab {config.VocabSize}, seq_len {config.MaxSeqLen}) implies {expected.ToString("N0", CultureInfo.InvariantCulture)} bytes"
                 + (length < expected ? " (truncated?)" : ""));
 
         var tensors = new List<TensorData>();

@@ -51,9 +51,11 @@ public sealed class SafeTensorsFile
         if (length < 8) throw new CheckpointFormatException(path, $"file is {length} bytes, too short for a safetensors header");
         Span<byte> lenBytes = stackalloc byte[8];
         file.ReadExactly(lenBytes);
-        long headerLength = (long)BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
-        if (headerLength > MaxHeaderBytes || headerLength > length - 8)
-            throw new CheckpointFormatException(path, $"safetensors header length {headerLength} does not fit in a {length}-byte file (truncated or not safetensors?)");
+        // Compared unsigned: a length of 2^63 or more must not turn negative and slip past the checks.
+        ulong rawHeaderLength = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
+        if (rawHeaderLength > MaxHeaderBytes || rawHeaderLength > (ulong)(length - 8))
+            throw new CheckpointFormatException(path, $"safetensors header length {rawHeaderLength} does not fit in a {length}-byte file (truncated or not safetensors?)");
+        long headerLength = (long)rawHeaderLength;
         var headerBytes = new byte[headerLength];
         file.ReadExactly(headerBytes);
         JsonObject header;
