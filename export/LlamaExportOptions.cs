@@ -10,11 +10,11 @@ public sealed record LlamaExportOptions
     public const int DefaultEosTokenId = 2;
     public const int DefaultPadTokenId = 0;
 
-    /// <summary>A tokenizer file copied into the folder and named in the manifest; none when null.</summary>
+    /// <summary>
+    /// A tokenizer file (kind recognised by content) copied into the folder and named in the
+    /// manifest, plus Hugging Face tokenizer.json/tokenizer_config.json for ONNX Runtime GenAI; none when null.
+    /// </summary>
     public string? TokenizerPath { get; init; }
-
-    /// <summary>The tokenizer kind (<see cref="TokenizerKinds"/>); guessed from the file name when null.</summary>
-    public string? TokenizerKind { get; init; }
 
     public ExternalDataMode ExternalData { get; init; } = ExternalDataMode.Auto;
 
@@ -36,8 +36,6 @@ public sealed record LlamaExportOptions
         if (IntraOpThreads < 1) throw new ArgumentException($"intra-op threads must be >= 1, got {IntraOpThreads}");
         if (TokenizerPath is not null && !File.Exists(TokenizerPath))
             throw new FileNotFoundException($"tokenizer file '{TokenizerPath}' not found", TokenizerPath);
-        if (TokenizerKind is not null && TokenizerKind is not (TokenizerKinds.SentencePiece or TokenizerKinds.Llama2c or TokenizerKinds.HuggingFace))
-            throw new ArgumentException($"unknown tokenizer kind '{TokenizerKind}'; expected {TokenizerKinds.SentencePiece}, {TokenizerKinds.Llama2c} or {TokenizerKinds.HuggingFace}");
         return this;
     }
 }

@@ -1,3 +1,4 @@
+using Adapters.Core.Tokenizers;
 using Adapters.Core.Exported;
 using Adapters.Core.IO;
 using Adapters.Core.Model;
@@ -27,8 +28,13 @@ public static class LlamaOnnxExporter
             _ => model.RequiresExternalData,
         };
 
-        ExportedModelTokenizer? tokenizer = options.TokenizerPath is null ? null
-            : new ExportedModelTokenizer { File = Path.GetFileName(options.TokenizerPath), Kind = options.TokenizerKind ?? TokenizerKinds.FromFileName(options.TokenizerPath) };
+        // Loading checks the file and that its vocabulary matches the model's before anything is written.
+        ITokenizer? loadedTokenizer = options.TokenizerPath is null ? null : TokenizerLoader.Load(options.TokenizerPath, config.VocabSize);
+        ExportedModelTokenizer? tokenizer = options.TokenizerPath is null ? null : new ExportedModelTokenizer
+        {
+            File = Path.GetFileName(options.TokenizerPath),
+            Kind = TokenizerLoader.ManifestName(TokenizerLoader.DetectKind(options.TokenizerPath)),
+        };
         if (tokenizer is not null && IsReservedFileName(tokenizer.File!))
             throw new ArgumentException($"tokenizer file name '{tokenizer.File}' collides with a file the exporter writes");
 
@@ -51,7 +57,11 @@ public static class LlamaOnnxExporter
         {
             model.Save(Path.Combine(tmp, ExportedModelFiles.ModelFileName), manifest.ExternalDataFile);
             File.WriteAllText(Path.Combine(tmp, ExportedModelFiles.GenAiConfigFileName), GenAiConfig.ToJson(config, options));
-            if (tokenizer is not null) File.Copy(options.TokenizerPath!, Path.Combine(tmp, tokenizer.File!));
+            if (tokenizer is not null)
+            {
+                File.Copy(options.TokenizerPath!, Path.Combine(tmp, tokenizer.File!));
+                WriteHuggingFaceTokenizer(loadedTokenizer!, tmp, config.MaxSeqLen);
+            }
             // Written last: a folder with a manifest is a finished export.
             File.WriteAllText(Path.Combine(tmp, ExportedModelFiles.ManifestFileName), manifest.ToJson());
         });
@@ -59,5 +69,17 @@ public static class LlamaOnnxExporter
     }
 
     static bool IsReservedFileName(string name) => name is ExportedModelFiles.ModelFileName or ExportedModelFiles.ExternalDataFileName
-        or ExportedModelFiles.GenAiConfigFileName or ExportedModelFiles.ManifestFileName;
+        or ExportedModelFiles.GenAiConfigFileName or ExportedModelFiles.ManifestFileName
+        or HfTokenizerWriter.TokenizerJsonFile or HfTokenizerWriter.TokenizerConfigFile;
+
+    /// <summary>GenAI's <c>new Tokenizer(model)</c> reads Hugging Face tokenizer files, whatever kind we copied.</summary>
+    static void WriteHuggingFaceTokenizer(ITokenizer tokenizer, string folder, int contextLength)
+    {
+        switch (tokenizer)
+        {
+            case Llama2cTokenizer llama2c: HfTokenizerWriter.Write(llama2c, folder, contextLength); break;
+            case SentencePieceTokenizer sentencePiece: HfTokenizerWriter.Write(sentencePiece, folder, contextLength); break;
+            default: throw new ArgumentException($"cannot write tokenizer.json for a {tokenizer.GetType().Name}");
+        }
+    }
 }
