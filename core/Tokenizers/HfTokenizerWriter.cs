@@ -12,6 +12,9 @@ namespace Adapters.Core.Tokenizers;
 /// what transformers' LlamaConverter produces for LLaMA-2: a BPE model with byte fallback over
 /// '▁'-spelled pieces, merges derived from piece scores, normalizer Prepend("▁") + Replace(" "→"▁"),
 /// decoder Replace("▁"→" "), ByteFallback, Fuse, Strip(1 leading space).
+/// Checked by hand with ONNX Runtime GenAI 0.18 and Hugging Face tokenizers 0.23: the same ids as
+/// <see cref="Llama2cTokenizer.Encode"/>. GenAI's Tokenizer.Encode adds BOS only after
+/// UpdateOptions({"add_special_tokens": "true"}), and strips the dummy-prefix space only after a BOS.
 /// </summary>
 public static class HfTokenizerWriter
 {

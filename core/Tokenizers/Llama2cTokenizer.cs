@@ -94,7 +94,7 @@ public sealed class Llama2cTokenizer : ITokenizer
             }
             tokens = Merge(tokens);
         }
-        // BOS stays out of the merge loop (run.c puts it in the buffer first); no piece starts with "\n<s>\n".
+        // run.c scans BOS along with the text, but no piece starts with BOS's "\n<s>\n", so merging without it is the same.
         if (addBos) tokens.Insert(0, BosId);
         if (addEos) tokens.Add(EosId);
         return tokens;

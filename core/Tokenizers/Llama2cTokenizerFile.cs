@@ -29,7 +29,6 @@ internal static class Llama2cTokenizerFile
             throw new ArgumentOutOfRangeException(nameof(expectedVocabSize), $"expected vocab size must be positive, got {expectedVocabSize}");
         using var file = Open(path);
         long length = file.Length;
-        string Size(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
         if (length < HeaderBytes)
             throw new CheckpointFormatException(path, $"file is {length} bytes, shorter than the 4-byte max_token_length header of a llama2.c tokenizer.bin (truncated?)");
 
@@ -44,10 +43,10 @@ internal static class Llama2cTokenizerFile
         var scores = new List<float>(expectedVocabSize ?? 1024);
         long offset = HeaderBytes;
         var buffer = new byte[maxTokenLength];
+        string ofExpected = expectedVocabSize is int n ? $" of {n}" : "";
         while (offset < length && (expectedVocabSize == null || pieces.Count < expectedVocabSize))
         {
             int index = pieces.Count;
-            string ofExpected = expectedVocabSize is int n ? $" of {n}" : "";
             if (length - offset < RecordHeaderBytes)
                 throw Truncated(path, $"token {index}{ofExpected} needs an 8-byte score/length header at byte {Size(offset)} but only {length - offset} bytes remain", length, offset + RecordHeaderBytes);
             reader.ReadExactly(head);
@@ -119,7 +118,9 @@ internal static class Llama2cTokenizerFile
     }
 
     static CheckpointFormatException Truncated(string path, string detail, long actual, long needed) =>
-        new(path, $"truncated llama2.c tokenizer.bin: {detail} (file is {actual.ToString("N0", CultureInfo.InvariantCulture)} bytes, needs at least {needed.ToString("N0", CultureInfo.InvariantCulture)})");
+        new(path, $"truncated llama2.c tokenizer.bin: {detail} (file is {Size(actual)} bytes, needs at least {Size(needed)})");
+
+    static string Size(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture);
 
     static FileStream Open(string path)
     {
