@@ -12,7 +12,7 @@ public sealed class ExportFolderTests
 {
     static readonly LlamaConfig TinyConfig = new()
     {
-        Dim = 16, HiddenDim = 40, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, VocabSize = 32, MaxSeqLen = 16,
+        Dim = 16, HiddenDim = 40, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, VocabSize = 512, MaxSeqLen = 16, // tok512's vocabulary
     };
 
     [Fact]
@@ -21,8 +21,25 @@ public sealed class ExportFolderTests
         using var export = new TempExport(RandomCheckpoint.Create(TinyConfig), new LlamaExportOptions { TokenizerPath = SharedModels.Tok512 });
 
         var files = Directory.GetFiles(export.Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["genai_config.json", "model.onnx", "model_manifest.json", "tok512.bin"], files);
+        Assert.Equal(["genai_config.json", "model.onnx", "model_manifest.json", "tok512.bin", "tokenizer.json", "tokenizer_config.json"], files);
         Assert.Equal([export.Folder], Directory.GetDirectories(export.Root)); // no temporary leftovers
+    }
+
+    [Fact]
+    public void Export_RefusesATokenizerOfAnotherVocabularySize_WritingNothing()
+    {
+        var weights = RandomCheckpoint.Create(TinyConfig with { VocabSize = 40 });
+        string root = SharedModels.NewTempFolder();
+        try
+        {
+            string folder = Path.Combine(root, "export");
+            var e = Assert.Throws<CheckpointFormatException>(() =>
+                LlamaOnnxExporter.Export(weights, folder, new LlamaExportOptions { TokenizerPath = SharedModels.Tok512 }));
+            Assert.Contains("tok512.bin", e.Message);
+            Assert.Contains("vocab size mismatch", e.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(root));
+        }
+        finally { Directory.Delete(root, recursive: true); }
     }
 
     [Fact]
