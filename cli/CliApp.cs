@@ -14,7 +14,10 @@ public static class CliApp
         var console = new CliConsole(output ?? Console.Out, error ?? Console.Error);
         var root = new RootCommand("Train parameter-efficient adapters for LLaMA models, export them to ONNX, and serve them.")
         {
+            GenerateCommand.Create(console),
+            ExportCommand.Create(console),
             InitRandomCommand.Create(console),
+            PipelineCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);

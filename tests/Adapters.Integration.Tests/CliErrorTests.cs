@@ -1,0 +1,66 @@
+using Adapters.Core.Checkpoints;
+using Adapters.TestSupport;
+
+namespace Adapters.Integration.Tests;
+
+/// <summary>Bad input through the CLI: exit code 1, one "error: FILE: problem" line, nothing on stdout.</summary>
+public sealed class CliErrorTests : IDisposable
+{
+    readonly string _dir = SharedModels.NewTempFolder();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    static void AssertOneClearError(CliRunner.Result result, params string[] fragments)
+    {
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var error = Assert.Single(lines, l => l.StartsWith("error: ", StringComparison.Ordinal));
+        foreach (string f in fragments) Assert.Contains(f, error);
+        Assert.DoesNotContain("   at ", result.Stderr); // no stack trace
+    }
+
+    [Fact]
+    public void Truncated_checkpoint_is_named_with_both_sizes()
+    {
+        string path = Path.Combine(_dir, "truncated.bin");
+        File.WriteAllBytes(path, File.ReadAllBytes(SharedModels.Stories260K).AsSpan(0, 500_000).ToArray());
+
+        var result = CliRunner.Run("generate", "--model", path, "--tokenizer", SharedModels.Tok512, "--max-new-tokens", "4");
+
+        AssertOneClearError(result, "truncated.bin", "500,000", "1,056,540", "truncated");
+    }
+
+    [Fact]
+    public void Tokenizer_of_the_wrong_format_is_named()
+    {
+        var result = CliRunner.Run("generate", "--model", SharedModels.Stories260K, "--tokenizer", SharedModels.Stories260K, "--max-new-tokens", "4");
+
+        AssertOneClearError(result, "stories260K.bin", "not a tokenizer");
+    }
+
+    [Fact]
+    public void Hf_folder_missing_a_tensor_is_named()
+    {
+        string hf = Path.Combine(_dir, "hf");
+        HfCheckpoint.Write(Llama2cCheckpoint.Read(SharedModels.Stories260K), hf);
+        string weights = Path.Combine(hf, HfCheckpoint.WeightsFile);
+        var file = SafeTensorsFile.Open(weights);
+        var kept = file.Entries.Where(e => e.Name != "model.layers.2.mlp.up_proj.weight")
+            .Select(e => SafeTensorsFile.Float(file.ReadFloat(e.Name))).ToList();
+        SafeTensorsFile.Write(weights, kept);
+
+        var result = CliRunner.Run("export", "--model", hf, "--tokenizer", SharedModels.Tok512, "--out", Path.Combine(_dir, "onnx"));
+
+        AssertOneClearError(result, "model.safetensors", "model.layers.2.mlp.up_proj.weight");
+        Assert.False(Directory.Exists(Path.Combine(_dir, "onnx")));
+    }
+
+    [Fact]
+    public void Invalid_sampling_settings_are_refused_naming_the_value()
+    {
+        var result = CliRunner.Run("generate", "--model", SharedModels.Stories260K, "--temperature", "-1");
+
+        AssertOneClearError(result, "temperature", "-1");
+    }
+}
