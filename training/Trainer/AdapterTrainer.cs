@@ -117,26 +117,7 @@ public sealed class AdapterTrainer
     /// <summary>Mean cross-entropy over the completion tokens of <paramref name="examples"/>, adapter in evaluation mode.</summary>
     public double EvalLoss(IReadOnlyList<TrainingExample> examples) => EvalLoss(Tokenize(examples, "held-out"));
 
-    double EvalLoss(IReadOnlyList<TokenizedExample> examples)
-    {
-        bool wasTraining = _method.Training;
-        _method.Training = false;
-        try
-        {
-            using var noGrad = no_grad();
-            double total = 0;
-            long scored = 0;
-            for (int start = 0; start < examples.Count; start += Options.BatchSize)
-            {
-                using var scope = NewDisposeScope();
-                using var batch = TrainingBatch.Create(examples.Skip(start).Take(Options.BatchSize).ToList(), _model.DType, _model.Device);
-                total += LossSum(batch).item<double>();
-                scored += batch.ScoredTokens;
-            }
-            return total / Math.Max(scored, 1);
-        }
-        finally { _method.Training = wasTraining; }
-    }
+    double EvalLoss(IReadOnlyList<TokenizedExample> examples) => CompletionLoss.Mean(_model, _method, examples, Options.BatchSize);
 
     /// <summary>One optimizer step over GradAccum micro-batches; returns the step's mean loss and its input tokens.</summary>
     (double Loss, int Tokens) TrainStep(int step, IReadOnlyList<TokenizedExample> trainSet, AdamW optimizer)
@@ -157,9 +138,9 @@ public sealed class AdapterTrainer
             {
                 using var scope = NewDisposeScope();
                 manual_seed(DerivedSeed(Options.Seed, firstMicroBatch + m));
-                var microLoss = LossSum(batches[m]) / scored;
+                var microLoss = CompletionLoss.Sum(_model, _method, batches[m]) / scored;
                 microLoss.backward();
-                loss += microLoss.item<double>();
+                loss += Scalar(microLoss);
             }
             ClipGradients();
             optimizer.Step(Options.LearningRateAt(step));
@@ -169,16 +150,6 @@ public sealed class AdapterTrainer
         finally { foreach (var b in batches) b.Dispose(); }
     }
 
-    /// <summary>Sum of completion-token cross-entropies of one batch (a scalar tensor).</summary>
-    Tensor LossSum(TrainingBatch batch)
-    {
-        _method.SetPromptLengths(batch.PromptLengths);
-        var logits = _model.forward(batch.InputIds);                                 // [batch, seq, vocab]
-        var perToken = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), batch.Targets.reshape(-1),
-            reduction: nn.Reduction.None);                                           // [batch · seq]
-        return (perToken * batch.LossMask.reshape(-1)).sum();
-    }
-
     void ClipGradients()
     {
         if (Options.MaxGradNorm == 0) return;
@@ -186,11 +157,13 @@ public sealed class AdapterTrainer
         using var noGrad = no_grad();
         var grads = _method.Parameters.Select(p => p.Parameter.grad).OfType<Tensor>().ToList();
         if (grads.Count == 0) return;
-        double norm = Math.Sqrt(grads.Sum(g => g.pow(2).sum().item<double>()));
+        double norm = Math.Sqrt(grads.Sum(g => Scalar(g.pow(2).sum())));
         // torch.nn.utils.clip_grad_norm_'s rule: scale by max / (norm + 1e-6) when above max.
         if (norm > Options.MaxGradNorm)
             foreach (var g in grads) g.mul_(Options.MaxGradNorm / (norm + 1e-6));
     }
+
+    static double Scalar(Tensor t) => t.to(ScalarType.Float64).item<double>();
 
     List<TokenizedExample> MicroBatchExamples(long microBatch, IReadOnlyList<TokenizedExample> trainSet)
     {

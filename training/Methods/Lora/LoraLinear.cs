@@ -12,31 +12,31 @@ namespace Adapters.Training.Methods.Lora;
 /// </summary>
 sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
-    readonly nn.Module<Tensor, Tensor> _baseLayer;
-    readonly Parameter _a; // [r, in]
-    readonly Parameter _b; // [out, r]
+    // Held through a plain object: TorchSharp registers (and on Dispose releases) every field of
+    // a module type or tensor type when the wrapper is registered in the model.
+    readonly Borrowed _borrowed;
     readonly double _scale;
     readonly double _dropout;
 
     public LoraLinear(nn.Module<Tensor, Tensor> baseLayer, Parameter a, Parameter b, double scale, double dropout) : base(nameof(LoraLinear))
     {
-        _baseLayer = baseLayer;
-        _a = a;
-        _b = b;
+        _borrowed = new Borrowed(baseLayer, a, b);
         _scale = scale;
         _dropout = dropout;
     }
 
-    public nn.Module<Tensor, Tensor> BaseLayer => _baseLayer;
+    public nn.Module<Tensor, Tensor> BaseLayer => _borrowed.BaseLayer;
 
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         // 1. the frozen projection
-        var y = _baseLayer.call(x);
+        var y = _borrowed.BaseLayer.call(x);
         // 2. low-rank update on the (dropped-out) input, scaled by alpha / r
         var input = _dropout > 0 && training ? nn.functional.dropout(x, _dropout, training: true) : x;
-        var update = nn.functional.linear(nn.functional.linear(input, _a), _b);
+        var update = nn.functional.linear(nn.functional.linear(input, _borrowed.A), _borrowed.B);
         return (y + update * _scale).MoveToOuterDisposeScope();
     }
+
+    sealed record Borrowed(nn.Module<Tensor, Tensor> BaseLayer, Parameter A /* [r, in] */, Parameter B /* [out, r] */);
 }
