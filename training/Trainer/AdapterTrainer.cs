@@ -17,7 +17,7 @@ namespace Adapters.Training.Trainer;
 /// <para>
 /// Determinism: micro-batch k (0-based, over the whole run) takes examples k·B .. k·B+B−1 of an
 /// endless stream that visits the training set in a fresh seeded permutation per epoch, and
-/// runs with torch's generator seeded from (seed, k) so dropout masks depend only on k. A run
+/// draws its dropout masks from a generator seeded from (seed, k) (<see cref="AdapterDropout"/>). A run
 /// resumed from a checkpoint therefore sees exactly the batches and masks it would have seen.
 /// </para>
 /// </summary>
@@ -137,7 +137,7 @@ public sealed class AdapterTrainer
             for (int m = 0; m < batches.Count; m++)
             {
                 using var scope = NewDisposeScope();
-                manual_seed(DerivedSeed(Options.Seed, firstMicroBatch + m));
+                AdapterDropout.Seed(DerivedSeed(Options.Seed, firstMicroBatch + m));
                 var microLoss = CompletionLoss.Sum(_model, _method, batches[m]) / scored;
                 microLoss.backward();
                 loss += Scalar(microLoss);

@@ -33,7 +33,7 @@ sealed class LoraLinear : nn.Module<Tensor, Tensor>
         // 1. the frozen projection
         var y = _borrowed.BaseLayer.call(x);
         // 2. low-rank update on the (dropped-out) input, scaled by alpha / r
-        var input = _dropout > 0 && training ? nn.functional.dropout(x, _dropout, training: true) : x;
+        var input = AdapterDropout.Apply(x, _dropout, training);
         var update = nn.functional.linear(nn.functional.linear(input, _borrowed.A), _borrowed.B);
         return (y + update * _scale).MoveToOuterDisposeScope();
     }

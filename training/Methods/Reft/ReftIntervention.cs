@@ -39,6 +39,5 @@ public abstract class ReftIntervention : IDisposable
         return p;
     }
 
-    protected static Tensor Dropout(Tensor x, double rate, bool training) =>
-        rate > 0 && training ? nn.functional.dropout(x, rate, training: true) : x;
+    protected static Tensor Dropout(Tensor x, double rate, bool training) => AdapterDropout.Apply(x, rate, training);
 }
