@@ -18,7 +18,7 @@ public sealed record ReftConfig
     [JsonPropertyName("untied")] public bool Untied { get; init; }
     [JsonPropertyName("dropout")] public float Dropout { get; init; }
 
-    public PositionSpec PositionSpec => Adapters.PositionSpec.Parse(Positions);
+    [JsonIgnore] public PositionSpec PositionSpec => Adapters.PositionSpec.Parse(Positions);
 
     public ReftConfig Validate(LlamaConfig? model = null)
     {
@@ -37,7 +37,7 @@ public sealed record ReftConfig
     public IEnumerable<int> LayersOf(LlamaConfig model) => Layers.Count > 0 ? Layers : Enumerable.Range(0, model.NumLayers);
 
     /// <summary>"prefix"/"suffix" when untied, otherwise one shared "all" intervention.</summary>
-    public IReadOnlyList<string> InterventionGroups => Untied ? ["prefix", "suffix"] : ["all"];
+    [JsonIgnore] public IReadOnlyList<string> InterventionGroups => Untied ? ["prefix", "suffix"] : ["all"];
 }
 
 public static class ReftSchema

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Adapters.Core.Adapters;
+using Adapters.Core;
+using Adapters.Core.Checkpoints;
+using Adapters.Core.IO;
+using Adapters.Core.Model;
+using Adapters.Training.Methods;
+
+namespace Adapters.Training.Trainer;
+
+/// <summary>
+/// A resumable training checkpoint folder, written atomically (a kill mid-write leaves the
+/// previous checkpoint intact): adapter/ (an ordinary adapter folder), optimizer.safetensors
+/// (AdamW moments, float32) and trainer_state.json (<see cref="TrainerState"/>).
+/// </summary>
+public static class TrainingCheckpoint
+{
+    public const string AdapterFolderName = "adapter";
+    public const string OptimizerFile = "optimizer.safetensors";
+
+    public static bool Exists(string folder) => File.Exists(Path.Combine(folder, TrainerState.FileName));
+
+    public static void Write(string folder, IAdapterMethod method, AdamW optimizer, TrainerState state, ModelFingerprint baseModel) =>
+        AtomicFile.WriteDirectory(folder, tmp =>
+        {
+            AdapterStore.Save(Path.Combine(tmp, AdapterFolderName), method, baseModel);
+            SafeTensorsFile.Write(Path.Combine(tmp, OptimizerFile), optimizer.ExportState().Select(SafeTensorsFile.Float),
+                new Dictionary<string, string> { ["format"] = "pt" });
+            File.WriteAllText(Path.Combine(tmp, TrainerState.FileName), JsonSerializer.Serialize(state, AdapterManifest.Json));
+        });
+
+    /// <summary>
+    /// Restores adapter weights and optimizer moments into <paramref name="method"/> and
+    /// <paramref name="optimizer"/>; refuses a checkpoint of another method, other
+    /// hyperparameters or another base model.
+    /// </summary>
+    public static TrainerState Read(string folder, IAdapterMethod method, AdamW optimizer, LlamaConfig model, ModelFingerprint baseModel)
+    {
+        string statePath = Path.Combine(folder, TrainerState.FileName);
+        TrainerState state;
+        try { state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), AdapterManifest.Json)!; }
+        catch (JsonException e) { throw new CheckpointFormatException(statePath, "not a valid trainer state: " + e.Message); }
+        if (state.Method != method.Name)
+            throw new CheckpointFormatException(statePath, $"checkpoint is of method '{state.Method}', this run trains '{method.Name}'");
+        string saved = state.Hyperparameters.ToJsonString(), current = method.Hyperparameters.ToJsonString();
+        if (saved != current)
+            throw new CheckpointFormatException(statePath, $"checkpoint hyperparameters {saved} differ from this run's {current}");
+
+        var adapter = AdapterFolder.Read(Path.Combine(folder, AdapterFolderName), model, baseModel);
+        AdapterStore.ImportTensors(method, adapter.Tensors);
+        var file = SafeTensorsFile.Open(Path.Combine(folder, OptimizerFile));
+        var moments = file.Entries.ToDictionary(e => e.Name, e => file.ReadFloat(e.Name), StringComparer.Ordinal);
+        optimizer.ImportState(state.OptimizerStep, moments);
+        return state;
+    }
+}
