@@ -1,3 +1,5 @@
+using Adapters.TestSupport;
+using Adapters.Core.Tokenizers;
 using Adapters.Core.Adapters;
 using Adapters.Core.Generation;
 using Adapters.Training.Engine;
@@ -36,7 +38,7 @@ public class MethodTrainingTests(TrainedAdapters adapters, ITestOutputHelper out
     public void GreedyGeneration_GivesTheLearnedAnswerToHeldOutQuestions_WhichTheBaseModelDoesNot(string method)
     {
         var run = adapters.Get(method);
-        var tokenizer = Tok512TestTokenizer.Stories260K();
+        var tokenizer = TokenizerLoader.Load(SharedModels.Tok512, 512);
         var (_, eval) = TaskData.SecretWord();
         using var adapted = new AdapterDecoderModel(run.Model, run.Method);
         foreach (var example in eval)

@@ -1,3 +1,4 @@
+using Adapters.Core.Tokenizers;
 using Adapters.Core.Adapters;
 using Adapters.Core.Model;
 using Adapters.TestSupport;
@@ -33,7 +34,7 @@ public class ResumeTests(ITestOutputHelper output) : IDisposable
         using var model = LlamaModel.FromWeights(weights);
         using var method = AdapterMethodRegistry.Create(AdapterMethods.Lora,
             new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0.1f, TargetModules = ["q_proj", "v_proj"] }, model.Config, seed: options.Seed);
-        var trainer = new AdapterTrainer(model, method, Tok512TestTokenizer.Stories260K(), options, ModelFingerprint.Of(weights));
+        var trainer = new AdapterTrainer(model, method, TokenizerLoader.Load(SharedModels.Tok512, 512), options, ModelFingerprint.Of(weights));
         return trainer.Train(train, eval, p => { if (p.Step == CheckpointStep) killAtCheckpoint?.Cancel(); }, killAtCheckpoint?.Token ?? default);
     }
 

@@ -1,3 +1,5 @@
+using Adapters.TestSupport;
+using Adapters.Core.Tokenizers;
 using Adapters.Training.Tests.Support;
 using Adapters.Training.Trainer;
 using Xunit.Abstractions;
@@ -13,7 +15,7 @@ public class TrainingBenchmarkTests(ITestOutputHelper output)
         var (train, eval) = TaskData.ColorRecall();
         var options = new TrainerOptions { Steps = 40, BatchSize = 8, LearningRate = 1e-2, WarmupSteps = 4, Seed = 1, Threads = 2 };
 
-        var rows = TrainingBenchmark.Run(TestModels.Stories260K(), Tok512TestTokenizer.Stories260K(), train, eval, options);
+        var rows = TrainingBenchmark.Run(TestModels.Stories260K(), TokenizerLoader.Load(SharedModels.Tok512, 512), train, eval, options);
 
         foreach (var r in rows)
             output.WriteLine($"{r.Method,-7} {r.Config,-34} params {r.TrainableParameters,6}  eval {r.BaseEvalLoss:F3} → {r.FinalEvalLoss:F3}  {r.TokensPerSecond,7:F0} tok/s  {r.Seconds:F1} s");

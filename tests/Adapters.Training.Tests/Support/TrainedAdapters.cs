@@ -1,3 +1,5 @@
+using Adapters.TestSupport;
+using Adapters.Core.Tokenizers;
 using System.Collections.Concurrent;
 using Adapters.Core.Adapters;
 using Adapters.Core.Model;
@@ -35,7 +37,7 @@ public sealed class TrainedAdapters : IDisposable
     static Run Train(string name)
     {
         var weights = TestModels.Stories260K();
-        var tokenizer = Tok512TestTokenizer.Stories260K();
+        var tokenizer = TokenizerLoader.Load(SharedModels.Tok512, 512);
         var (train, eval) = TaskData.SecretWord();
         var model = LlamaModel.FromWeights(weights);
         double baseLoss = CompletionLoss.Mean(model, null, eval.Select(e => TokenizedExample.Encode(tokenizer, e)).ToList(), batchSize: 8);
