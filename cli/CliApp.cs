@@ -17,6 +17,8 @@ public static class CliApp
             GenerateCommand.Create(console),
             ExportCommand.Create(console),
             InitRandomCommand.Create(console),
+            TrainCommand.Create(console),
+            BenchTrainCommand.Create(console),
             PipelineCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };

@@ -16,16 +16,15 @@ public static class ModelOpener
         engine != Auto ? engine
         : File.Exists(Path.Combine(modelPath, ExportedModelFiles.ManifestFileName)) ? Onnx : Torch;
 
-    public static IDecoderModel Open(string engine, string modelPath, int? threads, CliConsole console) => engine switch
+    public static IDecoderModel Open(string engine, string modelPath, int? threads, CliConsole console, string? adapter = null)
     {
-        Onnx => OnnxDecoderModel.Load(modelPath, new OnnxRuntimeOptions { IntraOpThreads = threads ?? 0, Log = console.Info }),
-        _ => OpenTorch(modelPath, threads),
-    };
-
-    static TorchDecoderModel OpenTorch(string modelPath, int? threads)
-    {
+        if (engine == Onnx)
+        {
+            if (adapter != null) throw new ArgumentException("--adapter with --engine onnx is not supported yet; export the adapter fused into the model, or use --engine torch");
+            return OnnxDecoderModel.Load(modelPath, new OnnxRuntimeOptions { IntraOpThreads = threads ?? 0, Log = console.Info });
+        }
         TorchThreads.Apply(threads);
-        return TorchDecoderModel.Load(modelPath);
+        return adapter is null ? TorchDecoderModel.Load(modelPath) : AdapterDecoderModel.Load(modelPath, adapter);
     }
 
     /// <summary>The named tokenizer, else the one an ONNX folder recorded, else one beside the checkpoint.</summary>

@@ -6,23 +6,29 @@ namespace Adapters.Cli.Commands;
 
 /// <summary>
 /// `adapters pipeline`: the main job on the default model — generate with TorchSharp, export to
-/// ONNX, generate with ONNX Runtime from the exported folder, and fail unless both agree.
+/// ONNX, generate with ONNX Runtime from the exported folder (failing unless both agree), then
+/// train a small LoRA adapter on a task the base model cannot do and generate with it.
 /// </summary>
 public static class PipelineCommand
 {
     public const string DefaultModel = "../shared/models/stories260K/stories260K.bin";
     public const string DefaultTokenizer = "../shared/models/stories260K/tok512.bin";
+    public const string DefaultTaskData = "tests/data/secret_word.train.jsonl";
+    const string TaskPrompt = "Q: Tell me the secret word.";
+    const int TaskTokens = 16;
 
     public static Command Create(CliConsole console)
     {
         var model = new Option<string>("--model") { Description = "checkpoint", DefaultValueFactory = _ => DefaultModel };
         var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer file", DefaultValueFactory = _ => DefaultTokenizer };
         var output = new Option<string>("--out") { Description = "where the ONNX folder goes", DefaultValueFactory = _ => "out/stories260K-onnx" };
+        var adapterOut = new Option<string>("--adapter-out") { Description = "where the adapter training run goes", DefaultValueFactory = _ => "out/secret-word-lora" };
+        var data = new Option<string>("--data") { Description = "task data for the adapter", DefaultValueFactory = _ => DefaultTaskData };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "greedy tokens per engine", DefaultValueFactory = _ => 60 };
         var prompt = new Option<string>("--prompt") { Description = "prompt", DefaultValueFactory = _ => "" };
         var command = new Command("pipeline", "Main job: TorchSharp generation → ONNX export → ONNX Runtime generation, checked to agree.")
         {
-            model, tokenizer, output, maxNew, prompt,
+            model, tokenizer, output, adapterOut, data, maxNew, prompt,
         };
         command.SetAction(parse => console.Guard(() =>
         {
@@ -30,14 +36,14 @@ public static class PipelineCommand
             int maxNewTokens = parse.GetValue(maxNew);
             string promptText = parse.GetValue(prompt)!;
 
-            console.Info($"[1/3] generate with TorchSharp from {modelPath}");
+            console.Info($"[1/4] generate with TorchSharp from {modelPath}");
             string torchText = Generate(ModelOpener.Torch, modelPath, tokenizerPath, promptText, maxNewTokens, console);
             console.Out.WriteLine($"torch: {torchText}");
 
-            console.Info("[2/3] export to ONNX");
+            console.Info("[2/4] export to ONNX");
             ExportCommand.Run(modelPath, tokenizerPath, outDir, ExternalDataMode.Auto, console);
 
-            console.Info($"[3/3] generate with ONNX Runtime from {outDir}");
+            console.Info($"[3/4] generate with ONNX Runtime from {outDir}");
             string onnxText = Generate(ModelOpener.Onnx, outDir, null, promptText, maxNewTokens, console);
             console.Out.WriteLine($"onnx:  {onnxText}");
 
@@ -47,6 +53,18 @@ public static class PipelineCommand
                 return CliConsole.Failure;
             }
             console.Info("pipeline: both engines produced the same greedy text");
+
+            string runDir = parse.GetValue(adapterOut)!, taskData = parse.GetValue(data)!;
+            console.Info($"[4/4] train a LoRA adapter on {taskData}, then generate with it");
+            int trained = CliApp.Run(["train", "--model", modelPath, "--tokenizer", tokenizerPath, "--method", "lora", "--rank", "4",
+                "--targets", "q_proj,v_proj,o_proj", "--data", taskData, "--out", runDir], console.Error, console.Error);
+            if (trained != 0) return trained;
+            using (var adapted = ModelOpener.Open(ModelOpener.Torch, modelPath, threads: null, console, adapter: runDir))
+            {
+                var tok = ModelOpener.OpenTokenizer(tokenizerPath, ModelOpener.Torch, modelPath, adapted.Config.VocabSize);
+                console.Out.WriteLine($"base:  {Generate(ModelOpener.Torch, modelPath, tokenizerPath, TaskPrompt, TaskTokens, console)}");
+                console.Out.WriteLine($"lora:  {TextGenerator.GenerateText(adapted, tok, TaskPrompt, TaskTokens, SamplingOptions.Greedy)}");
+            }
             return 0;
         }));
         return command;

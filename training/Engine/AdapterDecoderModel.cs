@@ -1,3 +1,5 @@
+using Adapters.Core.Adapters;
+using Adapters.Core.Checkpoints;
 using Adapters.Core.Generation;
 using Adapters.Core.Model;
 using Adapters.Training.Methods;
@@ -10,16 +12,46 @@ namespace Adapters.Training.Engine;
 /// <see cref="TextGenerator"/> generates with it. Each session remembers its own prompt length
 /// (its first Forward, the prefill) and declares it to the adapter before every forward, so
 /// ReFT edits the prompt positions during the prefill and nothing during decode steps, even
-/// when sessions interleave. Borrows model and method; puts the method in evaluation mode.
+/// when sessions interleave. Borrows model and method (unless built by <see cref="Load"/>,
+/// which owns both); puts the method in evaluation mode.
 /// </summary>
 public sealed class AdapterDecoderModel : IDecoderModel
 {
-    public AdapterDecoderModel(LlamaModel model, IAdapterMethod method)
+    readonly bool _owns;
+
+    public AdapterDecoderModel(LlamaModel model, IAdapterMethod method) : this(model, method, owns: false) { }
+
+    AdapterDecoderModel(LlamaModel model, IAdapterMethod method, bool owns)
     {
         if (!ReferenceEquals(method.AttachedModel, model)) throw new ArgumentException($"the {method.Name} adapter is not attached to this model");
         Model = model;
         Method = method;
+        _owns = owns;
         method.Training = false;
+    }
+
+    /// <summary>
+    /// Loads a base checkpoint and an adapter (our folder, a PEFT LoRA folder, or a training run
+    /// folder) checked against that base, attached and owned by the returned model.
+    /// </summary>
+    public static AdapterDecoderModel Load(string checkpointPath, string adapterPath)
+    {
+        var weights = CheckpointLoader.Load(checkpointPath);
+        string folder = AdapterLocator.Resolve(adapterPath);
+        var model = LlamaModel.FromWeights(weights);
+        try
+        {
+            var method = PeftLoraFormat.IsPeftFolder(folder)
+                ? AdapterStore.LoadPeft(folder, model, weights)
+                : AdapterStore.Load(folder, model, ModelFingerprint.Of(weights));
+            method.Attach(model);
+            return new AdapterDecoderModel(model, method, owns: true);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     public LlamaModel Model { get; }
@@ -28,5 +60,10 @@ public sealed class AdapterDecoderModel : IDecoderModel
 
     public IDecoderSession StartSession() => new AdapterDecoderSession(Model, Method);
 
-    public void Dispose() { }
+    public void Dispose()
+    {
+        if (!_owns) return;
+        Method.Dispose();
+        Model.Dispose();
+    }
 }

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Adapters.Core.Adapters;
+using Adapters.Core.Model;
+
+namespace Adapters.Cli;
+
+/// <summary>
+/// The command-line hyperparameters of the adapter methods (rank, alpha, targets, layers,
+/// positions…) and their translation into a method's typed config. Options left out keep
+/// the config record's defaults.
+/// </summary>
+public sealed class AdapterOptions
+{
+    public Option<string> Method { get; } = new("--method") { Description = "adapter method: lora, loreft, direft", Required = true };
+    public Option<int?> Rank { get; } = new("--rank") { Description = "rank r (LoRA default 8, ReFT default 4)" };
+    public Option<float?> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale = alpha / r; default 2·r)" };
+    public Option<float?> Dropout { get; } = new("--dropout") { Description = "dropout on the adapter's input (LoRA) or code (ReFT)" };
+    public Option<string?> Targets { get; } = new("--targets") { Description = "LoRA projections, comma-separated (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj; default q_proj,v_proj)" };
+    public Option<string?> Layers { get; } = new("--layers") { Description = "layers, comma-separated (default: all)" };
+    public Option<string?> Positions { get; } = new("--positions") { Description = "ReFT prompt positions, pyreft style (default f7+l7)" };
+    public Option<bool> Untied { get; } = new("--untied") { Description = "ReFT: separate weights for prefix and suffix positions" };
+
+    public IEnumerable<Option> All => [Method, Rank, Alpha, Dropout, Targets, Layers, Positions, Untied];
+
+    public JsonObject Hyperparameters(ParseResult parse, LlamaConfig model)
+    {
+        string method = parse.GetValue(Method)!;
+        IReadOnlyList<int> layers = ParseList(parse.GetValue(Layers), "--layers", int.Parse);
+        float dropout = parse.GetValue(Dropout) ?? 0;
+        switch (method)
+        {
+            case AdapterMethods.Lora:
+                var lora = new LoraConfig { Dropout = dropout, Layers = layers };
+                int loraRank = parse.GetValue(Rank) ?? lora.Rank;
+                lora = lora with
+                {
+                    Rank = loraRank,
+                    Alpha = parse.GetValue(Alpha) ?? 2f * loraRank,
+                    TargetModules = parse.GetValue(Targets) is { } t ? ParseList(t, "--targets", s => s) : lora.TargetModules,
+                };
+                return AdapterManifest.ToJsonObject(lora.Validate(model));
+            case AdapterMethods.LoReft or AdapterMethods.DiReft:
+                var reft = new ReftConfig { Dropout = dropout, Layers = layers, Untied = parse.GetValue(Untied) };
+                reft = reft with { Rank = parse.GetValue(Rank) ?? reft.Rank, Positions = parse.GetValue(Positions) ?? reft.Positions };
+                return AdapterManifest.ToJsonObject(reft.Validate(model));
+            default:
+                throw new ArgumentException($"unknown method '{method}'; known: {AdapterMethods.Lora}, {AdapterMethods.LoReft}, {AdapterMethods.DiReft}");
+        }
+    }
+
+    static IReadOnlyList<T> ParseList<T>(string? text, string option, Func<string, T> parse)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        try { return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToList(); }
+        catch (FormatException) { throw new ArgumentException($"{option} '{text}' is not a comma-separated list of the expected values"); }
+    }
+}
