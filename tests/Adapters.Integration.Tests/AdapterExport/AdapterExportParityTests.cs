@@ -3,6 +3,7 @@ using Adapters.Core.Exported;
 using Adapters.Export;
 using Adapters.Export.AdapterExport;
 using Adapters.Runtime;
+using Adapters.Runtime.Serving;
 using Adapters.Training.Engine;
 
 namespace Adapters.Integration.Tests.AdapterExport;
@@ -31,6 +32,23 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         using var plainTorch = Training.Engine.TorchDecoderModel.FromWeights(adapters.Weights);
 
         AssertParity(torch, onnx, plainTorch);
+    }
+
+    public static TheoryData<string> Methods => [.. TorchAdapters.Methods];
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void SwappableAdapter_MatchesTorch(string method)
+    {
+        AdapterExporter.Export(adapters.Weights, [adapters.Folder(method)], _out,
+            new AdapterExportOptions { Mode = AdapterExportMode.Swappable, Model = new LlamaExportOptions { IntraOpThreads = 2 } });
+        using var onnx = OnnxDecoderModel.Load(_out, Quiet);
+        var registry = AdapterRegistry.WithExportedAdapters(onnx.Exported);
+        using var adapted = new OnnxAdapterModel(onnx, registry, method);
+        using var baseOnly = new OnnxAdapterModel(onnx, registry, adapterName: null);
+        using var torch = adapters.Reference(method);
+
+        AssertParity(torch, adapted, baseOnly);
     }
 
     [Fact]
