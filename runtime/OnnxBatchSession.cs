@@ -172,6 +172,21 @@ public sealed class OnnxBatchSession : IDisposable
         for (int i = 0; i < history.Count; i++) history[i] = 0;
     }
 
+    /// <summary>Leading cache slots that no row attends (what <see cref="Compact"/> would drop).</summary>
+    public int LeadingDeadSlots
+    {
+        get
+        {
+            int dead = CacheLength;
+            foreach (var history in _maskHistory)
+            {
+                int first = history.IndexOf(1);
+                dead = Math.Min(dead, first < 0 ? CacheLength : first);
+            }
+            return dead;
+        }
+    }
+
     /// <summary>
     /// Drops the leading cache slots that every row masks out (left by finished or reset rows and
     /// by left padding), so attention cost follows the live sequences, not the session's age.
@@ -180,12 +195,7 @@ public sealed class OnnxBatchSession : IDisposable
     public int Compact()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        int dead = CacheLength;
-        foreach (var history in _maskHistory)
-        {
-            int first = history.IndexOf(1);
-            dead = Math.Min(dead, first < 0 ? CacheLength : first);
-        }
+        int dead = LeadingDeadSlots;
         if (dead == 0) return 0;
         int kept = CacheLength - dead;
         var compacted = AllocateCache(kept);
