@@ -31,6 +31,12 @@ public sealed record LlamaExportOptions
     /// <summary>Graph extensions (adapters), applied in order.</summary>
     public IReadOnlyList<ILlamaGraphExtension> Extensions { get; init; } = [];
 
+    /// <summary>Recorded as model_manifest.json's "adapters": the graph's adapter inputs (set with the matching <see cref="Extensions"/>).</summary>
+    public Core.Exported.ExportedAdapterInterface? AdapterInterface { get; init; }
+
+    /// <summary>Writes further files (exported adapters) into the folder being built, before the manifest completes it.</summary>
+    public Action<string>? WriteAdditionalFiles { get; init; }
+
     public LlamaExportOptions Validate()
     {
         if (IntraOpThreads < 1) throw new ArgumentException($"intra-op threads must be >= 1, got {IntraOpThreads}");

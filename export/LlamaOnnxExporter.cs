@@ -50,6 +50,7 @@ public static class LlamaOnnxExporter
             PadTokenId = options.PadTokenId,
             OnnxIrVersion = OnnxGraphBuilder.IrVersion,
             OnnxOpset = OnnxGraphBuilder.OpsetVersion,
+            Adapters = options.AdapterInterface,
             CreatedUtc = DateTimeOffset.UtcNow,
         };
 
@@ -62,6 +63,7 @@ public static class LlamaOnnxExporter
                 File.Copy(options.TokenizerPath!, Path.Combine(tmp, tokenizer.File!));
                 WriteHuggingFaceTokenizer(loadedTokenizer!, tmp, config.MaxSeqLen);
             }
+            options.WriteAdditionalFiles?.Invoke(tmp);
             // Written last: a folder with a manifest is a finished export.
             File.WriteAllText(Path.Combine(tmp, ExportedModelFiles.ManifestFileName), manifest.ToJson());
         });

@@ -51,7 +51,12 @@ public sealed class OnnxBatchSession : IDisposable
     /// <paramref name="extraInputs"/> feeds graph inputs that extensions added (adapter weights,
     /// position masks); they are borrowed for the call, and shaped by the caller to this step.
     /// </summary>
-    public BatchLogits Forward(IReadOnlyList<IReadOnlyList<int>> rows, IReadOnlyDictionary<string, OrtValue>? extraInputs = null)
+    /// <param name="activeLoraAdapter">
+    /// An ONNX Runtime LoRA adapter whose parameters replace the graph inputs of the same names for
+    /// this call (<see cref="RunOptions.AddActiveLoraAdapter"/>); borrowed, must outlive the call.
+    /// </param>
+    public BatchLogits Forward(IReadOnlyList<IReadOnlyList<int>> rows, IReadOnlyDictionary<string, OrtValue>? extraInputs = null,
+        OrtLoraAdapter? activeLoraAdapter = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (rows.Count != BatchSize)
@@ -91,7 +96,15 @@ public sealed class OnnxBatchSession : IDisposable
         }
 
         var logits = new float[(long)batch * seq * _c.VocabSize];
-        var present = Run(inputIds, attentionMask, positionIds, logits, batch, seq, total, extraInputs);
+        OrtValue[] present;
+        if (activeLoraAdapter is null) present = Run(_runOptions, inputIds, attentionMask, positionIds, logits, batch, seq, total, extraInputs);
+        else
+        {
+            // Run options only borrow the adapter, and an adapter stays active for their lifetime: one per call.
+            using var withAdapter = new RunOptions();
+            withAdapter.AddActiveLoraAdapter(activeLoraAdapter);
+            present = Run(withAdapter, inputIds, attentionMask, positionIds, logits, batch, seq, total, extraInputs);
+        }
 
         // Commit: the run succeeded, so the present caches replace the past ones.
         DisposeAll(_cache);
@@ -106,7 +119,7 @@ public sealed class OnnxBatchSession : IDisposable
     }
 
     /// <summary>One ONNX Runtime call; returns the present caches, which the caller then owns.</summary>
-    OrtValue[] Run(long[] inputIds, long[] attentionMask, long[] positionIds, float[] logits, int batch, int seq, int total,
+    OrtValue[] Run(RunOptions runOptions, long[] inputIds, long[] attentionMask, long[] positionIds, float[] logits, int batch, int seq, int total,
         IReadOnlyDictionary<string, OrtValue>? extraInputs)
     {
         IReadOnlyList<string> inputNames = _model.InputNames;
@@ -133,7 +146,7 @@ public sealed class OnnxBatchSession : IDisposable
             outputs.Add(OrtValue.CreateTensorValueFromMemory(logits, [batch, seq, _c.VocabSize]));
             var present = AllocateCache(total);
             outputs.AddRange(present);
-            _model.Session.Run(_runOptions, inputNames, inputs, _model.OutputNames, outputs);
+            _model.Session.Run(runOptions, inputNames, inputs, _model.OutputNames, outputs);
             succeeded = true;
             return present;
         }
@@ -143,6 +156,62 @@ public sealed class OnnxBatchSession : IDisposable
             outputs.FirstOrDefault()?.Dispose();                                        // the logits wrapper; the array stays
             if (!succeeded) foreach (var v in outputs.Skip(1)) v.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Frees <paramref name="row"/> for a new sequence: its cached slots are masked out from now
+    /// on and its position restarts at 0. The cache keeps its length; <see cref="Compact"/> drops
+    /// slots no row attends any more.
+    /// </summary>
+    public void ResetRow(int row)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if ((uint)row >= (uint)BatchSize) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} is outside the batch of {BatchSize}");
+        _positions[row] = 0;
+        var history = _maskHistory[row];
+        for (int i = 0; i < history.Count; i++) history[i] = 0;
+    }
+
+    /// <summary>Leading cache slots that no row attends (what <see cref="Compact"/> would drop).</summary>
+    public int LeadingDeadSlots
+    {
+        get
+        {
+            int dead = CacheLength;
+            foreach (var history in _maskHistory)
+            {
+                int first = history.IndexOf(1);
+                dead = Math.Min(dead, first < 0 ? CacheLength : first);
+            }
+            return dead;
+        }
+    }
+
+    /// <summary>
+    /// Drops the leading cache slots that every row masks out (left by finished or reset rows and
+    /// by left padding), so attention cost follows the live sequences, not the session's age.
+    /// Exact: those slots have no effect on any row. Returns the number of slots dropped.
+    /// </summary>
+    public int Compact()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int dead = LeadingDeadSlots;
+        if (dead == 0) return 0;
+        int kept = CacheLength - dead;
+        var compacted = AllocateCache(kept);
+        for (int i = 0; i < _cache.Length; i++)
+        {
+            var source = _cache[i].GetTensorDataAsSpan<float>();
+            var target = compacted[i].GetTensorMutableDataAsSpan<float>();
+            // [batch, kv_heads, T, hs]: copy the last `kept` slots of every (row, head).
+            for (int bh = 0; bh < BatchSize * _c.NumKvHeads; bh++)
+                source.Slice((bh * CacheLength + dead) * _c.HeadSize, kept * _c.HeadSize).CopyTo(target.Slice(bh * kept * _c.HeadSize, kept * _c.HeadSize));
+        }
+        DisposeAll(_cache);
+        _cache = compacted;
+        foreach (var history in _maskHistory) history.RemoveRange(0, dead);
+        CacheLength = kept;
+        return dead;
     }
 
     OrtValue[] AllocateCache(int length)

@@ -36,6 +36,8 @@ public sealed record ExportedModelManifest
     [JsonPropertyName("pad_token_id")] public int PadTokenId { get; init; }
     [JsonPropertyName("onnx_ir_version")] public long OnnxIrVersion { get; init; }
     [JsonPropertyName("onnx_opset")] public long OnnxOpset { get; init; }
+    /// <summary>Adapter inputs of the graph and the adapters exported beside it; null for a plain or fused export.</summary>
+    [JsonPropertyName("adapters")] public ExportedAdapterInterface? Adapters { get; init; }
     [JsonPropertyName("created_utc")] public DateTimeOffset? CreatedUtc { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

@@ -68,6 +68,19 @@ public sealed class OnnxGraphBuilder
     }
 
     /// <summary>
+    /// A float graph input whose initializer of the same name is its default (an overridable
+    /// initializer, IR ≥ 4): ONNX Runtime uses the default unless the input is fed, which is how
+    /// its LoRA adapters and GenAI's adapters replace values. The default may be empty (a
+    /// dimension of 0) and need not match symbolic dimensions.
+    /// </summary>
+    public string AddInputWithDefault(string name, TensorDim[] dims, int[] defaultShape, float[] defaultData)
+    {
+        AddWeight(name, defaultShape, defaultData);
+        _graph.Input.Add(ValueInfo(name, DataType.Float, dims));
+        return name;
+    }
+
+    /// <summary>
     /// Declares graph output <paramref name="name"/> holding <paramref name="value"/>; an Identity
     /// node renames the value when the names differ (ONNX Runtime removes it when optimising).
     /// </summary>

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Adapters.Core.Model;
+
+namespace Adapters.Core.Exported;
+
+/// <summary>
+/// {name}.adapter.json beside each exported {name}.onnx_adapter: which method and rank the
+/// adapter has, the base model it belongs to, the graph inputs its file fills and, for
+/// residual edits, the prompt positions it edits. The .onnx_adapter file alone is what ONNX
+/// Runtime and GenAI load; this manifest lets our runtime check it before use.
+/// </summary>
+public sealed record ExportedAdapterManifest
+{
+    public const string ExpectedFormat = "adapters-onnx-adapter";
+    public const int SupportedFormatVersion = 1;
+    public const string FileSuffix = ".adapter.json";
+    public const string AdapterFileSuffix = ".onnx_adapter";
+
+    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    [JsonPropertyName("format")] public string? Format { get; init; } = ExpectedFormat;
+    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = SupportedFormatVersion;
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("method")] public required string Method { get; init; }
+    [JsonPropertyName("rank")] public required int Rank { get; init; }
+    [JsonPropertyName("base_model")] public required ModelFingerprint BaseModel { get; init; }
+    /// <summary>The .onnx_adapter file, a plain name in the same folder.</summary>
+    [JsonPropertyName("file")] public required string File { get; init; }
+    /// <summary>Graph input names the file holds, each with its shape.</summary>
+    [JsonPropertyName("inputs")] public required IReadOnlyDictionary<string, int[]> Inputs { get; init; }
+    /// <summary>Prompt positions edited (PositionSpec text, e.g. "f5+l5"); null for projection-only adapters.</summary>
+    [JsonPropertyName("positions")] public string? Positions { get; init; }
+    /// <summary>The adapter's hyperparameters as trained, for people reading the folder.</summary>
+    [JsonPropertyName("hyperparameters")] public JsonObject? Hyperparameters { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Reads and checks format, version and file name; errors name the file.</summary>
+    public static ExportedAdapterManifest Read(string path)
+    {
+        if (!System.IO.File.Exists(path)) throw new CheckpointFormatException(path, "adapter manifest not found");
+        ExportedAdapterManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ExportedAdapterManifest>(System.IO.File.ReadAllText(path))
+                ?? throw new CheckpointFormatException(path, "the manifest is empty (JSON null)");
+        }
+        catch (JsonException e) { throw new CheckpointFormatException(path, $"not a valid adapter manifest: {e.Message}"); }
+        if (manifest.Format != ExpectedFormat)
+            throw new CheckpointFormatException(path, $"format is '{manifest.Format}', expected '{ExpectedFormat}'");
+        if (manifest.FormatVersion != SupportedFormatVersion)
+            throw new CheckpointFormatException(path, $"format_version {manifest.FormatVersion} is not supported (this build reads {SupportedFormatVersion})");
+        if (string.IsNullOrEmpty(manifest.File) || Path.GetFileName(manifest.File) != manifest.File)
+            throw new CheckpointFormatException(path, $"'file' must be a file name in the same folder, got '{manifest.File}'");
+        if (manifest.Rank < 1) throw new CheckpointFormatException(path, $"rank must be positive, got {manifest.Rank}");
+        if (manifest.Positions is { } positions)
+        {
+            try { Adapters.PositionSpec.Parse(positions); }
+            catch (ArgumentException e) { throw new CheckpointFormatException(path, e.Message); }
+        }
+        return manifest;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using Adapters.Core.Model;
+
+namespace Adapters.Core.Exported;
+
+/// <summary>
+/// Reads an .onnx_adapter file (<see cref="OnnxAdapterFormat"/>) into float tensors. Every offset
+/// is bounds-checked, so a truncated or corrupt file is refused with a message naming it rather
+/// than read past its end; only float parameters are accepted (all our adapters are fp32).
+/// </summary>
+public sealed class OnnxAdapterFile
+{
+    OnnxAdapterFile(int adapterVersion, int modelVersion, IReadOnlyList<TensorData> parameters)
+    {
+        AdapterVersion = adapterVersion;
+        ModelVersion = modelVersion;
+        Parameters = parameters;
+    }
+
+    public int AdapterVersion { get; }
+    public int ModelVersion { get; }
+    public IReadOnlyList<TensorData> Parameters { get; }
+
+    public static OnnxAdapterFile Read(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointFormatException(path, "adapter file not found");
+        try { return Parse(File.ReadAllBytes(path)); }
+        catch (InvalidDataException e) { throw new CheckpointFormatException(path, e.Message); }
+    }
+
+    public static OnnxAdapterFile Parse(byte[] bytes)
+    {
+        var r = new Reader(bytes);
+        if (bytes.Length < 8 || Encoding.ASCII.GetString(bytes, 4, 4) != OnnxAdapterFormat.FileIdentifier)
+            throw new InvalidDataException($"not an .onnx_adapter file (no '{OnnxAdapterFormat.FileIdentifier}' identifier in its {bytes.Length} bytes)");
+        int root = r.Target(0);
+        int version = r.Int32Field(root, OnnxAdapterFormat.AdapterFormatVersionSlot);
+        if (version != OnnxAdapterFormat.FormatVersion)
+            throw new InvalidDataException($"adapter format_version {version} is not supported (expected {OnnxAdapterFormat.FormatVersion})");
+        int adapterVersion = r.Int32Field(root, OnnxAdapterFormat.AdapterVersionSlot);
+        int modelVersion = r.Int32Field(root, OnnxAdapterFormat.ModelVersionSlot);
+        var parameters = new List<TensorData>();
+        if (r.FieldPosition(root, OnnxAdapterFormat.AdapterParametersSlot) is { } listField)
+        {
+            var (start, count) = r.Vector(r.Target(listField), elementSize: 4);
+            for (int i = 0; i < count; i++) parameters.Add(ReadParameter(r, r.Target(start + 4 * i), i));
+        }
+        var duplicate = parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidDataException($"parameter '{duplicate.Key}' appears {duplicate.Count()} times");
+        return new OnnxAdapterFile(adapterVersion, modelVersion, parameters);
+    }
+
+    static TensorData ReadParameter(Reader r, int table, int index)
+    {
+        string name = r.FieldPosition(table, OnnxAdapterFormat.ParameterNameSlot) is { } nameField
+            ? r.String(r.Target(nameField)) : throw new InvalidDataException($"parameter {index} has no name");
+        int type = r.Int32Field(table, OnnxAdapterFormat.ParameterDataTypeSlot);
+        if (type != OnnxAdapterFormat.FloatDataType)
+            throw new InvalidDataException($"parameter '{name}' has data type {type}; only float ({OnnxAdapterFormat.FloatDataType}) is supported");
+        var dims = new List<int>();
+        if (r.FieldPosition(table, OnnxAdapterFormat.ParameterDimsSlot) is { } dimsField)
+        {
+            var (start, count) = r.Vector(r.Target(dimsField), elementSize: 8);
+            for (int i = 0; i < count; i++)
+            {
+                long d = r.Int64(start + 8 * i);
+                if (d < 0 || d > int.MaxValue) throw new InvalidDataException($"parameter '{name}' has dimension {d}");
+                dims.Add((int)d);
+            }
+        }
+        long elements = TensorData.ElementCount(dims);
+        int rawStart = 0, rawLength = 0;
+        if (r.FieldPosition(table, OnnxAdapterFormat.ParameterRawDataSlot) is { } rawField)
+            (rawStart, rawLength) = r.Vector(r.Target(rawField), elementSize: 1);
+        if (rawLength != elements * sizeof(float))
+            throw new InvalidDataException($"parameter '{name}' [{string.Join(", ", dims)}] needs {elements * sizeof(float)} bytes of data, the file has {rawLength}");
+        var data = new float[elements];
+        MemoryMarshal.Cast<byte, float>(r.Bytes.AsSpan(rawStart, rawLength)).CopyTo(data);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
+        return new TensorData(name, dims.ToArray(), data);
+    }
+
+    /// <summary>FlatBuffer access with a bounds check on every read.</summary>
+    sealed class Reader(byte[] bytes)
+    {
+        public byte[] Bytes { get; } = bytes;
+
+        void Need(long position, long length)
+        {
+            if (position < 0 || length < 0 || position + length > Bytes.Length)
+                throw new InvalidDataException($"truncated or corrupt: a field at byte {position} ({length} bytes) lies outside the file's {Bytes.Length} bytes");
+        }
+
+        public int Int32(int position) { Need(position, 4); return BinaryPrimitives.ReadInt32LittleEndian(Bytes.AsSpan(position)); }
+        public long Int64(int position) { Need(position, 8); return BinaryPrimitives.ReadInt64LittleEndian(Bytes.AsSpan(position)); }
+        ushort UInt16(int position) { Need(position, 2); return BinaryPrimitives.ReadUInt16LittleEndian(Bytes.AsSpan(position)); }
+
+        /// <summary>Follows the unsigned offset stored at <paramref name="position"/>.</summary>
+        public int Target(int position)
+        {
+            long target = (long)position + (uint)Int32(position);
+            Need(target, 4);
+            return (int)target;
+        }
+
+        /// <summary>Where a table's field lives, or null when the field is absent (its default).</summary>
+        public int? FieldPosition(int table, int slot)
+        {
+            long vtable = (long)table - Int32(table);
+            Need(vtable, 4);
+            int vtableSize = UInt16((int)vtable);
+            int entry = 4 + 2 * slot;
+            if (entry + 2 > vtableSize) return null;
+            int offset = UInt16((int)vtable + entry);
+            if (offset == 0) return null;
+            Need((long)table + offset, 1);
+            return table + offset;
+        }
+
+        public int Int32Field(int table, int slot) => FieldPosition(table, slot) is { } p ? Int32(p) : 0;
+
+        /// <summary>A vector's first element and length.</summary>
+        public (int Start, int Count) Vector(int position, int elementSize)
+        {
+            int count = Int32(position);
+            if (count < 0) throw new InvalidDataException($"corrupt vector length {count} at byte {position}");
+            Need(position + 4L, (long)count * elementSize);
+            return (position + 4, count);
+        }
+
+        public string String(int position)
+        {
+            var (start, length) = Vector(position, 1);
+            return Encoding.UTF8.GetString(Bytes, start, length);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using Adapters.Core;
+using Adapters.Core.Adapters;
+using Adapters.Core.Exported;
+using Adapters.Core.Model;
+using Adapters.Export.AdapterExport;
+using Adapters.Runtime.Serving;
+
+namespace Adapters.Runtime.Tests.Serving;
+
+/// <summary>
+/// The registry loads, replaces and unloads adapters by name, keeps leased versions alive,
+/// evicts unused ones least recently used first, and refuses bad input with a clear error while
+/// staying exactly as it was.
+/// </summary>
+[Collection(AdapterServingCollection.Name)]
+public sealed class AdapterRegistryTests(AdapterExportFixture exports)
+{
+    OnnxDecoderModel Model => exports.Swappable;
+
+    AdapterRegistry NewRegistry(long maxBytes = long.MaxValue, params string[] names)
+    {
+        var registry = new AdapterRegistry(Model.Exported, maxBytes);
+        foreach (string name in names) registry.Load(name, AdapterExportFixture.ManifestPath(Model, name));
+        return registry;
+    }
+
+    /// <summary>A copy of an exported adapter whose manifest and parameters a test may spoil.</summary>
+    string CopyOf(string name, Func<ExportedAdapterManifest, ExportedAdapterManifest>? manifest = null, Func<TensorData, TensorData>? parameter = null)
+    {
+        string folder = exports.NewFolder();
+        var original = ExportedAdapterManifest.Read(AdapterExportFixture.ManifestPath(Model, name));
+        var tensors = OnnxAdapterFile.Read(AdapterExportFixture.AdapterFilePath(Model, name)).Parameters.Select(parameter ?? (t => t)).ToList();
+        var spoilt = (manifest ?? (m => m))(original with { Inputs = tensors.ToDictionary(t => t.Name, t => t.Shape) });
+        OnnxAdapterWriter.Write(Path.Combine(folder, spoilt.File), tensors);
+        File.WriteAllText(Path.Combine(folder, name + ExportedAdapterManifest.FileSuffix), spoilt.ToJson());
+        return Path.Combine(folder, name + ExportedAdapterManifest.FileSuffix);
+    }
+
+    static void AssertUnchanged(AdapterRegistry registry, string name, LoadedAdapter current)
+    {
+        Assert.Equal(["lora-a"], registry.Names);
+        using var lease = registry.Acquire(name);
+        Assert.Same(current, lease.Adapter);
+    }
+
+    public static TheoryData<string, string> BadInputs => new()
+    {
+        { "truncated", "truncated or corrupt" },
+        { "wrong-shape", "the model expects" },
+        { "nan", "non-finite" },
+        { "infinity", "non-finite" },
+        { "other-base-model", "belongs to base model" },
+        { "not-a-model-input", "not an adapter input of this model" },
+        { "missing-file", "adapter file not found" },
+        { "bad-manifest", "not a valid adapter manifest" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadAdapter_IsRefusedClearly_AndTheRegistryIsUnchanged(string problem, string expectedMessage)
+    {
+        var registry = NewRegistryWithLoraA(out var current);
+        string path = problem switch
+        {
+            "truncated" => Truncated(CopyOf("lora-a")),
+            "wrong-shape" => CopyOf("lora-a", parameter: t => t.Name.EndsWith(".lora_A") ? new TensorData(t.Name, [t.Shape[0], t.Shape[1] - 1], t.Data[..^t.Shape[0]]) : t),
+            "nan" => CopyOf("lora-a", parameter: t => WithValue(t, float.NaN)),
+            "infinity" => CopyOf("lora-a", parameter: t => WithValue(t, float.PositiveInfinity)),
+            "other-base-model" => CopyOf("lora-a", manifest: m => m with { BaseModel = m.BaseModel with { EmbeddingSha256 = new string('0', 64) } }),
+            "not-a-model-input" => CopyOf("lora-a", parameter: t => new TensorData(t.Name.Replace("layers.0", "layers.9"), t.Shape, t.Data)),
+            "missing-file" => DeleteAdapterFile(CopyOf("lora-a")),
+            _ => BadJson(CopyOf("lora-a")),
+        };
+
+        var error = Assert.ThrowsAny<IOException>(() => registry.Replace("lora-a", path));
+
+        Assert.IsType<CheckpointFormatException>(error);
+        Assert.Contains(expectedMessage, error.Message);
+        Assert.Throws<CheckpointFormatException>(() => registry.Load("other", path));
+        AssertUnchanged(registry, "lora-a", current);
+    }
+
+    [Fact]
+    public void UnknownName_IsRefusedNamingTheLoadedOnes_AndTheRegistryIsUnchanged()
+    {
+        var registry = NewRegistryWithLoraA(out var current);
+
+        var acquire = Assert.Throws<AdapterNotFoundException>(() => registry.Acquire("nope"));
+        Assert.Throws<AdapterNotFoundException>(() => registry.Unload("nope"));
+        Assert.Throws<AdapterNotFoundException>(() => registry.Replace("nope", AdapterExportFixture.ManifestPath(Model, "lora-b")));
+
+        Assert.Contains("'nope'", acquire.Message);
+        Assert.Contains("lora-a", acquire.Message);
+        AssertUnchanged(registry, "lora-a", current);
+    }
+
+    [Fact]
+    public void TruncatedAdapterFolder_IsRefusedByTheExporter_AndNothingIsWritten()
+    {
+        string folder = Path.Combine(exports.NewFolder(), "adapter");
+        var adapter = RandomAdapters.Lora(exports.Weights, seed: 9);
+        AdapterFolder.Write(folder, adapter.Manifest, adapter.Tensors.Values);
+        string weights = Path.Combine(folder, AdapterManifest.DefaultWeightsFile);
+        File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..^100]);
+        string output = Path.Combine(exports.NewFolder(), "export");
+
+        var error = Assert.ThrowsAny<IOException>(() => AdapterExporter.Export(exports.Weights, [folder], output));
+
+        Assert.Contains(AdapterManifest.DefaultWeightsFile, error.Message);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Lease_KeepsItsVersion_ThroughReplaceAndUnload()
+    {
+        var registry = NewRegistry(names: "lora-a");
+        using var first = registry.Acquire("lora-a");
+        var replacement = registry.Replace("lora-a", AdapterExportFixture.ManifestPath(Model, "lora-b"));
+        using var second = registry.Acquire("lora-a");
+        registry.Unload("lora-a");
+
+        Assert.NotSame(first.Adapter, second.Adapter);
+        Assert.Same(replacement, second.Adapter);
+        Assert.Equal("lora", first.Adapter.Manifest.Method);
+        Assert.Equal(4, first.Adapter.Manifest.Rank);
+        Assert.Equal(first.Adapter.ByteCount + second.Adapter.ByteCount, registry.ResidentBytes);
+        Assert.Throws<AdapterNotFoundException>(() => registry.Acquire("lora-a"));
+    }
+
+    [Fact]
+    public void OverTheMemoryLimit_UnusedAdaptersAreEvictedLeastRecentlyUsedFirst_AndReadBackOnUse()
+    {
+        long each = NewRegistry(names: "lora-a").ResidentBytes;
+        var registry = NewRegistry(maxBytes: 2 * each + each / 2, "lora-a");
+        string other = CopyOf("lora-a"), third = CopyOf("lora-a");
+        registry.Load("second", other);
+        using (registry.Acquire("lora-a")) { } // lora-a is now the most recently used
+
+        registry.Load("third", third);
+
+        Assert.False(registry.IsResident("second"));
+        Assert.True(registry.IsResident("lora-a") && registry.IsResident("third"));
+        using var lease = registry.Acquire("second"); // read back, evicting the least recently used (lora-a)
+        Assert.True(registry.IsResident("second"));
+        Assert.False(registry.IsResident("lora-a"));
+        Assert.True(registry.ResidentBytes <= registry.MaxBytes);
+    }
+
+    [Fact]
+    public void WhenEveryAdapterIsInUse_ANewOneThatDoesNotFit_IsRefused()
+    {
+        long each = NewRegistry(names: "lora-a").ResidentBytes;
+        var registry = NewRegistry(maxBytes: each + each / 2, "lora-a");
+        using var lease = registry.Acquire("lora-a");
+
+        var error = Assert.Throws<InvalidOperationException>(() => registry.Load("second", CopyOf("lora-a")));
+
+        Assert.Contains("held by requests in flight", error.Message);
+        Assert.Equal(["lora-a"], registry.Names);
+    }
+
+    [Fact]
+    public void PlainOrFusedExport_CannotServeAdapters()
+    {
+        string folder = exports.NewFolder();
+        foreach (string file in Directory.GetFiles(Model.Exported.Folder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(folder, ExportedModelFiles.ManifestFileName), (Model.Exported.Manifest with { Adapters = null }).ToJson());
+
+        var error = Assert.Throws<CheckpointFormatException>(() => new AdapterRegistry(ExportedModel.Open(folder)).Load("x", AdapterExportFixture.ManifestPath(Model, "lora-a")));
+
+        Assert.Contains("without adapter inputs", error.Message);
+    }
+
+    AdapterRegistry NewRegistryWithLoraA(out LoadedAdapter current)
+    {
+        var registry = NewRegistry(names: "lora-a");
+        using (var lease = registry.Acquire("lora-a")) current = lease.Adapter;
+        return registry;
+    }
+
+    static TensorData WithValue(TensorData t, float value)
+    {
+        var data = (float[])t.Data.Clone();
+        data[data.Length / 2] = value;
+        return new TensorData(t.Name, t.Shape, data);
+    }
+
+    static string Truncated(string manifestPath)
+    {
+        string file = Directory.GetFiles(Path.GetDirectoryName(manifestPath)!, "*" + ExportedAdapterManifest.AdapterFileSuffix).Single();
+        File.WriteAllBytes(file, File.ReadAllBytes(file)[..^64]);
+        return manifestPath;
+    }
+
+    static string DeleteAdapterFile(string manifestPath)
+    {
+        File.Delete(Directory.GetFiles(Path.GetDirectoryName(manifestPath)!, "*" + ExportedAdapterManifest.AdapterFileSuffix).Single());
+        return manifestPath;
+    }
+
+    static string BadJson(string manifestPath)
+    {
+        File.WriteAllText(manifestPath, "{ \"format\": ");
+        return manifestPath;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using Adapters.Core.Generation;
+using Adapters.Runtime.Serving;
+
+namespace Adapters.Runtime.Tests.Serving;
+
+/// <summary>
+/// Continuous batching: requests for different adapters share decode steps, join and leave
+/// between steps, and each generates what it would generate alone — also while adapters are
+/// replaced and unloaded under it.
+/// </summary>
+[Collection(AdapterServingCollection.Name)]
+public sealed class ContinuousBatchSchedulerTests(AdapterExportFixture exports)
+{
+    const int NewTokens = 8;
+    const int Swaps = 100;
+    static readonly TimeSpan HotSwapBound = TimeSpan.FromSeconds(60);
+    static readonly int[][] Prompts = [[1, 403, 407, 261, 378], [1, 300, 271], [1, 260, 290, 310, 330, 350, 370], [1, 420]];
+
+    /// <summary>Greedy tokens of one request run alone through the swappable export.</summary>
+    List<int> Alone(string? adapter, int[] prompt, AdapterRegistry registry)
+    {
+        using var model = new OnnxAdapterModel(exports.Swappable, registry, adapter);
+        return TextGenerator.GenerateTokens(model, prompt, NewTokens, SamplingOptions.Greedy).ToList();
+    }
+
+    [Fact]
+    public void RequestsJoiningAndLeaving_EachGenerateWhatTheyWouldAlone()
+    {
+        var single = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 3, CompactThreshold = 4 });
+        string?[] adapters = [.. exports.Names, null];
+
+        // More requests than rows, with different budgets, so rows free up and are reused mid-flight.
+        var requests = adapters.Select((name, i) => (Name: name, Prompt: Prompts[i % Prompts.Length], Budget: NewTokens - i % 3)).ToList();
+        var tasks = requests.Select(r => scheduler.SubmitAsync(new GenerationRequest(r.Prompt, r.Budget, r.Name))).ToList();
+        Assert.True(Task.WaitAll([.. tasks], HotSwapBound), "the scheduler did not finish");
+
+        for (int i = 0; i < requests.Count; i++)
+            Assert.Equal(Alone(requests[i].Name, requests[i].Prompt, single).Take(requests[i].Budget), tasks[i].Result.Tokens);
+        Assert.True(scheduler.Steps < requests.Sum(r => r.Budget), "requests were not batched together");
+    }
+
+    [Fact]
+    public void HotSwap_FourThreadsGenerateWhileAdaptersAreReplacedAndUnloaded_AndEachGetsItsStartingVersion()
+    {
+        string[] versions = ["lora-a", "loreft", "direft-untied", "lora-c"];
+        var single = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
+        var expected = versions.Cast<string?>().Append(null)
+            .SelectMany(v => Prompts.Select((p, i) => (Key: (v, i), Tokens: Alone(v, p, single))))
+            .ToDictionary(e => e.Key, e => e.Tokens);
+
+        var registry = new AdapterRegistry(exports.Batched.Exported);
+        string PathOf(string version) => AdapterExportFixture.ManifestPath(exports.Batched, version);
+        registry.Load("hot", PathOf(versions[0]));
+        registry.Load("cold", PathOf(versions[1]));
+        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 4, CompactThreshold = 8 });
+
+        using var stop = new CancellationTokenSource();
+        var failures = new ConcurrentQueue<string>();
+        var versionsSeen = new ConcurrentDictionary<long, string>();
+        int completed = 0, refusedAtSubmit = 0;
+        string?[] workerAdapters = ["hot", "cold", "hot", null];
+        var workers = workerAdapters.Select((name, w) => Task.Run(async () =>
+        {
+            for (int n = 0; !stop.IsCancellationRequested; n++)
+            {
+                int prompt = (w + n) % Prompts.Length;
+                Task<GenerationResult> request;
+                try { request = scheduler.SubmitAsync(new GenerationRequest(Prompts[prompt], NewTokens, name)); }
+                catch (AdapterNotFoundException) { Interlocked.Increment(ref refusedAtSubmit); continue; } // "cold" between unload and reload
+                try
+                {
+                    var result = await request;
+                    string? version = result.Adapter?.Manifest.Name;
+                    if (result.Adapter is { } used) versionsSeen[used.Id] = used.Name;
+                    if (!result.Tokens.SequenceEqual(expected[(version, prompt)]))
+                        failures.Enqueue($"{name ?? "base"} as {version ?? "base"} on prompt {prompt}: [{string.Join(", ", result.Tokens)}] != [{string.Join(", ", expected[(version, prompt)])}]");
+                    Interlocked.Increment(ref completed);
+                }
+                catch (Exception e) { failures.Enqueue($"{name} failed: {e.Message}"); }
+            }
+        })).ToArray();
+
+        var swapper = Task.Run(() =>
+        {
+            for (int i = 1; i <= Swaps; i++)
+            {
+                // One swap per completed request at most, so swaps and generation really interleave.
+                var deadline = DateTime.UtcNow + HotSwapBound;
+                while (Volatile.Read(ref completed) < i / 2 && DateTime.UtcNow < deadline) Thread.Sleep(1);
+                if (i % 10 == 0)
+                {
+                    registry.Unload("cold");
+                    Thread.Sleep(1);
+                    registry.Load("cold", PathOf(versions[i / 10 % versions.Length]));
+                }
+                else registry.Replace("hot", PathOf(versions[i % versions.Length]));
+            }
+        });
+        bool swapped = swapper.Wait(HotSwapBound);
+        stop.Cancel();
+        bool finished = Task.WaitAll(workers, HotSwapBound);
+
+        Assert.True(swapped && finished, "hot swap did not finish in time");
+        Assert.Empty(failures);
+        Assert.True(completed >= Swaps / 2, $"only {completed} requests completed during {Swaps} swaps");
+        Assert.True(versionsSeen.Count >= 10, $"requests ran on only {versionsSeen.Count} adapter versions ({refusedAtSubmit} refused at submission)");
+    }
+}
