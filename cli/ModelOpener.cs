@@ -1,4 +1,7 @@
+using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
+using Adapters.Export.AdapterExport;
+using Adapters.Runtime.Serving;
 using Adapters.Core.Generation;
 using Adapters.Core.Tokenizers;
 using Adapters.Runtime;
@@ -20,11 +23,42 @@ public static class ModelOpener
     {
         if (engine == Onnx)
         {
-            if (adapter != null) throw new ArgumentException("--adapter with --engine onnx is not supported yet; export the adapter fused into the model, or use --engine torch");
-            return OnnxDecoderModel.Load(modelPath, new OnnxRuntimeOptions { IntraOpThreads = threads ?? 0, Log = console.Info });
+            var onnx = OnnxDecoderModel.Load(modelPath, new OnnxRuntimeOptions { IntraOpThreads = threads ?? 0, Log = console.Info });
+            if (adapter is null) return onnx;
+            try { return OnnxWithAdapter(onnx, adapter); }
+            catch { onnx.Dispose(); throw; }
         }
         TorchThreads.Apply(threads);
         return adapter is null ? TorchDecoderModel.Load(modelPath) : AdapterDecoderModel.Load(modelPath, adapter);
+    }
+
+    /// <summary>
+    /// An exported folder with adapter inputs plus one adapter: a name exported with the folder,
+    /// an exported adapter manifest (*.adapter.json), or an adapter folder (ours, or a train run)
+    /// converted on the fly.
+    /// </summary>
+    static IDecoderModel OnnxWithAdapter(OnnxDecoderModel onnx, string adapter)
+    {
+        var exported = onnx.Exported;
+        if (exported.Manifest.Adapters is null)
+            throw new ArgumentException($"{exported.Folder} was exported without adapter inputs; export it with --adapter ... --mode swappable (or fused)");
+        var registry = AdapterRegistry.WithExportedAdapters(exported);
+        if (registry.Contains(adapter)) return new OwningDecoderModel(new OnnxAdapterModel(onnx, registry, adapter), onnx);
+        string manifest;
+        if (File.Exists(adapter)) manifest = adapter;
+        else
+        {
+            string folder = AdapterLocator.Resolve(adapter);
+            var source = new AdapterSource("cli", AdapterFolder.Read(folder, exported.Config, exported.Manifest.Fingerprint));
+            string scratch = Directory.CreateTempSubdirectory("adapters-cli-").FullName;
+            var written = AdapterExporter.WriteAdapter(exported.Config, exported.Manifest.Fingerprint!, source, scratch);
+            manifest = Path.Combine(scratch, written.Name + ExportedAdapterManifest.FileSuffix);
+            // The registry keeps the weights in memory (no byte limit here, so never evicted): the scratch copy can go.
+            try { return new OwningDecoderModel(new OnnxAdapterModel(onnx, registry, registry.Load("cli", manifest).Name), onnx); }
+            finally { Directory.Delete(scratch, recursive: true); }
+        }
+        var loaded = registry.Load("cli", manifest);
+        return new OwningDecoderModel(new OnnxAdapterModel(onnx, registry, loaded.Name), onnx);
     }
 
     /// <summary>The named tokenizer, else the one an ONNX folder recorded, else one beside the checkpoint.</summary>

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Tokenizers;
+using Adapters.Core.Exported;
 using Adapters.Export;
+using Adapters.Export.AdapterExport;
 
 namespace Adapters.Cli.Commands;
 
@@ -15,24 +17,39 @@ public static class ExportCommand
         var tokenizer = CommonOptions.Tokenizer();
         var output = new Option<string>("--out") { Description = "output folder (replaced whole when it exists)", Required = true };
         var external = new Option<ExternalDataMode>("--external-data") { Description = "store weights in model.onnx.data: Auto (only near the 2 GB protobuf limit), Always, Never", DefaultValueFactory = _ => ExternalDataMode.Auto };
-        var command = new Command("export", "Export a base model to an ONNX model folder.") { model, tokenizer, output, external };
+        var adapters = new Option<string[]>("--adapter") { Description = "adapter folder(s) (ours, PEFT LoRA, or a train run folder); repeat or list several", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
+        var mode = new Option<AdapterExportMode>("--mode") { Description = "with --adapter: Fused (deltas folded into the weights), Swappable (adapter inputs + .onnx_adapter files), Batched (stacked adapter slots + adapter_index)", DefaultValueFactory = _ => AdapterExportMode.Swappable };
+        var slots = new Option<int?>("--slots") { Description = "batched mode: adapter slots in one run (default: number of adapters)" };
+        var command = new Command("export", "Export a base model, optionally with adapters, to an ONNX model folder.") { model, tokenizer, output, external, adapters, mode, slots };
         command.SetAction(parse => console.Guard(() =>
         {
-            Run(parse.GetValue(model)!, parse.GetValue(tokenizer), parse.GetValue(output)!, parse.GetValue(external), console);
+            Run(parse.GetValue(model)!, parse.GetValue(tokenizer), parse.GetValue(output)!, parse.GetValue(external), console,
+                parse.GetValue(adapters)!, parse.GetValue(mode), parse.GetValue(slots));
             return 0;
         }));
         return command;
     }
 
-    public static void Run(string modelPath, string? tokenizerPath, string outDir, ExternalDataMode external, CliConsole console)
+    public static void Run(string modelPath, string? tokenizerPath, string outDir, ExternalDataMode external, CliConsole console,
+        IReadOnlyList<string>? adapters = null, AdapterExportMode mode = AdapterExportMode.Swappable, int? slots = null)
     {
         var clock = Stopwatch.StartNew();
         console.Info($"export: reading {modelPath}");
         var weights = CheckpointLoader.Load(modelPath);
         string tokenizer = tokenizerPath ?? TokenizerLocator.FindBeside(modelPath, weights.Config.VocabSize);
         console.Info($"export: {weights.Config.ParameterCount():N0} parameters, {InitRandomCommand.DescribeShape(weights.Config)}; tokenizer {tokenizer}");
-        console.Info($"export: writing {outDir}");
-        LlamaOnnxExporter.Export(weights, outDir, new LlamaExportOptions { TokenizerPath = tokenizer, ExternalData = external });
+        var modelOptions = new LlamaExportOptions { TokenizerPath = tokenizer, ExternalData = external };
+        if (adapters is not { Count: > 0 })
+        {
+            console.Info($"export: writing {outDir}");
+            LlamaOnnxExporter.Export(weights, outDir, modelOptions);
+        }
+        else
+        {
+            console.Info($"export: writing {outDir} with {adapters.Count} adapter(s), mode {mode}");
+            var result = AdapterExporter.Export(weights, adapters, outDir, new AdapterExportOptions { Mode = mode, Model = modelOptions, Slots = slots });
+            foreach (var a in result.Adapters) console.Info($"export: adapter '{a.Name}' ({a.Method}, rank {a.Rank})");
+        }
         console.Info($"export: done in {clock.Elapsed.TotalSeconds:F1} s");
     }
 }
