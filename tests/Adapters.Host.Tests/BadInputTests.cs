@@ -86,7 +86,13 @@ public sealed class BadInputTests(Stories260KServer fixture)
     public async Task Oversized_body_is_413_with_an_error_body()
     {
         string prompt = new('a', 5 * 1024 * 1024);
-        var response = await fixture.Client.PostJsonAsync("/v1/completions", HttpHelpers.CompletionBody(Model, prompt, 1));
+        // Expect: 100-continue lets the server refuse on Content-Length before the client sends the body.
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = new StringContent(HttpHelpers.CompletionBody(Model, prompt, 1), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.ExpectContinue = true;
+        var response = await fixture.Client.SendAsync(request);
         await response.AssertErrorAsync(HttpStatusCode.RequestEntityTooLarge);
         await AssertStillServes();
     }
