@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Prometheus;
 
 namespace Adapters.Host;
@@ -79,9 +80,23 @@ public sealed class HostServer : IAsyncDisposable
         var paths = new AdapterPathPolicy(options.AdapterRoots);
         var metrics = new HostMetrics();
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(HostServer).Assembly.GetName().Name });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(HostServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        // Only HostServerOptions configure the server: an appsettings.json in the working folder or
+        // an ASPNETCORE_/Kestrel__ variable must not add endpoints or change limits behind its back.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        if (options.ConsoleLogging) builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        if (options.ConsoleLogging)
+        {
+            // Logs go to standard error: the CLI keeps standard output for results.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            // ASP.NET Core logs every request at Information; keep its warnings and the lifetime lines only.
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
