@@ -86,6 +86,20 @@ public sealed class BackPressureTests
     }
 
     [Fact]
+    public async Task Shutdown_cancels_a_request_still_running_after_the_shutdown_timeout()
+    {
+        var fake = await FakeServer.StartAsync(new FakeBackend { Gated = true }, o => o with { ShutdownTimeout = TimeSpan.FromMilliseconds(200) });
+        var stuck = fake.Client.PostJsonAsync("/v1/completions", fake.Body());
+        await fake.Backend.WaitUntilAsync(b => b.Started == 1, "generation starts");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await fake.DisposeAsync();
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"shutdown took {clock.Elapsed}");
+        Assert.Equal(1, fake.Backend.Cancelled);
+        await Assert.ThrowsAnyAsync<Exception>(() => stuck); // the connection was closed without an answer
+    }
+
+    [Fact]
     public async Task Loaded_adapter_is_listed_and_served_through_the_seams()
     {
         await using var fake = await FakeServer.StartAsync(new FakeBackend());
