@@ -1,0 +1,69 @@
+// Compiled once cli references host: add to cli/Adapters.Cli.csproj
+//   <ProjectReference Include="../host/Adapters.Host.csproj" />
+// and define ADAPTERS_HOST there (<DefineConstants>$(DefineConstants);ADAPTERS_HOST</DefineConstants>),
+// or delete the #if/#endif lines. Until then the CLI builds without it.
+#if ADAPTERS_HOST
+using System.CommandLine;
+using System.Net;
+using Adapters.Host;
+
+namespace Adapters.Cli.Commands;
+
+/// <summary>`adapters serve`: an OpenAI-compatible HTTP server for an exported ONNX folder (thin wrapper over <see cref="HostServer"/>).</summary>
+public static class ServeCommand
+{
+    /// <summary>vLLM's default port, so clients configured for it work unchanged.</summary>
+    const int DefaultPort = 8000;
+
+    public static Command Create(CliConsole console)
+    {
+        var model = CommonOptions.Model("exported ONNX folder (from `adapters export`)");
+        var adapters = new Option<string[]>("--adapters") { Description = "folder that lora_path of /v1/load_lora_adapter must lie inside (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var host = new Option<string>("--host") { Description = "address to bind (default loopback; others need --admin-token-file)", DefaultValueFactory = _ => IPAddress.Loopback.ToString() };
+        var port = new Option<int>("--port") { Description = "TCP port (0 = any free port)", DefaultValueFactory = _ => DefaultPort };
+        var name = new Option<string?>("--served-model-name") { Description = "name requests use for the base model (default: the folder's name)" };
+        var maxBatch = new Option<int>("--max-batch") { Description = "requests generating at once", DefaultValueFactory = _ => HostServerOptions.DefaultMaxBatch };
+        var maxQueue = new Option<int>("--max-queue") { Description = "requests waiting for a slot before 429", DefaultValueFactory = _ => HostServerOptions.DefaultMaxQueue };
+        var maxLoaded = new Option<int>("--max-loaded-adapters") { Description = "adapters resident at once (LRU eviction beyond)", DefaultValueFactory = _ => HostServerOptions.DefaultMaxLoadedAdapters };
+        var timeout = new Option<double>("--request-timeout") { Description = "seconds a request may wait and generate before 504", DefaultValueFactory = _ => HostServerOptions.DefaultRequestTimeout.TotalSeconds };
+        var tokenFile = new Option<string?>("--admin-token-file") { Description = "file holding the bearer token of the adapter admin endpoints" };
+        var threads = CommonOptions.Threads();
+        var command = new Command("serve", "Serve an exported model over an OpenAI-compatible HTTP API (/v1/completions, /v1/models).")
+        {
+            model, adapters, host, port, name, maxBatch, maxQueue, maxLoaded, timeout, tokenFile, threads,
+        };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            if (!IPAddress.TryParse(parse.GetValue(host), out var address))
+                throw new ArgumentException($"--host must be an IP address, got '{parse.GetValue(host)}'");
+            var options = new HostServerOptions
+            {
+                ModelFolder = parse.GetValue(model)!,
+                ServedModelName = parse.GetValue(name),
+                AdapterRoots = parse.GetValue(adapters) ?? [],
+                BindAddress = address,
+                Port = parse.GetValue(port),
+                MaxBatch = parse.GetValue(maxBatch),
+                MaxQueue = parse.GetValue(maxQueue),
+                MaxLoadedAdapters = parse.GetValue(maxLoaded),
+                RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                AdminTokenFile = parse.GetValue(tokenFile),
+                IntraOpThreads = parse.GetValue(threads) ?? 0,
+                ConsoleLogging = true,
+            };
+            Run(options, console).GetAwaiter().GetResult();
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Starts the server, prints its URL on stdout, and serves until Ctrl+C or SIGTERM (then shuts down gracefully).</summary>
+    public static async Task Run(HostServerOptions options, CliConsole console)
+    {
+        await using var server = await HostServer.StartAsync(options.Validate());
+        console.Out.WriteLine($"serving {server.Backend.BaseModelName} at {server.Url}");
+        await server.WaitForShutdownAsync();
+        console.Info("serve: shutting down");
+    }
+}
+#endif

@@ -1,0 +1,20 @@
+using Adapters.Host.Backends;
+
+namespace Adapters.Host.Admin;
+
+/// <summary>
+/// Loads and unloads adapters at run time (vLLM's /v1/load_lora_adapter and
+/// /v1/unload_lora_adapter). The host has already checked the admin token and confined the path
+/// to the adapter roots; an implementation checks the adapter itself (format, base model, rank)
+/// and reports failures as <see cref="AdapterAdminException"/>.
+/// </summary>
+public interface IAdapterAdmin
+{
+    /// <summary>Loads the adapter folder at <paramref name="path"/> (a resolved path inside an adapter root) under <paramref name="name"/>.</summary>
+    /// <exception cref="AdapterAdminException">The adapter is invalid, the name is taken, or no slot can be freed.</exception>
+    Task<ModelInfo> LoadAsync(string name, string path, CancellationToken cancel);
+
+    /// <summary>Unloads <paramref name="name"/>; requests already running with it finish first (or the call is refused as in use).</summary>
+    /// <exception cref="AdapterAdminException">The name is not loaded, or it is in use and cannot be unloaded now.</exception>
+    Task UnloadAsync(string name, CancellationToken cancel);
+}

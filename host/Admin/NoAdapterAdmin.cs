@@ -1,0 +1,19 @@
+using Adapters.Host.Backends;
+
+namespace Adapters.Host.Admin;
+
+/// <summary>
+/// The admin for a backend that serves the base model only (<see cref="SessionPerRequestBackend"/>):
+/// every load is refused with <see cref="AdapterAdminError.NotSupported"/> (HTTP 501) until the
+/// adapter registry is wired in.
+/// </summary>
+public sealed class NoAdapterAdmin : IAdapterAdmin
+{
+    const string Reason = "this server's backend serves the base model only; runtime adapter loading arrives with the adapter registry";
+
+    public Task<ModelInfo> LoadAsync(string name, string path, CancellationToken cancel) =>
+        throw new AdapterAdminException(AdapterAdminError.NotSupported, $"cannot load adapter '{name}': {Reason}");
+
+    public Task UnloadAsync(string name, CancellationToken cancel) =>
+        throw new AdapterAdminException(AdapterAdminError.NotSupported, $"cannot unload adapter '{name}': {Reason}");
+}

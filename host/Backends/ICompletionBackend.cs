@@ -1,0 +1,33 @@
+using Adapters.Core.Tokenizers;
+
+namespace Adapters.Host.Backends;
+
+/// <summary>
+/// The seam between the HTTP layer and whatever runs the model: one request per session today
+/// (<see cref="SessionPerRequestBackend"/>), a continuous-batching scheduler that mixes adapters
+/// in one batch later. The host tokenizes, validates lengths, applies stop strings and decodes
+/// text; a backend only turns prompt token ids into generated token ids.
+/// </summary>
+public interface ICompletionBackend : IAsyncDisposable
+{
+    /// <summary>Name of the base model; requests may always name it.</summary>
+    string BaseModelName { get; }
+
+    /// <summary>The base model's tokenizer; adapters share it (they never change the vocabulary).</summary>
+    ITokenizer Tokenizer { get; }
+
+    /// <summary>Tokens a sequence may hold, prompt and completion together.</summary>
+    int ContextLength { get; }
+
+    /// <summary>What requests may name now: the base model first, then loaded adapters. A snapshot; may change between calls.</summary>
+    IReadOnlyList<ModelInfo> Models { get; }
+
+    /// <summary>
+    /// Generates up to <see cref="CompletionJob.MaxTokens"/> tokens after the prompt, stopping
+    /// early at EOS (not yielded) or the context end. Cancelling <paramref name="cancel"/> or
+    /// disposing the enumerator early (the host does so at a stop string or client disconnect)
+    /// must stop the work and free its slot promptly.
+    /// </summary>
+    /// <exception cref="UnknownModelException">The job names a model or adapter that is not loaded (it may have been unloaded since <see cref="Models"/> was read).</exception>
+    IAsyncEnumerable<GeneratedToken> GenerateAsync(CompletionJob job, CancellationToken cancel);
+}

@@ -1,0 +1,176 @@
+using Adapters.Host.Admin;
+using Adapters.Host.Api;
+using Adapters.Host.Backends;
+using Adapters.Host.Completions;
+using Adapters.Host.Endpoints;
+using Adapters.Host.Metrics;
+using Adapters.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Prometheus;
+
+namespace Adapters.Host;
+
+/// <summary>
+/// The OpenAI-compatible inference server: Kestrel with minimal-API endpoints over an
+/// <see cref="ICompletionBackend"/>. Start it, read <see cref="Url"/>, and dispose it to shut
+/// down gracefully (stop accepting, let in-flight requests finish within the shutdown timeout).
+/// </summary>
+public sealed class HostServer : IAsyncDisposable
+{
+    /// <summary>Request bodies larger than this are refused (413): a prompt beyond any context we serve, or an attack.</summary>
+    const long MaxRequestBodyBytes = 4 * 1024 * 1024;
+
+    /// <summary>After the shutdown timeout Kestrel aborts requests; this is how long their generation gets to unwind before the model is freed.</summary>
+    static readonly TimeSpan UnwindTimeout = TimeSpan.FromSeconds(5);
+
+    readonly WebApplication _app;
+    readonly HostState _state;
+    readonly bool _ownsBackend;
+    int _disposed;
+
+    HostServer(WebApplication app, HostState state, bool ownsBackend, Uri url)
+    {
+        _app = app;
+        _state = state;
+        _ownsBackend = ownsBackend;
+        Url = url;
+    }
+
+    /// <summary>Where the server listens, e.g. http://127.0.0.1:41234/ (the real port when 0 was asked).</summary>
+    public Uri Url { get; }
+
+    public ICompletionBackend Backend => _state.Backend;
+    public HostMetrics Metrics => _state.Metrics;
+
+    /// <summary>Loads <see cref="HostServerOptions.ModelFolder"/> into a <see cref="SessionPerRequestBackend"/> (base model only) and starts serving it.</summary>
+    public static async Task<HostServer> StartAsync(HostServerOptions options, CancellationToken cancel = default)
+    {
+        options.Validate();
+        string folder = options.ModelFolder!;
+        string name = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        var runtime = new OnnxRuntimeOptions { IntraOpThreads = options.IntraOpThreads, Log = options.ConsoleLogging ? null : _ => { } };
+        var backend = SessionPerRequestBackend.Load(folder, name, options.MaxBatch, runtime);
+        try { return await StartCoreAsync(options, backend, new NoAdapterAdmin(), ownsBackend: true, cancel); }
+        catch
+        {
+            await backend.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Serves <paramref name="backend"/> (borrowed: the caller disposes it after the server).</summary>
+    public static Task<HostServer> StartAsync(HostServerOptions options, ICompletionBackend backend, IAdapterAdmin admin, CancellationToken cancel = default)
+    {
+        options.Validate(requireModelFolder: false);
+        return StartCoreAsync(options, backend, admin, ownsBackend: false, cancel);
+    }
+
+    static async Task<HostServer> StartCoreAsync(HostServerOptions options, ICompletionBackend backend, IAdapterAdmin admin, bool ownsBackend, CancellationToken cancel)
+    {
+        var token = options.AdminTokenFile is { } file ? AdminTokenCheck.FromFile(file) : AdminTokenCheck.Open;
+        var paths = new AdapterPathPolicy(options.AdapterRoots);
+        var metrics = new HostMetrics();
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(HostServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        // Only HostServerOptions configure the server: an appsettings.json in the working folder or
+        // an ASPNETCORE_/Kestrel__ variable must not add endpoints or change limits behind its back.
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        if (options.ConsoleLogging)
+        {
+            // Logs go to standard error: the CLI keeps standard output for results.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            // ASP.NET Core logs every request at Information; keep its warnings and the lifetime lines only.
+            builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        }
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.Listen(options.BindAddress, options.Port);
+        });
+        var app = builder.Build();
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        var state = new HostState(options, backend, admin, token, paths,
+            new AdmissionControl(options.MaxBatch, options.MaxQueue, metrics), metrics, lifetime.ApplicationStopping);
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<HostServer>();
+
+        app.Use((http, next) => ErrorBoundary(http, next, metrics, log));
+        app.MapPost("/v1/completions", http => CompletionsEndpoint.HandleAsync(http, state));
+        app.MapGet("/v1/models", http => ModelsEndpoint.HandleAsync(http, state));
+        app.MapPost("/v1/load_lora_adapter", http => AdapterAdminEndpoints.LoadAsync(http, state));
+        app.MapPost("/v1/unload_lora_adapter", http => AdapterAdminEndpoints.UnloadAsync(http, state));
+        app.MapGet("/health", http => HealthEndpoint.HandleAsync(http, state));
+        app.MapMetrics("/metrics", metrics.Registry);
+        app.MapFallback(http => throw new ApiException(StatusCodes.Status404NotFound, ErrorTypes.NotFound,
+            $"no endpoint {http.Request.Method} {http.Request.Path}; see /v1/completions, /v1/models, /health, /metrics"));
+
+        await app.StartAsync(cancel);
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        log.LogInformation("serving {Model} at {Address}", backend.BaseModelName, address);
+        return new HostServer(app, state, ownsBackend, new Uri(address.EndsWith('/') ? address : address + "/"));
+    }
+
+    /// <summary>
+    /// Turns every refusal and failure into an OpenAI-style JSON error, so no input can take the
+    /// server down or leave a client with an empty answer; also counts requests by status.
+    /// </summary>
+    static async Task ErrorBoundary(HttpContext http, Func<Task> next, HostMetrics metrics, ILogger log)
+    {
+        try { await next(); }
+        catch (ApiException e) when (!http.Response.HasStarted)
+        {
+            await HttpJson.WriteErrorAsync(http, e);
+        }
+        catch (BadHttpRequestException e) when (!http.Response.HasStarted)
+        {
+            await HttpJson.WriteErrorAsync(http, new ApiException(e.StatusCode, ErrorTypes.InvalidRequest, $"bad request: {e.Message}"));
+        }
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client is gone: nothing to answer, and not a server fault.
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "request {Method} {Path} failed", http.Request.Method, http.Request.Path);
+            if (!http.Response.HasStarted)
+                await HttpJson.WriteErrorAsync(http, new ApiException(StatusCodes.Status500InternalServerError, ErrorTypes.Server, $"internal error: {e.Message}"));
+        }
+        finally
+        {
+            string endpoint = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+            metrics.Requests.WithLabels(endpoint, http.Response.StatusCode.ToString()).Inc();
+        }
+    }
+
+    /// <summary>Completes when the server is told to stop (Ctrl+C, SIGTERM); the CLI waits on this.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancel = default) => _app.WaitForShutdownAsync(cancel);
+
+    /// <summary>
+    /// Graceful shutdown: Kestrel stops accepting at once, in-flight requests get up to the
+    /// shutdown timeout to finish, then the backend is released once no generation runs on it.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _app.StopAsync();
+        await _state.Admission.WaitIdleAsync(UnwindTimeout);
+        await _app.DisposeAsync();
+        if (_ownsBackend) await _state.Backend.DisposeAsync();
+    }
+}
