@@ -20,6 +20,7 @@ public static class CliApp
             TrainCommand.Create(console),
             BenchTrainCommand.Create(console),
             PipelineCommand.Create(console),
+            ServeCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);

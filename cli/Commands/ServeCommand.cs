@@ -1,8 +1,7 @@
 // Compiled once cli references host: add to cli/Adapters.Cli.csproj
 //   <ProjectReference Include="../host/Adapters.Host.csproj" />
 // and define ADAPTERS_HOST there (<DefineConstants>$(DefineConstants);ADAPTERS_HOST</DefineConstants>),
-// or delete the #if/#endif lines. Until then the CLI builds without it.
-#if ADAPTERS_HOST
+// or delete the #if/ lines. Until then the CLI builds without it.
 using System.CommandLine;
 using System.Net;
 using Adapters.Host;
@@ -66,4 +65,3 @@ public static class ServeCommand
         console.Info("serve: shutting down");
     }
 }
-#endif
