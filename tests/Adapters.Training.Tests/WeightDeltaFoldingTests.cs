@@ -33,6 +33,8 @@ public class WeightDeltaFoldingTests : IDisposable
         { AdapterMethods.Toeplitz, """{"target_modules": ["k_proj", "down_proj"], "layers": [1]}""" },
         { AdapterMethods.Kronecker, """{"target_modules": ["v_proj", "gate_proj"]}""" },
         { AdapterMethods.Ldr, """{"target_modules": ["o_proj"], "rank": 3}""" },
+        { AdapterMethods.Gmt, """{"target_modules": ["q_proj", "up_proj"], "mask_ratio": 0.5}""" },
+        { AdapterMethods.TarpStatic, """{"rank": 2, "target_modules": ["q_proj", "k_proj", "down_proj"]}""" },
     };
 
     static float[] Logits(LlamaModel model)
