@@ -48,28 +48,39 @@ public sealed class AdapterFolder
 
         var file = SafeTensorsFile.Open(Path.Combine(folder, manifest.WeightsFile));
         var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        var consumed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, shape) in expected)
         {
-            if (!file.Contains(name))
-                throw new CheckpointFormatException(file.Path, $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}]) for {manifest.Method}");
-            var t = file.ReadFloat(name, shape);
+            TensorData t;
+            if (file.Contains(name)) t = file.ReadFloat(name, shape);
+            else if (SparseTensorEncoding.IsStoredSparse(file, name))
+            {
+                t = SparseTensorEncoding.Decode(file, name, shape);
+                consumed.Add(name + SparseTensorEncoding.IndicesSuffix);
+                consumed.Add(name + SparseTensorEncoding.ValuesSuffix);
+            }
+            else throw new CheckpointFormatException(file.Path, $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}]) for {manifest.Method}");
             EnsureFinite(file.Path, t);
             tensors[name] = t;
+            consumed.Add(name);
         }
-        var unexpected = file.Entries.Select(e => e.Name).Where(n => !tensors.ContainsKey(n)).ToList();
+        var unexpected = file.Entries.Select(e => e.Name).Where(n => !consumed.Contains(n)).ToList();
         if (unexpected.Count > 0)
             throw new CheckpointFormatException(file.Path, $"unexpected tensor '{unexpected[0]}' for a {manifest.Method} adapter with these hyperparameters");
         return new AdapterFolder(manifest, tensors);
     }
 
     /// <summary>Writes manifest + weights into a new folder atomically (an existing one is replaced whole).</summary>
-    public static void Write(string folder, AdapterManifest manifest, IEnumerable<TensorData> tensors)
+    /// <param name="sparseWhenSmaller">Store each tensor that is mostly zeros sparse (<see cref="SparseTensorEncoding"/>); readers densify it.</param>
+    public static void Write(string folder, AdapterManifest manifest, IEnumerable<TensorData> tensors, bool sparseWhenSmaller = false)
     {
         var list = tensors.ToList();
         foreach (var t in list) EnsureFinite(folder, t);
+        var entries = list.SelectMany(t => sparseWhenSmaller && SparseTensorEncoding.IsSmallerSparse(t)
+            ? SparseTensorEncoding.Encode(t) : [SafeTensorsFile.Float(t)]).ToList();
         AtomicFile.WriteDirectory(folder, tmp =>
         {
-            SafeTensorsFile.Write(Path.Combine(tmp, manifest.WeightsFile), list.Select(SafeTensorsFile.Float),
+            SafeTensorsFile.Write(Path.Combine(tmp, manifest.WeightsFile), entries,
                 new Dictionary<string, string> { ["format"] = "pt", ["method"] = manifest.Method });
             File.WriteAllText(Path.Combine(tmp, AdapterManifest.FileName), JsonSerializer.Serialize(manifest, AdapterManifest.Json));
         });

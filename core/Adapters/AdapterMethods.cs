@@ -7,6 +7,29 @@ public static class AdapterMethods
     public const string LoReft = "loreft";
     public const string DiReft = "direft";
 
+    /// <summary>Gradient-mask tuning: a (sparse) dense weight delta per target projection.</summary>
+    public const string Gmt = "gmt";
+
+    /// <summary>Structured deltas (SURM): ΔW is circulant, Toeplitz, a Kronecker product, or a low-displacement-rank sum.</summary>
+    public const string Circulant = "circulant";
+    public const string Toeplitz = "toeplitz";
+    public const string Kronecker = "kronecker";
+    public const string Ldr = "ldr";
+
+    /// <summary>TARP: multiplicative low-rank scale of W plus a low-rank term with a per-token core; the static variant has a constant core.</summary>
+    public const string Tarp = "tarp";
+    public const string TarpStatic = "tarp-static";
+
     /// <summary>Methods that edit the residual stream at prompt positions (no weight delta).</summary>
     public static bool IsReft(string method) => method is LoReft or DiReft;
+
+    /// <summary>The SURM structured kinds.</summary>
+    public static bool IsStructured(string method) => method is Circulant or Toeplitz or Kronecker or Ldr;
+
+    /// <summary>
+    /// Methods whose effect is a fixed ΔW per projection, so an exporter can fold W + ΔW into
+    /// the base weights (<see cref="WeightDeltas.AdapterWeightDelta"/>). TARP's per-token core
+    /// and ReFT's position-dependent edits are not.
+    /// </summary>
+    public static bool IsFoldable(string method) => method is Lora or Gmt or TarpStatic || IsStructured(method);
 }

@@ -23,6 +23,13 @@ public class GradientCheckTests(ITestOutputHelper output)
         { AdapterMethods.Lora, """{"rank": 2, "alpha": 4, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]}""" },
         { AdapterMethods.LoReft, """{"rank": 2, "positions": "f2+l2"}""" },
         { AdapterMethods.DiReft, """{"rank": 2, "positions": "f2+l2", "untied": true}""" },
+        { AdapterMethods.Circulant, """{"target_modules": ["q_proj", "o_proj"]}""" },
+        { AdapterMethods.Toeplitz, """{"target_modules": ["k_proj", "gate_proj", "down_proj"]}""" },
+        { AdapterMethods.Kronecker, """{"target_modules": ["q_proj", "v_proj", "up_proj", "down_proj"]}""" },
+        { AdapterMethods.Gmt, """{"target_modules": ["v_proj", "down_proj"], "layers": [1]}""" },
+        { AdapterMethods.Tarp, """{"rank": 2, "target_modules": ["q_proj", "v_proj", "gate_proj"]}""" },
+        { AdapterMethods.TarpStatic, """{"rank": 2, "target_modules": ["k_proj", "down_proj"]}""" },
+        { AdapterMethods.Ldr, """{"target_modules": ["q_proj", "o_proj"], "rank": 2}""" },
     };
 
     [Theory]

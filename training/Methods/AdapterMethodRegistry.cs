@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 using Adapters.Core.Adapters;
 using Adapters.Core.Model;
+using Adapters.Training.Methods.Gmt;
 using Adapters.Training.Methods.Lora;
 using Adapters.Training.Methods.Reft;
+using Adapters.Training.Methods.Structured;
+using Adapters.Training.Methods.Tarp;
 using static TorchSharp.torch;
 
 namespace Adapters.Training.Methods;
@@ -15,6 +18,13 @@ public static class AdapterMethodRegistry
         [AdapterMethods.Lora] = (hp, model, dtype, device, init) => new LoraMethod(Parse<LoraConfig>(hp).Validate(model), model, dtype, device, init),
         [AdapterMethods.LoReft] = (hp, model, dtype, device, init) => new ReftMethod(AdapterMethods.LoReft, Parse<ReftConfig>(hp).Validate(model), model, dtype, device, init, LoReftIntervention.Create),
         [AdapterMethods.DiReft] = (hp, model, dtype, device, init) => new ReftMethod(AdapterMethods.DiReft, Parse<ReftConfig>(hp).Validate(model), model, dtype, device, init, DiReftIntervention.Create),
+        [AdapterMethods.Gmt] = (hp, model, dtype, device, init) => new GmtMethod(Parse<GmtConfig>(hp), model, dtype, device),
+        [AdapterMethods.Tarp] = (hp, model, dtype, device, init) => new TarpMethod(AdapterMethods.Tarp, Parse<TarpConfig>(hp), model, dtype, device, init),
+        [AdapterMethods.TarpStatic] = (hp, model, dtype, device, init) => new TarpMethod(AdapterMethods.TarpStatic, Parse<TarpConfig>(hp), model, dtype, device, init),
+        [AdapterMethods.Circulant] = (hp, model, dtype, device, init) => new CirculantMethod(Parse<StructuredConfig>(hp), model, dtype, device, init),
+        [AdapterMethods.Toeplitz] = (hp, model, dtype, device, init) => new ToeplitzMethod(Parse<StructuredConfig>(hp), model, dtype, device, init),
+        [AdapterMethods.Kronecker] = (hp, model, dtype, device, init) => new KroneckerMethod(Parse<StructuredConfig>(hp), model, dtype, device, init),
+        [AdapterMethods.Ldr] = (hp, model, dtype, device, init) => new LdrMethod(Parse<StructuredConfig>(hp), model, dtype, device, init),
     };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;

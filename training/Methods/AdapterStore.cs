@@ -46,7 +46,7 @@ public static class AdapterStore
             BaseModel = baseModel,
             Training = training,
         };
-        AdapterFolder.Write(folder, manifest, ExportTensors(method));
+        AdapterFolder.Write(folder, manifest, ExportTensors(method), sparseWhenSmaller: method.PrefersSparseStorage);
         return manifest;
     }
 

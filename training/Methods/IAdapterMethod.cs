@@ -45,6 +45,15 @@ public interface IAdapterMethod : IDisposable
     /// </summary>
     void SetPromptLengths(IReadOnlyList<int> promptLengths);
 
+    /// <summary>
+    /// Called once per optimizer step after all micro-batches' gradients are accumulated and
+    /// before clipping and the optimizer update, e.g. to mask gradients (GMT). Default: nothing.
+    /// </summary>
+    void BeforeOptimizerStep() { }
+
     /// <summary>Called after every optimizer step, e.g. to retract a constrained parameter back onto its manifold.</summary>
     void AfterOptimizerStep();
+
+    /// <summary>Store mostly-zero tensors sparse when saving (GMT's weight deltas). Default: dense.</summary>
+    bool PrefersSparseStorage => false;
 }

@@ -142,6 +142,7 @@ public sealed class AdapterTrainer
                 microLoss.backward();
                 loss += Scalar(microLoss);
             }
+            _method.BeforeOptimizerStep();
             ClipGradients();
             optimizer.Step(Options.LearningRateAt(step));
             _method.AfterOptimizerStep();

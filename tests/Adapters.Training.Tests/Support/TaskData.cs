@@ -17,6 +17,12 @@ static class TaskData
     /// <summary>Style shift: every story is followed by the same catchphrase.</summary>
     public static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Eval) Catchphrase() => Load("catchphrase");
 
+    /// <summary>Key → value recall: five animals, each with a fixed name (meta-learning training task).</summary>
+    public static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Eval) PetNames() => Load("pet_names");
+
+    /// <summary>Key → value recall in another sentence frame: four children and the food each likes (meta-learning held-out task).</summary>
+    public static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Eval) FavoriteFood() => Load("favorite_food");
+
     static (IReadOnlyList<TrainingExample>, IReadOnlyList<TrainingExample>) Load(string name) =>
         (TrainingData.Load(PathOf($"{name}.train.jsonl")), TrainingData.Load(PathOf($"{name}.eval.jsonl")));
 }
