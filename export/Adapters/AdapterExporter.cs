@@ -1,3 +1,4 @@
+using Adapters.Core.Adapters.WeightDeltas;
 using System.Text.RegularExpressions;
 using Adapters.Core;
 using Adapters.Core.Adapters;
@@ -58,11 +59,29 @@ public static partial class AdapterExporter
         if (options.Mode == AdapterExportMode.Fused)
         {
             if (adapters.Count == 0) throw new ArgumentException("a fused export needs at least one adapter");
-            var fused = WeightFuser.Fuse(weights, adapters.Select(a => a.Adapter));
+            var fused = Fuse(weights, adapters);
             var manifest = LlamaOnnxExporter.Export(fused, folder, options.Model);
             return new AdapterExportResult(manifest, []);
         }
         return ExportWithInputs(weights, adapters, folder, options, fingerprint);
+    }
+
+    /// <summary>
+    /// W' = W + Σ ΔW over the adapters, each ΔW materialised by core's one implementation per
+    /// method (<see cref="AdapterWeightDelta"/>); a new set of weights, checked for NaN/Inf.
+    /// </summary>
+    static LlamaWeights Fuse(LlamaWeights weights, IReadOnlyList<AdapterSource> adapters)
+    {
+        var fused = weights;
+        foreach (var source in adapters)
+        {
+            string method = source.Adapter.Manifest.Method;
+            if (!AdapterMethods.IsFoldable(method))
+                throw new ArgumentException($"adapter '{source.Name}' ({method}) edits prompt positions, not weights, and cannot be fused; export it swappable or batched");
+            // tarp-static scales the original W, so its delta is always taken against the base weights.
+            fused = WeightDeltaFolding.Fold(fused, new AdapterWeightDelta(source.Adapter, weights.Config, weights));
+        }
+        return fused;
     }
 
     static AdapterExportResult ExportWithInputs(LlamaWeights weights, IReadOnlyList<AdapterSource> adapters, string folder,

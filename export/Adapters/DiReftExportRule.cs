@@ -8,7 +8,6 @@ public sealed class DiReftExportRule : IAdapterExportRule
 {
     public string Method => AdapterMethods.DiReft;
 
-    public IWeightDeltaProvider? DeltaProvider => null;
 
     public AdapterGraphValues GraphValues(AdapterFolder adapter, LlamaConfig model) =>
         ResidualEditValues.Build(adapter, model, (tensors, prefix) =>

@@ -11,7 +11,6 @@ public sealed class LoReftExportRule : IAdapterExportRule
 {
     public string Method => AdapterMethods.LoReft;
 
-    public IWeightDeltaProvider? DeltaProvider => null;
 
     public AdapterGraphValues GraphValues(AdapterFolder adapter, LlamaConfig model) =>
         ResidualEditValues.Build(adapter, model, (tensors, prefix) =>

@@ -34,6 +34,21 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         AssertParity(torch, onnx, plainTorch);
     }
 
+    public static TheoryData<string> FoldableMethods => [.. TorchAdapters.FoldableMethods];
+
+    [Theory]
+    [MemberData(nameof(FoldableMethods))]
+    public void FusedWeightDeltaMethod_MatchesTorch(string method)
+    {
+        AdapterExporter.Export(adapters.Weights, [adapters.Folder(method)], _out,
+            new AdapterExportOptions { Mode = AdapterExportMode.Fused, Model = new LlamaExportOptions { IntraOpThreads = 2 } });
+        using var onnx = OnnxDecoderModel.Load(_out, Quiet);
+        using var torch = adapters.Reference(method);
+        using var plainTorch = Training.Engine.TorchDecoderModel.FromWeights(adapters.Weights);
+
+        AssertParity(torch, onnx, plainTorch);
+    }
+
     public static TheoryData<string> Methods => [.. TorchAdapters.Methods];
 
     [Theory]

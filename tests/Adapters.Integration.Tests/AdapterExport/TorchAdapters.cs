@@ -28,7 +28,7 @@ public sealed class TorchAdapters : IDisposable
         Root = SharedModels.NewTempFolder("adapter-export");
         Weights = Llama2cCheckpoint.Read(SharedModels.Stories260K);
         Fingerprint = ModelFingerprint.Of(Weights);
-        foreach (string name in Methods)
+        foreach (string name in Methods.Concat(FoldableMethods))
         {
             var model = LlamaModel.FromWeights(Weights);
             var method = NewMethod(name, model.Config);
@@ -41,6 +41,10 @@ public sealed class TorchAdapters : IDisposable
 
     public static readonly IReadOnlyList<string> Methods = [AdapterMethods.Lora, AdapterMethods.LoReft, AdapterMethods.DiReft];
 
+    /// <summary>Weight-delta methods of the research base, exported fused.</summary>
+    public static readonly IReadOnlyList<string> FoldableMethods =
+        [AdapterMethods.Circulant, AdapterMethods.Toeplitz, AdapterMethods.Kronecker, AdapterMethods.Ldr, AdapterMethods.Gmt, AdapterMethods.TarpStatic];
+
     public string Root { get; }
     public LlamaWeights Weights { get; }
     public ModelFingerprint Fingerprint { get; }
@@ -52,9 +56,18 @@ public sealed class TorchAdapters : IDisposable
 
     static IAdapterMethod NewMethod(string name, LlamaConfig config)
     {
-        var method = name == AdapterMethods.Lora
-            ? AdapterMethodRegistry.Create(name, new LoraConfig { Rank = 4, Alpha = 8, TargetModules = ["q_proj", "v_proj", "o_proj", "down_proj"] }, config, seed: Seed)
-            : AdapterMethodRegistry.Create(name, new ReftConfig { Rank = 4, Positions = "f3+l3", Layers = [1, 3], Untied = name == AdapterMethods.DiReft }, config, seed: Seed);
+        var method = name switch
+        {
+            AdapterMethods.Lora => AdapterMethodRegistry.Create(name, new LoraConfig { Rank = 4, Alpha = 8, TargetModules = ["q_proj", "v_proj", "o_proj", "down_proj"] }, config, seed: Seed),
+            AdapterMethods.LoReft or AdapterMethods.DiReft =>
+                AdapterMethodRegistry.Create(name, new ReftConfig { Rank = 4, Positions = "f3+l3", Layers = [1, 3], Untied = name == AdapterMethods.DiReft }, config, seed: Seed),
+            AdapterMethods.Gmt => AdapterMethodRegistry.Create(name, new GmtConfig { TargetModules = ["q_proj", "down_proj"], Layers = [0, 2] }, config, seed: Seed),
+            AdapterMethods.TarpStatic => AdapterMethodRegistry.Create(name, new TarpConfig { Rank = 2, TargetModules = ["v_proj", "up_proj"] }, config, seed: Seed),
+            // toeplitz and kronecker serve non-square projections too; circulant and ldr need square ones.
+            AdapterMethods.Toeplitz or AdapterMethods.Kronecker =>
+                AdapterMethodRegistry.Create(name, new StructuredConfig { TargetModules = ["q_proj", "k_proj", "gate_proj"], Layers = [1, 4] }, config, seed: Seed),
+            _ => AdapterMethodRegistry.Create(name, new StructuredConfig { Rank = name == AdapterMethods.Ldr ? 2 : 1, TargetModules = ["q_proj", "o_proj"], Layers = [1, 4] }, config, seed: Seed),
+        };
         var generator = new Generator(Seed);
         using (no_grad())
             foreach (var (_, p) in method.Parameters) p.add_(randn(p.shape, generator: generator) * ParameterNoise);
