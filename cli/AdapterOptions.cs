@@ -12,7 +12,7 @@ namespace Adapters.Cli;
 /// </summary>
 public sealed class AdapterOptions
 {
-    public Option<string> Method { get; } = new("--method") { Description = "adapter method: lora, loreft, direft", Required = true };
+    public Option<string> Method { get; } = new("--method") { Description = "adapter method: lora, loreft, direft, gmt, circulant, toeplitz, kronecker, ldr, tarp, tarp-static", Required = true };
     public Option<int?> Rank { get; } = new("--rank") { Description = "rank r (LoRA default 8, ReFT default 4)" };
     public Option<float?> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale = alpha / r; default 2·r)" };
     public Option<float?> Dropout { get; } = new("--dropout") { Description = "dropout on the adapter's input (LoRA) or code (ReFT)" };
@@ -20,8 +20,10 @@ public sealed class AdapterOptions
     public Option<string?> Layers { get; } = new("--layers") { Description = "layers, comma-separated (default: all)" };
     public Option<string?> Positions { get; } = new("--positions") { Description = "ReFT prompt positions, pyreft style (default f7+l7)" };
     public Option<bool> Untied { get; } = new("--untied") { Description = "ReFT: separate weights for prefix and suffix positions" };
+    public Option<double?> MaskRatio { get; } = new("--mask-ratio") { Description = "GMT: fraction k in [0, 1) of accumulated-gradient entries (smallest |g|) zeroed before each step (default 0.1)" };
+    public Option<bool> GlobalMask { get; } = new("--global-mask") { Description = "GMT: one percentile over all targets instead of per tensor" };
 
-    public IEnumerable<Option> All => [Method, Rank, Alpha, Dropout, Targets, Layers, Positions, Untied];
+    public IEnumerable<Option> All => [Method, Rank, Alpha, Dropout, Targets, Layers, Positions, Untied, MaskRatio, GlobalMask];
 
     public JsonObject Hyperparameters(ParseResult parse, LlamaConfig model)
     {
@@ -37,17 +39,31 @@ public sealed class AdapterOptions
                 {
                     Rank = loraRank,
                     Alpha = parse.GetValue(Alpha) ?? 2f * loraRank,
-                    TargetModules = parse.GetValue(Targets) is { } t ? ParseList(t, "--targets", s => s) : lora.TargetModules,
+                    TargetModules = TargetList(parse) ?? lora.TargetModules,
                 };
                 return AdapterManifest.ToJsonObject(lora.Validate(model));
             case AdapterMethods.LoReft or AdapterMethods.DiReft:
                 var reft = new ReftConfig { Dropout = dropout, Layers = layers, Untied = parse.GetValue(Untied) };
                 reft = reft with { Rank = parse.GetValue(Rank) ?? reft.Rank, Positions = parse.GetValue(Positions) ?? reft.Positions };
                 return AdapterManifest.ToJsonObject(reft.Validate(model));
+            case AdapterMethods.Gmt:
+                var gmt = new GmtConfig { Layers = layers, GlobalMask = parse.GetValue(GlobalMask) };
+                gmt = gmt with { MaskRatio = parse.GetValue(MaskRatio) ?? gmt.MaskRatio, TargetModules = TargetList(parse) ?? gmt.TargetModules };
+                return AdapterManifest.ToJsonObject(gmt.Validate(model));
+            case AdapterMethods.Tarp or AdapterMethods.TarpStatic:
+                var tarp = new TarpConfig { Layers = layers };
+                tarp = tarp with { Rank = parse.GetValue(Rank) ?? tarp.Rank, TargetModules = TargetList(parse) ?? tarp.TargetModules };
+                return AdapterManifest.ToJsonObject(tarp.Validate(model));
+            case var structured when AdapterMethods.IsStructured(structured):
+                var surm = new StructuredConfig { Layers = layers };
+                surm = surm with { Rank = parse.GetValue(Rank) ?? surm.Rank, TargetModules = TargetList(parse) ?? surm.TargetModules };
+                return AdapterManifest.ToJsonObject(surm.Validate(method, model));
             default:
-                throw new ArgumentException($"unknown method '{method}'; known: {AdapterMethods.Lora}, {AdapterMethods.LoReft}, {AdapterMethods.DiReft}");
+                throw new ArgumentException($"unknown method '{method}'; known: lora, loreft, direft, gmt, circulant, toeplitz, kronecker, ldr, tarp, tarp-static");
         }
     }
+
+    IReadOnlyList<string>? TargetList(ParseResult parse) => parse.GetValue(Targets) is { } t ? ParseList(t, "--targets", s => s) : null;
 
     static IReadOnlyList<T> ParseList<T>(string? text, string option, Func<string, T> parse)
     {

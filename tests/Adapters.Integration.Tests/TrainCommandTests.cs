@@ -32,6 +32,9 @@ public sealed partial class TrainCommandTests : IDisposable
     [InlineData("lora")]
     [InlineData("loreft")]
     [InlineData("direft")]
+    [InlineData("circulant")]
+    [InlineData("gmt")]
+    [InlineData("tarp-static")]
     public void Trained_adapter_answers_a_held_out_question_the_base_model_cannot(string method)
     {
         string run = Path.Combine(_dir, method);
@@ -84,6 +87,19 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("bad.jsonl:2", result.Stderr);
         Assert.Contains("completion", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("gmt", "--mask-ratio", "1.5", "mask ratio must be in [0, 1), got 1.5")]
+    [InlineData("circulant", "--targets", "gate_proj", "circulant needs a square projection")]
+    [InlineData("toeplitz", "--targets", "w9", "unknown")]
+    public void Research_method_settings_it_cannot_serve_are_refused(string method, string option, string value, string message)
+    {
+        var result = CliRunner.Run(Train(method, Path.Combine(_dir, "run"), option, value));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run", "adapter")));
     }
 
     [Fact]
