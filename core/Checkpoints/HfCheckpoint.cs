@@ -9,12 +9,20 @@ namespace Adapters.Core.Checkpoints;
 /// A Hugging Face LLaMA folder: config.json plus model.safetensors, or shards listed in
 /// model.safetensors.index.json. F32/F16/BF16 weights are read as float32, and q/k rows are
 /// converted from HF's rotate-half layout to the canonical adjacent-pair layout.
+/// <para>
+/// Compressed checkpoints (e.g. SFSD) list factorised projections in config.json under
+/// <see cref="FactorizedKey"/>: {"model.layers.0.mlp.down_proj": {"rank": 12, "bias": true}, ...};
+/// each has "{module}.weight_u" [out, k], "{module}.weight_v" [k, in] and, with a bias,
+/// "{module}.bias" [out] in place of "{module}.weight" (<see cref="FactorizedProjection"/>).
+/// For q_proj/k_proj the rows of weight_u and bias are in HF's rotate-half layout like a dense weight.
+/// </para>
 /// </summary>
 public static class HfCheckpoint
 {
     public const string ConfigFile = "config.json";
     public const string WeightsFile = "model.safetensors";
     public const string IndexFile = "model.safetensors.index.json";
+    public const string FactorizedKey = "factorized_projections";
 
     public static bool IsHfFolder(string path) => Directory.Exists(path) && File.Exists(System.IO.Path.Combine(path, ConfigFile));
 
@@ -62,18 +70,60 @@ public static class HfCheckpoint
     {
         var config = ReadConfig(folder);
         var files = OpenWeightFiles(folder);
+        var factorizedModules = ReadFactorizedModules(folder);
         var tensors = new List<TensorData>();
-        foreach (var (name, shape) in LlamaWeights.ExpectedShapes(config))
+        var factorized = new List<FactorizedProjection>();
+        TensorData Read(string name, int[]? shape)
         {
             var file = files.FirstOrDefault(f => f.Contains(name))
                 ?? throw new CheckpointFormatException(files.Count == 1 ? files[0].Path : System.IO.Path.Combine(folder, IndexFile),
-                    $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}])");
-            var t = file.ReadFloat(name, shape);
-            if (IsQuery(name)) t = RotaryLayout.FromHuggingFace(t, config.NumHeads);
-            else if (IsKey(name)) t = RotaryLayout.FromHuggingFace(t, config.NumKvHeads);
-            tensors.Add(t);
+                    $"missing tensor '{name}'" + (shape is null ? "" : $" (expected shape [{string.Join(", ", shape)}])"));
+            return file.ReadFloat(name, shape);
         }
-        return new LlamaWeights(config, tensors, folder);
+        TensorData FromHf(string weightName, TensorData t) =>
+            IsQuery(weightName) ? RotaryLayout.FromHuggingFace(t, config.NumHeads)
+            : IsKey(weightName) ? RotaryLayout.FromHuggingFace(t, config.NumKvHeads) : t;
+        for (int l = 0; l < config.NumLayers; l++)
+            foreach (string p in LlamaTensorNames.Projections)
+            {
+                if (!factorizedModules.TryGetValue(LlamaTensorNames.ProjectionModule(l, p), out var entry)) continue;
+                var (o, i) = LlamaTensorNames.ProjectionShape(config, p);
+                string weight = LlamaTensorNames.Projection(l, p);
+                var u = FromHf(weight, Read(FactorizedProjection.UName(l, p), [o, entry.Rank]));
+                var v = Read(FactorizedProjection.VName(l, p), [entry.Rank, i]);
+                var bias = entry.Bias ? Read(FactorizedProjection.BiasName(l, p), [o]) : null;
+                if (bias is not null) bias = new TensorData(bias.Name, bias.Shape, FromHf(weight, new TensorData(bias.Name, [o, 1], bias.Data)).Data);
+                factorized.Add(new FactorizedProjection(l, p, u, v, bias));
+            }
+        if (factorized.Count != factorizedModules.Count)
+        {
+            var unknown = factorizedModules.Keys.First(m => !factorized.Any(f => LlamaTensorNames.ProjectionModule(f.Layer, f.Projection) == m));
+            throw new CheckpointFormatException(System.IO.Path.Combine(folder, ConfigFile), $"{FactorizedKey} names '{unknown}', which is not a projection of this {config.NumLayers}-layer model");
+        }
+        var factorizedNames = factorized.Select(f => f.WeightName).ToHashSet();
+        foreach (var (name, shape) in LlamaWeights.ExpectedShapes(config))
+            if (!factorizedNames.Contains(name)) tensors.Add(FromHf(name, Read(name, shape)));
+        return new LlamaWeights(config, tensors, factorized, folder);
+    }
+
+    /// <summary>config.json's factorised projections: module path → (rank, has bias); empty for a dense checkpoint.</summary>
+    static Dictionary<string, (int Rank, bool Bias)> ReadFactorizedModules(string folder)
+    {
+        string path = System.IO.Path.Combine(folder, ConfigFile);
+        var result = new Dictionary<string, (int, bool)>(StringComparer.Ordinal);
+        try
+        {
+            if (JsonNode.Parse(File.ReadAllText(path))![FactorizedKey] is not JsonObject map) return result;
+            foreach (var (module, node) in map)
+            {
+                int rank = node!["rank"]!.GetValue<int>();
+                if (rank <= 0) throw new CheckpointFormatException(path, $"{FactorizedKey}.{module}.rank must be positive, got {rank}");
+                result[module] = (rank, node["bias"]?.GetValue<bool>() ?? false);
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        { throw new CheckpointFormatException(path, $"'{FactorizedKey}' must map module paths to {{\"rank\": k, \"bias\": bool}}: {e.Message}"); }
+        return result;
     }
 
     /// <param name="dtype">F32, F16 or BF16.</param>
@@ -83,14 +133,24 @@ public static class HfCheckpoint
         var c = weights.Config;
         AtomicFile.WriteDirectory(folder, tmp =>
         {
-            File.WriteAllText(System.IO.Path.Combine(tmp, ConfigFile), ConfigJson(c, dtype).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            var entries = LlamaWeights.ExpectedShapes(c).Select(e =>
+            var config = ConfigJson(c, dtype);
+            if (weights.Factorized.Count > 0)
+                config[FactorizedKey] = new JsonObject(weights.Factorized.Values.Select(f => KeyValuePair.Create(
+                    LlamaTensorNames.ProjectionModule(f.Layer, f.Projection), (JsonNode?)new JsonObject { ["rank"] = f.Rank, ["bias"] = f.Bias is not null })));
+            File.WriteAllText(System.IO.Path.Combine(tmp, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            TensorData ToHf(string weightName, TensorData t) =>
+                IsQuery(weightName) ? RotaryLayout.ToHuggingFace(t, c.NumHeads)
+                : IsKey(weightName) ? RotaryLayout.ToHuggingFace(t, c.NumKvHeads) : t;
+            SafeTensorsFile.WriteEntry Entry(string name, TensorData t) => new(name, t.Shape, Floats: t.Data, DType: dtype);
+            var entries = new List<SafeTensorsFile.WriteEntry>();
+            foreach (var e in LlamaWeights.ExpectedShapes(c))
             {
-                var t = weights[e.Name];
-                if (IsQuery(e.Name)) t = RotaryLayout.ToHuggingFace(t, c.NumHeads);
-                else if (IsKey(e.Name)) t = RotaryLayout.ToHuggingFace(t, c.NumKvHeads);
-                return new SafeTensorsFile.WriteEntry(e.Name, t.Shape, Floats: t.Data, DType: dtype);
-            }).ToList();
+                if (!weights.Factorized.TryGetValue(e.Name, out var f)) { entries.Add(Entry(e.Name, ToHf(e.Name, weights[e.Name]))); continue; }
+                entries.Add(Entry(FactorizedProjection.UName(f.Layer, f.Projection), ToHf(e.Name, f.U)));
+                entries.Add(Entry(FactorizedProjection.VName(f.Layer, f.Projection), f.V));
+                if (f.Bias is { } b)
+                    entries.Add(new(FactorizedProjection.BiasName(f.Layer, f.Projection), b.Shape, Floats: ToHf(e.Name, new TensorData(b.Name, [b.Data.Length, 1], b.Data)).Data, DType: dtype));
+            }
             var meta = new Dictionary<string, string> { ["format"] = "pt" };
             if (shards <= 1)
             {
