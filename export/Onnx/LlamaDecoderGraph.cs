@@ -98,16 +98,29 @@ public sealed class LlamaDecoderGraph
         return x;
     }
 
-    /// <summary>The one place a linear projection is emitted: base x·Wᵀ, then every extension's edit.</summary>
+    /// <summary>
+    /// The one place a linear projection is emitted: base x·Wᵀ — or, for a factorised projection
+    /// of a compressed checkpoint, (x·Vᵀ)·Uᵀ + b — then every extension's edit.
+    /// </summary>
     string Projection(int layer, string projection, string input)
     {
         var (outFeatures, inFeatures) = N.ProjectionShape(_c, projection);
         var site = new ProjectionSite(layer, projection, inFeatures, outFeatures, N.Projection(layer, projection));
-        string weight = _g.AddWeight(site.WeightName + TransposedSuffix, [inFeatures, outFeatures],
-            Transpose(_weights[site.WeightName].Data, outFeatures, inFeatures));
-        string output = _blocks.Linear(input, weight, projection);
+        string output = _weights.Factorized.TryGetValue(site.WeightName, out var factors)
+            ? FactorizedLinear(input, factors, outFeatures, inFeatures, projection)
+            : _blocks.Linear(input, _g.AddWeight(site.WeightName + TransposedSuffix, [inFeatures, outFeatures],
+                Transpose(_weights[site.WeightName].Data, outFeatures, inFeatures)), projection);
         foreach (var e in _extensions) output = e.OnProjection(_context, site, input, output);
         return output;
+    }
+
+    string FactorizedLinear(string input, FactorizedProjection f, int outFeatures, int inFeatures, string hint)
+    {
+        int rank = f.Rank;
+        string v = _g.AddWeight(FactorizedProjection.VName(f.Layer, f.Projection) + TransposedSuffix, [inFeatures, rank], Transpose(f.V.Data, rank, inFeatures));
+        string u = _g.AddWeight(FactorizedProjection.UName(f.Layer, f.Projection) + TransposedSuffix, [rank, outFeatures], Transpose(f.U.Data, outFeatures, rank));
+        string y = _blocks.Linear(_blocks.Linear(input, v, hint + "_v"), u, hint + "_u");
+        return f.Bias is { } bias ? _g.Add(y, _g.AddWeight(FactorizedProjection.BiasName(f.Layer, f.Projection), [outFeatures], bias.Data), hint + "_bias") : y;
     }
 
     string Weight(string name) => _g.AddWeight(name, _weights[name].Shape, _weights[name].Data);
