@@ -19,6 +19,8 @@ public static class CliApp
             InitRandomCommand.Create(console),
             TrainCommand.Create(console),
             BenchTrainCommand.Create(console),
+            MetaTrainCommand.Create(console),
+            CompressCommand.Create(console),
             PipelineCommand.Create(console),
             ServeCommand.Create(console),
         };

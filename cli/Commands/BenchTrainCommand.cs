@@ -6,8 +6,10 @@ using Adapters.Training.Trainer;
 namespace Adapters.Cli.Commands;
 
 /// <summary>
-/// `adapters bench-train`: trains LoRA r=1/4/8, LoReFT r=1/4 and DiReFT r=4 on the same task
-/// with the same step budget and prints one markdown table (parameters, held-out loss, tokens/s).
+/// `adapters bench-train`: trains several adapter methods on the same task with the same step
+/// budget and prints one markdown table (parameters, held-out loss, tokens/s). Suites: `adapters`
+/// (LoRA r=1/4/8, LoReFT r=1/4, DiReFT r=4) and `research` (LoRA r=4, LoReFT r=4, circulant,
+/// toeplitz, kronecker, ldr r=2, GMT mask 0.1/0.4, full fine-tuning).
 /// </summary>
 public static class BenchTrainCommand
 {
@@ -22,7 +24,9 @@ public static class BenchTrainCommand
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-2 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
-        var command = new Command("bench-train", "Compare adapter methods on one task and step budget.") { model, tokenizer, data, evalData, steps, batch, lr, seed, threads };
+        var suite = new Option<string>("--suite") { Description = "adapters (LoRA vs ReFT) or research (structured, GMT, full fine-tuning)", DefaultValueFactory = _ => "adapters" };
+        suite.AcceptOnlyFromAmong("adapters", "research");
+        var command = new Command("bench-train", "Compare adapter methods on one task and step budget.") { model, tokenizer, data, evalData, steps, batch, lr, seed, threads, suite };
         command.SetAction(parse => console.Guard(() =>
         {
             string modelPath = parse.GetValue(model)!;
@@ -34,6 +38,11 @@ public static class BenchTrainCommand
                 Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
                 WarmupSteps = Math.Min(5, parse.GetValue(steps)), Seed = parse.GetValue(seed), Threads = parse.GetValue(threads),
             };
+            if (parse.GetValue(suite) == "research")
+            {
+                PrintResearch(console, weights, tok, train, eval, options);
+                return 0;
+            }
             var configs = TrainingBenchmark.DefaultConfigs;
             var rows = new ProgressReporter(console).Run("bench-train", configs.Count, report =>
             {
@@ -52,5 +61,22 @@ public static class BenchTrainCommand
             return 0;
         }));
         return command;
+    }
+
+    static void PrintResearch(CliConsole console, Core.Model.LlamaWeights weights, Core.Tokenizers.ITokenizer tok,
+        IReadOnlyList<TrainingExample> train, IReadOnlyList<TrainingExample> eval, TrainerOptions options)
+    {
+        var configs = ResearchBenchmark.DefaultConfigs;
+        var rows = new ProgressReporter(console).Run("bench-train", configs.Count, report =>
+        {
+            int done = 0;
+            return ResearchBenchmark.Run(weights, tok, train, eval, options, configs, row => report(++done, $"{row.Method} {row.Config}: {row.FinalEvalLoss:F3}"));
+        });
+        console.Out.WriteLine($"{options.Steps} steps, batch {options.BatchSize}, seed {options.Seed}; base model held-out loss {rows[0].BaseEvalLoss:F4}");
+        console.Out.WriteLine();
+        console.Out.WriteLine("| method | config | lr | trainable params | changed params | held-out loss | loss / base | tokens/s |");
+        console.Out.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in rows)
+            console.Out.WriteLine($"| {r.Method} | {r.Config} | {r.LearningRate:G3} | {r.TrainableParameters:N0} | {r.ChangedParameters:N0} | {r.FinalEvalLoss:F4} | {r.FinalEvalLoss / r.BaseEvalLoss:F3} | {r.TokensPerSecond:F0} |");
     }
 }
