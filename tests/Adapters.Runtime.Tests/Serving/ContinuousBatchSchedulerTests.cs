@@ -177,7 +177,8 @@ public sealed class ContinuousBatchSchedulerTests(AdapterExportFixture exports)
         using var release = new CancellationTokenSource();
         var running = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], LongBudget) { OnToken = _ => firstToken.TrySetResult() }, release.Token);
         var waiting = scheduler.SubmitAsync(new GenerationRequest(Prompts[1], NewTokens, "direft") { OnToken = _ => waitingTokens++ }, cancel.Token);
-        await firstToken.Task.WaitAsync(HotSwapBound);
+        await Task.WhenAny(firstToken.Task, running).WaitAsync(HotSwapBound);
+        Assert.False(running.IsCompleted, $"the long request ended early: {running.Exception?.GetBaseException()}");
 
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(HotSwapBound));
