@@ -43,7 +43,8 @@ public sealed class ClientDisconnectTests(AdapterServer fixture)
             while ((scheduler.Cancelled == cancelledBefore || scheduler.ActiveRows != 0) && clock.Elapsed < Bound) await Task.Delay(10);
             Assert.Equal(cancelledBefore + 1, scheduler.Cancelled);
             Assert.Equal(0, scheduler.ActiveRows);
-            Assert.True(scheduler.Steps - stepsBefore < LongMaxTokens, "the row ran to its end instead of being cancelled");
+            long steps = scheduler.Steps - stepsBefore;
+            Assert.True(steps < LongMaxTokens / 2, $"the row ran {steps} steps of {LongMaxTokens} (cancelled after {clock.ElapsedMilliseconds} ms) instead of stopping soon after the client left");
         }
         finally { scheduler.StepCompleted -= Slow; }
         Assert.Matches(@"adapters_scheduler_cancelled_total [1-9]", await fixture.Client.GetStringAsync("/metrics"));
