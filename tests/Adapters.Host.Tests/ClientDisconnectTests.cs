@@ -26,7 +26,9 @@ public sealed class ClientDisconnectTests(AdapterServer fixture)
         scheduler.StepCompleted += Slow;
         try
         {
-            using var client = HttpHelpers.NewClient(fixture.Server.Url);
+            // No draining: by default HttpClient reads an abandoned response for up to 2 s to reuse
+            // the connection; a client that really goes away (a killed curl) closes it at once.
+            using var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = fixture.Server.Url, Timeout = Bound };
             var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
             {
                 Content = new StringContent(HttpHelpers.CompletionBody(AdapterServer.Alpha, AdapterServer.Prompts[0], LongMaxTokens, stream: true), Encoding.UTF8, "application/json"),
