@@ -23,7 +23,7 @@ public sealed record HostServerOptions
     /// <summary>Name requests use for the base model; default: the model folder's name.</summary>
     public string? ServedModelName { get; init; }
 
-    /// <summary>Folders that lora_path of /v1/load_lora_adapter must lie inside; none = runtime loading refused.</summary>
+    /// <summary>Folders that lora_path of /v1/load_lora_adapter must lie inside; none = runtime loading refused. Exported adapter manifests at their top level are served from start.</summary>
     public IReadOnlyList<string> AdapterRoots { get; init; } = [];
 
     /// <summary>Address to bind; loopback unless deliberately exposed.</summary>
