@@ -4,6 +4,7 @@ using Adapters.Host.Backends;
 using Adapters.Host.Completions;
 using Adapters.Host.Endpoints;
 using Adapters.Host.Metrics;
+using Adapters.Core.Exported;
 using Adapters.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -35,13 +36,17 @@ public sealed class HostServer : IAsyncDisposable
     readonly WebApplication _app;
     readonly HostState _state;
     readonly bool _ownsBackend;
+    readonly IDisposable? _ownedAdmin;
+    readonly IDisposable? _metricsFeed;
     int _disposed;
 
-    HostServer(WebApplication app, HostState state, bool ownsBackend, Uri url)
+    HostServer(WebApplication app, HostState state, bool ownsBackend, IDisposable? ownedAdmin, IDisposable? metricsFeed, Uri url)
     {
         _app = app;
         _state = state;
         _ownsBackend = ownsBackend;
+        _ownedAdmin = ownedAdmin;
+        _metricsFeed = metricsFeed;
         Url = url;
     }
 
@@ -51,30 +56,56 @@ public sealed class HostServer : IAsyncDisposable
     public ICompletionBackend Backend => _state.Backend;
     public HostMetrics Metrics => _state.Metrics;
 
-    /// <summary>Loads <see cref="HostServerOptions.ModelFolder"/> into a <see cref="SessionPerRequestBackend"/> (base model only) and starts serving it.</summary>
+    /// <summary>
+    /// Loads <see cref="HostServerOptions.ModelFolder"/> and starts serving it. An export with
+    /// adapter inputs (swappable or batched) gets the continuous-batching
+    /// <see cref="SchedulerBackend"/> with runtime adapter loading; its exported adapters, and the
+    /// exported adapter manifests at the top of each adapter root, are served from the start.
+    /// Any other export gets a <see cref="SessionPerRequestBackend"/> (base model only).
+    /// </summary>
     public static async Task<HostServer> StartAsync(HostServerOptions options, CancellationToken cancel = default)
     {
         options.Validate();
         string folder = options.ModelFolder!;
         string name = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
         var runtime = new OnnxRuntimeOptions { IntraOpThreads = options.IntraOpThreads, Log = options.ConsoleLogging ? null : _ => { } };
-        var backend = SessionPerRequestBackend.Load(folder, name, options.MaxBatch, runtime);
-        try { return await StartCoreAsync(options, backend, new NoAdapterAdmin(), ownsBackend: true, cancel); }
+        bool adapters = ExportedModel.Open(folder).Manifest.Adapters is { Mode: not AdapterExportMode.Fused };
+        if (!adapters)
+        {
+            var plain = SessionPerRequestBackend.Load(folder, name, options.MaxBatch, runtime);
+            try { return await StartCoreAsync(options, plain, new NoAdapterAdmin(), ownsBackend: true, ownedAdmin: null, [], cancel); }
+            catch
+            {
+                await plain.DisposeAsync();
+                throw;
+            }
+        }
+
+        var backend = SchedulerBackend.Load(folder, name, options.MaxBatch, options.MaxLoadedAdapters, runtime);
+        RegistryAdapterAdmin? admin = null;
+        try
+        {
+            admin = new RegistryAdapterAdmin(backend.Registry, name);
+            var problems = admin.LoadExportedFromRoots(options.AdapterRoots);
+            return await StartCoreAsync(options, backend, admin, ownsBackend: true, ownedAdmin: admin, problems, cancel);
+        }
         catch
         {
+            admin?.Dispose();
             await backend.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>Serves <paramref name="backend"/> (borrowed: the caller disposes it after the server).</summary>
+    /// <summary>Serves <paramref name="backend"/> (borrowed: the caller disposes it and <paramref name="admin"/> after the server).</summary>
     public static Task<HostServer> StartAsync(HostServerOptions options, ICompletionBackend backend, IAdapterAdmin admin, CancellationToken cancel = default)
     {
         options.Validate(requireModelFolder: false);
-        return StartCoreAsync(options, backend, admin, ownsBackend: false, cancel);
+        return StartCoreAsync(options, backend, admin, ownsBackend: false, ownedAdmin: null, [], cancel);
     }
 
-    static async Task<HostServer> StartCoreAsync(HostServerOptions options, ICompletionBackend backend, IAdapterAdmin admin, bool ownsBackend, CancellationToken cancel)
+    static async Task<HostServer> StartCoreAsync(HostServerOptions options, ICompletionBackend backend, IAdapterAdmin admin, bool ownsBackend,
+        IDisposable? ownedAdmin, IReadOnlyList<string> startupProblems, CancellationToken cancel)
     {
         var token = options.AdminTokenFile is { } file ? AdminTokenCheck.FromFile(file) : AdminTokenCheck.Open;
         var paths = new AdapterPathPolicy(options.AdapterRoots);
@@ -120,10 +151,17 @@ public sealed class HostServer : IAsyncDisposable
         app.MapFallback(http => throw new ApiException(StatusCodes.Status404NotFound, ErrorTypes.NotFound,
             $"no endpoint {http.Request.Method} {http.Request.Path}; see /v1/completions, /v1/models, /health, /metrics"));
 
-        await app.StartAsync(cancel);
+        foreach (string problem in startupProblems) log.LogWarning("adapter not served: {Problem}", problem);
+        var metricsFeed = (backend as SchedulerBackend)?.AttachMetrics(metrics);
+        try { await app.StartAsync(cancel); }
+        catch
+        {
+            metricsFeed?.Dispose();
+            throw;
+        }
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         log.LogInformation("serving {Model} at {Address}", backend.BaseModelName, address);
-        return new HostServer(app, state, ownsBackend, new Uri(address.EndsWith('/') ? address : address + "/"));
+        return new HostServer(app, state, ownsBackend, ownedAdmin, metricsFeed, new Uri(address.EndsWith('/') ? address : address + "/"));
     }
 
     /// <summary>
@@ -171,6 +209,8 @@ public sealed class HostServer : IAsyncDisposable
         await _app.StopAsync();
         await _state.Admission.WaitIdleAsync(UnwindTimeout);
         await _app.DisposeAsync();
+        _metricsFeed?.Dispose();
         if (_ownsBackend) await _state.Backend.DisposeAsync();
+        _ownedAdmin?.Dispose();
     }
 }

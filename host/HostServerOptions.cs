@@ -23,7 +23,7 @@ public sealed record HostServerOptions
     /// <summary>Name requests use for the base model; default: the model folder's name.</summary>
     public string? ServedModelName { get; init; }
 
-    /// <summary>Folders that lora_path of /v1/load_lora_adapter must lie inside; none = runtime loading refused.</summary>
+    /// <summary>Folders that lora_path of /v1/load_lora_adapter must lie inside; none = runtime loading refused. Exported adapter manifests at their top level are served from start.</summary>
     public IReadOnlyList<string> AdapterRoots { get; init; } = [];
 
     /// <summary>Address to bind; loopback unless deliberately exposed.</summary>
@@ -46,7 +46,12 @@ public sealed record HostServerOptions
     /// <summary>File holding the bearer token of the admin endpoints; null = no token (loopback only).</summary>
     public string? AdminTokenFile { get; init; }
 
-    /// <summary>Adapters resident at once (LRU eviction beyond); used by the registry backend.</summary>
+    /// <summary>
+    /// Adapter versions in memory at once, counted (not bytes): beyond it the least recently used
+    /// adapter no request holds is evicted and read back from disk on its next request. Replaced
+    /// versions still running count until they finish; when all are held a load is answered 503.
+    /// Used by the scheduler backend (exports with adapter inputs).
+    /// </summary>
     public int MaxLoadedAdapters { get; init; } = DefaultMaxLoadedAdapters;
 
     /// <summary>ONNX Runtime threads per operator; 0 = ONNX Runtime's choice.</summary>

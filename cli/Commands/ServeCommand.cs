@@ -1,14 +1,14 @@
-// Compiled once cli references host: add to cli/Adapters.Cli.csproj
-//   <ProjectReference Include="../host/Adapters.Host.csproj" />
-// and define ADAPTERS_HOST there (<DefineConstants>$(DefineConstants);ADAPTERS_HOST</DefineConstants>),
-// or delete the #if/ lines. Until then the CLI builds without it.
 using System.CommandLine;
 using System.Net;
 using Adapters.Host;
 
 namespace Adapters.Cli.Commands;
 
-/// <summary>`adapters serve`: an OpenAI-compatible HTTP server for an exported ONNX folder (thin wrapper over <see cref="HostServer"/>).</summary>
+/// <summary>
+/// `adapters serve`: an OpenAI-compatible HTTP server for an exported ONNX folder (thin wrapper
+/// over <see cref="HostServer"/>). A folder exported with --mode swappable or batched is served by
+/// the continuous-batching scheduler with runtime adapter loading; any other by one session per request.
+/// </summary>
 public static class ServeCommand
 {
     /// <summary>vLLM's default port, so clients configured for it work unchanged.</summary>
@@ -17,13 +17,13 @@ public static class ServeCommand
     public static Command Create(CliConsole console)
     {
         var model = CommonOptions.Model("exported ONNX folder (from `adapters export`)");
-        var adapters = new Option<string[]>("--adapters") { Description = "folder that lora_path of /v1/load_lora_adapter must lie inside (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var adapters = new Option<string[]>("--adapters") { Description = "folder that lora_path of /v1/load_lora_adapter must lie inside; its top-level *.adapter.json are served from start (repeatable)", AllowMultipleArgumentsPerToken = true };
         var host = new Option<string>("--host") { Description = "address to bind (default loopback; others need --admin-token-file)", DefaultValueFactory = _ => IPAddress.Loopback.ToString() };
         var port = new Option<int>("--port") { Description = "TCP port (0 = any free port)", DefaultValueFactory = _ => DefaultPort };
         var name = new Option<string?>("--served-model-name") { Description = "name requests use for the base model (default: the folder's name)" };
         var maxBatch = new Option<int>("--max-batch") { Description = "requests generating at once", DefaultValueFactory = _ => HostServerOptions.DefaultMaxBatch };
         var maxQueue = new Option<int>("--max-queue") { Description = "requests waiting for a slot before 429", DefaultValueFactory = _ => HostServerOptions.DefaultMaxQueue };
-        var maxLoaded = new Option<int>("--max-loaded-adapters") { Description = "adapters resident at once (LRU eviction beyond)", DefaultValueFactory = _ => HostServerOptions.DefaultMaxLoadedAdapters };
+        var maxLoaded = new Option<int>("--max-loaded-adapters") { Description = "adapter versions in memory at once, a count (LRU eviction beyond; evicted ones are read back on their next request)", DefaultValueFactory = _ => HostServerOptions.DefaultMaxLoadedAdapters };
         var timeout = new Option<double>("--request-timeout") { Description = "seconds a request may wait and generate before 504", DefaultValueFactory = _ => HostServerOptions.DefaultRequestTimeout.TotalSeconds };
         var tokenFile = new Option<string?>("--admin-token-file") { Description = "file holding the bearer token of the adapter admin endpoints" };
         var threads = CommonOptions.Threads();
@@ -61,6 +61,8 @@ public static class ServeCommand
     {
         await using var server = await HostServer.StartAsync(options.Validate());
         console.Out.WriteLine($"serving {server.Backend.BaseModelName} at {server.Url}");
+        var adapters = server.Backend.Models.Skip(1).Select(m => m.Id).ToList(); // the base model comes first
+        if (adapters.Count > 0) console.Info($"serve: adapters {string.Join(", ", adapters)}");
         await server.WaitForShutdownAsync();
         console.Info("serve: shutting down");
     }

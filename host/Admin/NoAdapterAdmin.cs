@@ -4,12 +4,12 @@ namespace Adapters.Host.Admin;
 
 /// <summary>
 /// The admin for a backend that serves the base model only (<see cref="SessionPerRequestBackend"/>):
-/// every load is refused with <see cref="AdapterAdminError.NotSupported"/> (HTTP 501) until the
-/// adapter registry is wired in.
+/// every load is refused with <see cref="AdapterAdminError.NotSupported"/> (HTTP 501); an export
+/// with adapter inputs gets <see cref="RegistryAdapterAdmin"/> instead.
 /// </summary>
 public sealed class NoAdapterAdmin : IAdapterAdmin
 {
-    const string Reason = "this server's backend serves the base model only; runtime adapter loading arrives with the adapter registry";
+    const string Reason = "this server's model was exported without adapter inputs; export it with --mode swappable or batched to load adapters at run time";
 
     public Task<ModelInfo> LoadAsync(string name, string path, CancellationToken cancel) =>
         throw new AdapterAdminException(AdapterAdminError.NotSupported, $"cannot load adapter '{name}': {Reason}");

@@ -3,9 +3,9 @@ using Adapters.Core.Tokenizers;
 namespace Adapters.Host.Backends;
 
 /// <summary>
-/// The seam between the HTTP layer and whatever runs the model: one request per session today
-/// (<see cref="SessionPerRequestBackend"/>), a continuous-batching scheduler that mixes adapters
-/// in one batch later. The host tokenizes, validates lengths, applies stop strings and decodes
+/// The seam between the HTTP layer and whatever runs the model: one request per session
+/// (<see cref="SessionPerRequestBackend"/>, base model only) or the continuous-batching
+/// scheduler that mixes adapters in one batch (<see cref="SchedulerBackend"/>). The host tokenizes, validates lengths, applies stop strings and decodes
 /// text; a backend only turns prompt token ids into generated token ids.
 /// </summary>
 public interface ICompletionBackend : IAsyncDisposable

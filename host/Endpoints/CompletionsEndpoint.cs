@@ -62,6 +62,12 @@ internal static class CompletionsEndpoint
         {
             throw CompletionValidator.UnknownModel(e.Model); // unloaded between validation and generation
         }
+        catch (BackendBusyException e) when (!http.Response.HasStarted)
+        {
+            state.Metrics.Rejected.WithLabels("busy").Inc();
+            http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unavailable, e.Message, code: "adapters_busy");
+        }
     }
 
     readonly record struct ResponseIdentity(string Id, long Created, string Model);

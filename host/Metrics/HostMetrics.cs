@@ -13,6 +13,9 @@ public sealed class HostMetrics
     /// <summary>Latency buckets in seconds: from a tiny model's sub-millisecond step to a queued request's tens of seconds.</summary>
     static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+    /// <summary>Rows per decode step: powers of two up to 64, past any --max-batch a CPU box runs.</summary>
+    static readonly double[] BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64];
+
     public HostMetrics()
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
@@ -29,6 +32,9 @@ public sealed class HostMetrics
             new HistogramConfiguration { Buckets = LatencyBuckets });
         AdapterLoads = factory.CreateCounter(Prefix + "adapter_loads_total", "Adapters loaded (admin calls and reloads after eviction).");
         AdapterEvictions = factory.CreateCounter(Prefix + "adapter_evictions_total", "Adapters evicted to free a slot (LRU).");
+        BatchSize = factory.CreateHistogram(Prefix + "batch_size", "Rows in each decode step of the continuous-batching scheduler.",
+            new HistogramConfiguration { Buckets = BatchSizeBuckets });
+        CancelledRequests = factory.CreateCounter(Prefix + "scheduler_cancelled_total", "Requests the scheduler dropped because their client left or timed out.");
         Rejected = factory.CreateCounter(Prefix + "requests_rejected_total", "Requests refused by back-pressure or timeout.", new CounterConfiguration { LabelNames = ["reason"] });
     }
 
@@ -43,4 +49,6 @@ public sealed class HostMetrics
     public Counter AdapterLoads { get; }
     public Counter AdapterEvictions { get; }
     public Counter Rejected { get; }
+    public Histogram BatchSize { get; }
+    public Counter CancelledRequests { get; }
 }

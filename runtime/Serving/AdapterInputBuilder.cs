@@ -19,7 +19,7 @@ namespace Adapters.Runtime.Serving;
 public sealed class AdapterInputBuilder
 {
     readonly ExportedAdapterInterface _interface;
-    long[] _stackKey = [];
+    long[]? _stackKey; // null until the first run, so a first run with no adapter (key []) still builds its zero stacks
     Dictionary<string, float[]> _stacks = [];
 
     public AdapterInputBuilder(ExportedAdapterInterface adapterInterface)
@@ -61,7 +61,7 @@ public sealed class AdapterInputBuilder
     void AddStacked(AdapterFeed feed, List<LoadedAdapter> slots, IReadOnlyList<LoadedAdapter?> rowAdapters)
     {
         long[] key = slots.Select(a => a.Id).ToArray();
-        if (!key.AsSpan().SequenceEqual(_stackKey))
+        if (_stackKey is null || !key.AsSpan().SequenceEqual(_stackKey))
         {
             _stacks = _interface.Inputs.ToDictionary(spec => spec.Name, spec => Stack(spec, slots));
             _stackKey = key;

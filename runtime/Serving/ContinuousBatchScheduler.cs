@@ -12,6 +12,9 @@ namespace Adapters.Runtime.Serving;
 /// joining rows feed their whole prompt (prefill, with position masks), the others one token;
 /// adapter_index maps each row to its adapter's slot. Owns its batch state; borrows model and
 /// registry. Dispose stops the worker and fails requests still waiting.
+/// A request may stream its tokens (<see cref="GenerationRequest.OnToken"/>) and be cancelled:
+/// a cancelled request leaves the queue or its row at the next step boundary and its lease is
+/// released then, so a client that goes away stops costing batch rows and adapter memory.
 /// </summary>
 public sealed class ContinuousBatchScheduler : IDisposable
 {
@@ -23,7 +26,9 @@ public sealed class ContinuousBatchScheduler : IDisposable
         public Sampler Sampler { get; } = new(pending.Request.Sampling);
     }
 
-    sealed record Pending(GenerationRequest Request, AdapterLease? Lease, TaskCompletionSource<GenerationResult> Completion);
+    /// <param name="Registration">Wakes an idle worker when the request is cancelled; disposed when the request ends.</param>
+    sealed record Pending(GenerationRequest Request, AdapterLease? Lease, TaskCompletionSource<GenerationResult> Completion,
+        CancellationToken Cancel, CancellationTokenRegistration Registration);
 
     readonly OnnxDecoderModel _model;
     readonly AdapterRegistry _registry;
@@ -56,22 +61,73 @@ public sealed class ContinuousBatchScheduler : IDisposable
     public long Steps => Interlocked.Read(ref _steps);
     long _steps;
 
+    /// <summary>Requests that ended by cancellation, waiting or running (for tests and metrics).</summary>
+    public long Cancelled => Interlocked.Read(ref _cancelled);
+    long _cancelled;
+
+    /// <summary>Rows generating now.</summary>
+    public int ActiveRows => Volatile.Read(ref _activeRows);
+    int _activeRows;
+
+    /// <summary>Requests waiting for a row (or for an adapter slot).</summary>
+    public int Waiting
+    {
+        get { lock (_lock) return _waiting.Count; }
+    }
+
+    /// <summary>
+    /// Raised on the worker thread after every decode step (batch size, prefill rows, run time).
+    /// Handlers must return at once; an exception from one is ignored, since metrics must never
+    /// stop serving.
+    /// </summary>
+    public event Action<SchedulerStep>? StepCompleted;
+
     /// <summary>
     /// Queues a request; its adapter version is leased now, so an unknown name fails here
     /// (<see cref="AdapterNotFoundException"/>) and later registry changes do not affect it.
+    /// Cancelling <paramref name="cancel"/> removes the request at the next step boundary and
+    /// completes the task as cancelled; tokens already streamed stay streamed.
     /// </summary>
-    public Task<GenerationResult> SubmitAsync(GenerationRequest request)
+    public Task<GenerationResult> SubmitAsync(GenerationRequest request, CancellationToken cancel = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (request.PromptTokens.Count == 0) throw new ArgumentException("the prompt must hold at least one token (BOS)");
         if (request.MaxNewTokens < 1) throw new ArgumentException($"max new tokens must be >= 1, got {request.MaxNewTokens}");
         if (request.PromptTokens.Count + request.MaxNewTokens > _model.Config.MaxSeqLen)
             throw new ArgumentException($"prompt {request.PromptTokens.Count} + {request.MaxNewTokens} new tokens exceed the context of {_model.Config.MaxSeqLen}");
+        if (cancel.IsCancellationRequested) return Task.FromCanceled<GenerationResult>(cancel);
         var lease = request.AdapterName is null ? null : _registry.Acquire(request.AdapterName);
-        var pending = new Pending(request, lease, new TaskCompletionSource<GenerationResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var registration = cancel.UnsafeRegister(static state => ((ContinuousBatchScheduler)state!).Wake(), this);
+        var pending = new Pending(request, lease, new TaskCompletionSource<GenerationResult>(TaskCreationOptions.RunContinuationsAsynchronously), cancel, registration);
         lock (_lock) _waiting.Enqueue(pending);
-        _signal.Release();
+        Wake();
         return pending.Completion.Task;
+    }
+
+    void Wake()
+    {
+        try { _signal.Release(); }
+        catch (ObjectDisposedException) { } // a cancellation after Dispose: nothing left to wake
+    }
+
+    /// <summary>Ends a request: releases its lease and cancellation hook, then completes its task.</summary>
+    static void Complete(Pending pending, Action<TaskCompletionSource<GenerationResult>> complete)
+    {
+        pending.Registration.Dispose();
+        pending.Lease?.Dispose();
+        complete(pending.Completion);
+    }
+
+    void CompleteCancelled(Pending pending)
+    {
+        Interlocked.Increment(ref _cancelled);
+        Complete(pending, c => c.TrySetCanceled(pending.Cancel));
+    }
+
+    void ClearRow(int r)
+    {
+        _rows[r] = null;
+        Interlocked.Decrement(ref _activeRows);
     }
 
     void Run()
@@ -102,6 +158,13 @@ public sealed class ContinuousBatchScheduler : IDisposable
     {
         lock (_lock)
         {
+            if (_waiting.Any(p => p.Cancel.IsCancellationRequested))
+            {
+                var kept = _waiting.Where(p => !p.Cancel.IsCancellationRequested).ToList();
+                foreach (var gone in _waiting.Where(p => p.Cancel.IsCancellationRequested)) CompleteCancelled(gone);
+                _waiting.Clear();
+                foreach (var p in kept) _waiting.Enqueue(p);
+            }
             while (_waiting.Count > 0)
             {
                 int free = Array.IndexOf(_rows, null);
@@ -113,12 +176,23 @@ public sealed class ContinuousBatchScheduler : IDisposable
                 _waiting.Dequeue();
                 _batch.ResetRow(free);
                 _rows[free] = new Active(next);
+                Interlocked.Increment(ref _activeRows);
             }
         }
     }
 
     void Step()
     {
+        // Cancelled rows leave before the run, so they cost no compute and free their slot now.
+        for (int r = 0; r < _rows.Length; r++)
+        {
+            if (_rows[r] is not { } gone || !gone.Pending.Cancel.IsCancellationRequested) continue;
+            ClearRow(r);
+            CompleteCancelled(gone.Pending);
+        }
+        if (_rows.All(r => r is null)) return;
+
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var tokens = new IReadOnlyList<int>[_rows.Length];
         var windows = new RowWindow[_rows.Length];
         var adapters = new LoadedAdapter?[_rows.Length];
@@ -133,6 +207,11 @@ public sealed class ContinuousBatchScheduler : IDisposable
         BatchLogits logits;
         using (var feed = _inputs.Build(adapters, windows, sequence)) logits = _batch.Forward(tokens, feed.Values);
         Interlocked.Increment(ref _steps);
+        var step = new SchedulerStep(
+            BatchSize: _rows.Count(r => r is not null),
+            PrefillRows: _rows.Count(r => r is not null && r.NextToken is null),
+            Waiting: Waiting,
+            Duration: System.Diagnostics.Stopwatch.GetElapsedTime(started));
 
         for (int r = 0; r < _rows.Length; r++)
         {
@@ -140,18 +219,29 @@ public sealed class ContinuousBatchScheduler : IDisposable
             var request = row.Pending.Request;
             int token = row.Sampler.Sample(logits.Last(r));
             bool end = token == request.EosToken;
-            if (!end) row.Generated.Add(token);
+            if (!end)
+            {
+                row.Generated.Add(token);
+                try { request.OnToken?.Invoke(token); }
+                catch (Exception e)
+                {
+                    ClearRow(r);
+                    Complete(row.Pending, c => c.TrySetException(e));
+                    continue;
+                }
+            }
             if (end || row.Generated.Count >= request.MaxNewTokens || _batch.Position(r) >= _model.Config.MaxSeqLen)
             {
-                _rows[r] = null;
+                ClearRow(r);
                 var adapter = row.Pending.Lease?.Adapter;
-                row.Pending.Lease?.Dispose();
-                row.Pending.Completion.TrySetResult(new GenerationResult(row.Generated, adapter));
+                Complete(row.Pending, c => c.TrySetResult(new GenerationResult(row.Generated, adapter)));
                 continue;
             }
             row.NextToken = token;
         }
         if (_batch.LeadingDeadSlots >= _options.CompactThreshold) _batch.Compact();
+        try { StepCompleted?.Invoke(step); }
+        catch (Exception) { } // an observer's fault must not fail the batch
     }
 
     void FailAll(Exception e)
@@ -161,15 +251,10 @@ public sealed class ContinuousBatchScheduler : IDisposable
             for (int r = 0; r < _rows.Length; r++)
             {
                 if (_rows[r] is not { } row) continue;
-                row.Pending.Lease?.Dispose();
-                row.Pending.Completion.TrySetException(e);
-                _rows[r] = null;
+                ClearRow(r);
+                Complete(row.Pending, c => c.TrySetException(e));
             }
-            while (_waiting.TryDequeue(out var pending))
-            {
-                pending.Lease?.Dispose();
-                pending.Completion.TrySetException(e);
-            }
+            while (_waiting.TryDequeue(out var pending)) Complete(pending, c => c.TrySetException(e));
         }
     }
 

@@ -9,4 +9,11 @@ public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, int MaxN
 
     /// <summary>Generation stops before this token; null = never.</summary>
     public int? EosToken { get; init; }
+
+    /// <summary>
+    /// Called with each generated token as soon as its step ends (streaming). It runs on the
+    /// scheduler's worker thread between steps, so it must return at once (write to a channel,
+    /// never wait); if it throws, the request fails with that exception and leaves the batch.
+    /// </summary>
+    public Action<int>? OnToken { get; init; }
 }

@@ -6,7 +6,7 @@ namespace Adapters.Host.Tests;
 /// <summary>
 /// The admin surface of the real server: the bearer token is checked first, then lora_path is
 /// confined to the adapter roots; a request that passes both reaches the admin, which answers 501
-/// until the adapter registry lands.
+/// on this plain export (no adapter inputs; see SchedulerAdminTests for the registry).
 /// </summary>
 [Collection(Stories260KCollection.Name)]
 public sealed class AdminEndpointTests(Stories260KServer fixture)

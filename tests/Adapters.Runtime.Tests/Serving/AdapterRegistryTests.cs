@@ -153,7 +153,7 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
         var registry = NewRegistry(maxBytes: each + each / 2, "lora-a");
         using var lease = registry.Acquire("lora-a");
 
-        var error = Assert.Throws<InvalidOperationException>(() => registry.Load("second", CopyOf("lora-a")));
+        var error = Assert.Throws<AdapterCapacityException>(() => registry.Load("second", CopyOf("lora-a")));
 
         Assert.Contains("held by requests in flight", error.Message);
         Assert.Equal(["lora-a"], registry.Names);
@@ -202,5 +202,34 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
     {
         File.WriteAllText(manifestPath, "{ \"format\": ");
         return manifestPath;
+    }
+
+    [Fact]
+    public void ResidentCountLimit_EvictsTheLeastRecentlyUsed_RaisesEvicted_AndReloadsOnAcquire()
+    {
+        var registry = new AdapterRegistry(Model.Exported, maxResident: 2);
+        var evicted = new List<string>();
+        var reloaded = new List<string>();
+        registry.Evicted += a => evicted.Add(a.Name);
+        registry.Reloaded += a => reloaded.Add(a.Name);
+        foreach (string name in new[] { "lora-a", "lora-b", "loreft" }) registry.Load(name, AdapterExportFixture.ManifestPath(Model, name));
+
+        Assert.Equal(["lora-a"], evicted);
+        Assert.Equal(["lora-a", "lora-b", "loreft"], registry.Names);
+        using (registry.Acquire("lora-a")) { }
+        Assert.Equal(["lora-a"], reloaded);
+        Assert.Equal(["lora-a", "lora-b"], evicted);
+        Assert.Equal(2, registry.Registered.Count(r => r.Resident));
+    }
+
+    [Fact]
+    public void ResidentCountLimit_WhenEveryAdapterIsInUse_RefusesWithCapacityError()
+    {
+        var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
+        registry.Load("lora-a", AdapterExportFixture.ManifestPath(Model, "lora-a"));
+        using var lease = registry.Acquire("lora-a");
+
+        Assert.Throws<AdapterCapacityException>(() => registry.Load("lora-b", AdapterExportFixture.ManifestPath(Model, "lora-b")));
+        Assert.Equal(["lora-a"], registry.Names);
     }
 }

@@ -108,4 +108,102 @@ public sealed class ContinuousBatchSchedulerTests(AdapterExportFixture exports)
         Assert.True(completed >= Swaps / 2, $"only {completed} requests completed during {Swaps} swaps");
         Assert.True(versionsSeen.Count >= 10, $"requests ran on only {versionsSeen.Count} adapter versions ({refusedAtSubmit} refused at submission)");
     }
+
+    /// <summary>Far more tokens than a test waits for: a request with this budget is still running when it is cancelled.</summary>
+    const int LongBudget = 400;
+
+    [Fact]
+    public async Task Streaming_DeliversEachTokenBeforeTheRequestCompletes_AndTheSameTokensAsTheResult()
+    {
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 2 });
+        var streamed = new List<int>();
+        Task<GenerationResult>? task = null;
+        bool completedEarly = false;
+        task = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], NewTokens, "lora-a")
+        {
+            OnToken = t =>
+            {
+                streamed.Add(t);
+                completedEarly |= task?.IsCompleted == true;
+            },
+        });
+        var result = await task.WaitAsync(HotSwapBound);
+
+        Assert.Equal(result.Tokens, streamed);
+        Assert.False(completedEarly, "a token arrived after the request had completed");
+        Assert.Equal(Alone("lora-a", Prompts[0], AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported)), streamed);
+    }
+
+    [Fact]
+    public async Task CancellingARunningRequest_RemovesItsRowAtTheNextStep_ReleasesItsLease_AndLeavesOthersExact()
+    {
+        const int CancelAfter = 3;
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 2 });
+        using var cancel = new CancellationTokenSource();
+        var streamed = new List<int>();
+        // Cancelled from the token callback, so exactly CancelAfter tokens are produced before the row leaves.
+        var doomed = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], LongBudget, "loreft")
+        {
+            OnToken = t =>
+            {
+                streamed.Add(t);
+                if (streamed.Count == CancelAfter) cancel.Cancel();
+            },
+        }, cancel.Token);
+        var neighbour = scheduler.SubmitAsync(new GenerationRequest(Prompts[1], NewTokens, "lora-b"));
+        registry.Unload("loreft"); // from now on only the doomed request's lease keeps its version in memory
+        long leasedBytes = registry.ResidentBytes;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => doomed.WaitAsync(HotSwapBound));
+        var result = await neighbour.WaitAsync(HotSwapBound);
+
+        Assert.Equal(CancelAfter, streamed.Count);
+        Assert.Equal(1, scheduler.Cancelled);
+        Assert.True(registry.ResidentBytes < leasedBytes, "the cancelled request still holds its adapter version");
+        Assert.Equal(Alone("lora-b", Prompts[1], AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported)), result.Tokens);
+        Assert.Equal(0, scheduler.ActiveRows);
+    }
+
+    [Fact]
+    public async Task CancellingAWaitingRequest_RemovesItFromTheQueue_WithoutRunningIt()
+    {
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 1 });
+        using var cancel = new CancellationTokenSource();
+        int waitingTokens = 0;
+        var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new CancellationTokenSource();
+        var running = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], LongBudget) { OnToken = _ => firstToken.TrySetResult() }, release.Token);
+        var waiting = scheduler.SubmitAsync(new GenerationRequest(Prompts[1], NewTokens, "direft") { OnToken = _ => waitingTokens++ }, cancel.Token);
+        await Task.WhenAny(firstToken.Task, running).WaitAsync(HotSwapBound);
+        Assert.False(running.IsCompleted, $"the long request ended early: {running.Exception?.GetBaseException()}");
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(HotSwapBound));
+        Assert.False(running.IsCompleted, "the running request should still be generating");
+        release.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(HotSwapBound));
+
+        Assert.Equal(0, waitingTokens);
+        Assert.Equal(2, scheduler.Cancelled);
+        Assert.Equal(0, scheduler.Waiting);
+    }
+
+    [Fact]
+    public async Task StepCompleted_ReportsTheBatchSizeOfEveryStep()
+    {
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 4 });
+        var steps = new ConcurrentQueue<SchedulerStep>();
+        scheduler.StepCompleted += steps.Enqueue;
+        string?[] adapters = ["lora-a", "lora-b", "loreft", null];
+        await Task.WhenAll(adapters.Select((a, i) => scheduler.SubmitAsync(new GenerationRequest(Prompts[i], NewTokens, a)))).WaitAsync(HotSwapBound);
+
+        Assert.Equal(scheduler.Steps, steps.Count);
+        Assert.All(steps, s => Assert.InRange(s.BatchSize, 1, 4));
+        Assert.Contains(steps, s => s.BatchSize > 1);
+        Assert.Equal(adapters.Length, steps.Sum(s => s.PrefillRows));
+    }
 }
