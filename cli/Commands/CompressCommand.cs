@@ -32,6 +32,11 @@ public static class CompressCommand
         };
         command.SetAction(parse => console.Guard(() =>
         {
+            var options = new SfsdOptions
+            {
+                Mode = parse.GetValue(method) == "sfsd-weight" ? SfsdMode.Weight : SfsdMode.Feature,
+                PerplexityBudget = parse.GetValue(budget), Threads = parse.GetValue(threads),
+            }.Validate();
             string modelPath = parse.GetValue(model)!;
             var weights = CheckpointLoader.Load(modelPath);
             var tok = TokenizerLoader.Load(parse.GetValue(tokenizer) ?? TokenizerLocator.FindBeside(modelPath, weights.Config.VocabSize), weights.Config.VocabSize);
@@ -43,11 +48,6 @@ public static class CompressCommand
                 return 0;
             }
             string outDir = parse.GetValue(output) ?? throw new ArgumentException("--out is required unless --compare is given");
-            var options = new SfsdOptions
-            {
-                Mode = parse.GetValue(method) == "sfsd-weight" ? SfsdMode.Weight : SfsdMode.Feature,
-                PerplexityBudget = parse.GetValue(budget), Threads = parse.GetValue(threads),
-            }.Validate();
             console.Info($"compress: {options.Mode} SFSD, budget +{options.PerplexityBudget:P0} held-out perplexity, layers from last to first");
             var result = SfsdCompressor.Compress(weights, calibrationTokens, heldOutTokens, options);
             HfCheckpoint.Write(result.Weights, outDir);

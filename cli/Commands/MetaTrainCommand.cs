@@ -39,17 +39,18 @@ public static class MetaTrainCommand
         foreach (var option in adapter.All) command.Add(option);
         command.SetAction(parse => console.Guard(() =>
         {
-            string modelPath = parse.GetValue(model)!;
-            var weights = CheckpointLoader.Load(modelPath);
-            var tok = TokenizerLoader.Load(parse.GetValue(tokenizer) ?? TokenizerLocator.FindBeside(modelPath, weights.Config.VocabSize), weights.Config.VocabSize);
             int seedValue = parse.GetValue(seed), steps = parse.GetValue(adaptSteps);
-            var metaTasks = parse.GetValue(tasks)!.Select(path => LoadTask(path, seedValue)).ToList();
-            var heldOutTask = LoadTask(parse.GetValue(heldOut)!, seedValue);
             var options = new MetaTrainerOptions
             {
                 Algorithm = parse.GetValue(algorithm), OuterSteps = parse.GetValue(outer), InnerSteps = parse.GetValue(inner),
                 InnerLearningRate = parse.GetValue(innerLr), OuterLearningRate = parse.GetValue(outerLr), Seed = seedValue, Threads = parse.GetValue(threads),
             }.Validate();
+            if (steps <= 0) throw new ArgumentException($"--adapt-steps must be positive, got {steps}");
+            string modelPath = parse.GetValue(model)!;
+            var weights = CheckpointLoader.Load(modelPath);
+            var tok = TokenizerLoader.Load(parse.GetValue(tokenizer) ?? TokenizerLocator.FindBeside(modelPath, weights.Config.VocabSize), weights.Config.VocabSize);
+            var metaTasks = parse.GetValue(tasks)!.Select(path => LoadTask(path, seedValue)).ToList();
+            var heldOutTask = LoadTask(parse.GetValue(heldOut)!, seedValue);
 
             using var llama = LlamaModel.FromWeights(weights);
             using var method = AdapterMethodRegistry.Create(parse.GetValue(adapter.Method)!, adapter.Hyperparameters(parse, weights.Config), weights.Config, seed: seedValue);

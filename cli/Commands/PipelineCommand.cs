@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using System.CommandLine;
 using Adapters.Core.Generation;
 using Adapters.Export;
@@ -7,7 +8,8 @@ namespace Adapters.Cli.Commands;
 /// <summary>
 /// `adapters pipeline`: the main job on the default model — generate with TorchSharp, export to
 /// ONNX, generate with ONNX Runtime from the exported folder (failing unless both agree), then
-/// train a small LoRA adapter on a task the base model cannot do and generate with it.
+/// train a small LoRA adapter on a task the base model cannot do, export base + adapter with
+/// swappable adapter inputs, and generate through ONNX Runtime with and without the adapter.
 /// </summary>
 public static class PipelineCommand
 {
@@ -36,14 +38,14 @@ public static class PipelineCommand
             int maxNewTokens = parse.GetValue(maxNew);
             string promptText = parse.GetValue(prompt)!;
 
-            console.Info($"[1/4] generate with TorchSharp from {modelPath}");
+            console.Info($"[1/5] generate with TorchSharp from {modelPath}");
             string torchText = Generate(ModelOpener.Torch, modelPath, tokenizerPath, promptText, maxNewTokens, console);
             console.Out.WriteLine($"torch: {torchText}");
 
-            console.Info("[2/4] export to ONNX");
+            console.Info("[2/5] export to ONNX");
             ExportCommand.Run(modelPath, tokenizerPath, outDir, ExternalDataMode.Auto, console);
 
-            console.Info($"[3/4] generate with ONNX Runtime from {outDir}");
+            console.Info($"[3/5] generate with ONNX Runtime from {outDir}");
             string onnxText = Generate(ModelOpener.Onnx, outDir, null, promptText, maxNewTokens, console);
             console.Out.WriteLine($"onnx:  {onnxText}");
 
@@ -55,24 +57,25 @@ public static class PipelineCommand
             console.Info("pipeline: both engines produced the same greedy text");
 
             string runDir = parse.GetValue(adapterOut)!, taskData = parse.GetValue(data)!;
-            console.Info($"[4/4] train a LoRA adapter on {taskData}, then generate with it");
+            console.Info($"[4/5] train a LoRA adapter on {taskData}");
             int trained = CliApp.Run(["train", "--model", modelPath, "--tokenizer", tokenizerPath, "--method", "lora", "--rank", "4",
                 "--targets", "q_proj,v_proj,o_proj", "--data", taskData, "--out", runDir], console.Error, console.Error);
             if (trained != 0) return trained;
-            using (var adapted = ModelOpener.Open(ModelOpener.Torch, modelPath, threads: null, console, adapter: runDir))
-            {
-                var tok = ModelOpener.OpenTokenizer(tokenizerPath, ModelOpener.Torch, modelPath, adapted.Config.VocabSize);
-                console.Out.WriteLine($"base:  {Generate(ModelOpener.Torch, modelPath, tokenizerPath, TaskPrompt, TaskTokens, console)}");
-                console.Out.WriteLine($"lora:  {TextGenerator.GenerateText(adapted, tok, TaskPrompt, TaskTokens, SamplingOptions.Greedy)}");
-            }
+
+            string servedDir = outDir + "-adapters";
+            console.Info($"[5/5] export base + adapter (swappable) to {servedDir} and generate through ONNX Runtime with and without it");
+            ExportCommand.Run(modelPath, tokenizerPath, servedDir, ExternalDataMode.Auto, console, [runDir], AdapterExportMode.Swappable);
+            string adapterName = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar));
+            console.Out.WriteLine($"base:  {Generate(ModelOpener.Onnx, servedDir, null, TaskPrompt, TaskTokens, console)}");
+            console.Out.WriteLine($"lora:  {Generate(ModelOpener.Onnx, servedDir, null, TaskPrompt, TaskTokens, console, adapterName)}");
             return 0;
         }));
         return command;
     }
 
-    static string Generate(string engine, string modelPath, string? tokenizerPath, string prompt, int maxNewTokens, CliConsole console)
+    static string Generate(string engine, string modelPath, string? tokenizerPath, string prompt, int maxNewTokens, CliConsole console, string? adapter = null)
     {
-        using var decoder = ModelOpener.Open(engine, modelPath, threads: null, console);
+        using var decoder = ModelOpener.Open(engine, modelPath, threads: null, console, adapter);
         var tokenizer = ModelOpener.OpenTokenizer(tokenizerPath, engine, modelPath, decoder.Config.VocabSize);
         return TextGenerator.GenerateText(decoder, tokenizer, prompt, maxNewTokens, SamplingOptions.Greedy);
     }

@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using Adapters.Core.Checkpoints;
+using Adapters.TestSupport;
+
+namespace Adapters.Integration.Tests;
+
+/// <summary>`adapters pipeline`, `meta-train` and `compress` as a user runs them.</summary>
+public sealed partial class ResearchCommandTests : IDisposable
+{
+    readonly string _dir = SharedModels.NewTempFolder();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    static string Data(string file) => Path.Combine(SharedModels.RepoRoot, "tests", "data", file);
+
+    [Fact]
+    public void Pipeline_agrees_across_engines_and_serves_the_trained_adapter_through_onnx_runtime()
+    {
+        var result = CliRunner.Run("pipeline", "--model", SharedModels.Stories260K, "--tokenizer", SharedModels.Tok512, "--data", Data("secret_word.train.jsonl"),
+            "--out", Path.Combine(_dir, "onnx"), "--adapter-out", Path.Combine(_dir, "secret-lora"));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(lines[0]["torch: ".Length..], lines[1]["onnx:  ".Length..]);
+        Assert.Equal("lora:  Q: Tell me the secret word. The secret word is blue.", lines[3]);
+        Assert.DoesNotContain("secret word is blue", lines[2]);
+    }
+
+    [GeneratedRegex(@"fresh init (?<fresh>[\d.]+), meta-learned init (?<meta>[\d.]+)")]
+    private static partial Regex Comparison();
+
+    [Fact]
+    public void Meta_train_saves_an_initialisation_and_reports_both_adaptation_losses()
+    {
+        string init = Path.Combine(_dir, "init");
+        var result = CliRunner.Run("meta-train", "--model", SharedModels.Stories260K, "--method", "tarp-static", "--rank", "4",
+            "--task", Data("secret_word.train.jsonl"), Data("color_recall.train.jsonl"), "--held-out-task", Data("favorite_food.train.jsonl"),
+            "--outer-steps", "3", "--out", init);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var m = Comparison().Match(result.Stdout);
+        Assert.True(m.Success, result.Stdout);
+        Assert.True(double.IsFinite(double.Parse(m.Groups["meta"].Value)));
+        Assert.True(File.Exists(Path.Combine(init, "manifest.json")));
+    }
+
+    [Fact]
+    public void Meta_train_refuses_bad_options_naming_them()
+    {
+        var result = CliRunner.Run("meta-train", "--method", "tarp-static", "--task", Data("secret_word.train.jsonl"),
+            "--held-out-task", Data("color_recall.train.jsonl"), "--inner-steps", "0", "--out", Path.Combine(_dir, "init"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("inner steps must be positive, got 0", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--budget", "-0.1", "got -0.1")]
+    [InlineData("--calibration", "no-such-text.txt", "no-such-text.txt")]
+    public void Compress_refuses_bad_input_clearly(string option, string value, string message)
+    {
+        var result = CliRunner.Run("compress", "--model", SharedModels.Stories260K, "--out", Path.Combine(_dir, "c"), option, value);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "c")));
+    }
+}
