@@ -144,10 +144,12 @@ public static class BenchRunner
             BenchWorkspace.AdapterFile(w.SwappableFolder, BenchWorkspace.LoraLarge), BenchWorkspace.LoraLarge, w.LargeRankUsed));
     }
 
-    /// <summary>The GenAI package version (its assembly version is 0.0.0.0; the informational version carries it).</summary>
+    /// <summary>The GenAI package version (its assembly version is 0.0.0.0; the informational or file version carries it).</summary>
     static string GenAiVersion() =>
         typeof(Microsoft.ML.OnnxRuntimeGenAI.Model).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "unknown";
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0]
+        ?? System.Diagnostics.FileVersionInfo.GetVersionInfo(typeof(Microsoft.ML.OnnxRuntimeGenAI.Model).Assembly.Location).ProductVersion
+        ?? "unknown";
 
     /// <summary>BOS then seeded ids from the vocabulary (special ids 0–2 avoided).</summary>
     static int[] Prompt(int length, int vocab, int seed)
