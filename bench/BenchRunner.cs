@@ -61,7 +61,7 @@ public static class BenchRunner
                 Machine = new MachineInfo
                 {
                     OnnxRuntimeVersion = OrtEnv.Instance().GetVersionString(),
-                    GenAiVersion = GenAiVersion(),
+                    GenAiVersion = GenAiPackageVersion,
                     Provider = (factory.Provider ?? ExecutionProviderKind.Cpu).ToString(),
                     IntraOpThreads = threads,
                     LoadAverageStart = loadStart,
@@ -144,12 +144,11 @@ public static class BenchRunner
             BenchWorkspace.AdapterFile(w.SwappableFolder, BenchWorkspace.LoraLarge), BenchWorkspace.LoraLarge, w.LargeRankUsed));
     }
 
-    /// <summary>The GenAI package version (its assembly version is 0.0.0.0; the informational or file version carries it).</summary>
-    static string GenAiVersion() =>
-        typeof(Microsoft.ML.OnnxRuntimeGenAI.Model).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0]
-        ?? System.Diagnostics.FileVersionInfo.GetVersionInfo(typeof(Microsoft.ML.OnnxRuntimeGenAI.Model).Assembly.Location).ProductVersion
-        ?? "unknown";
+    /// <summary>
+    /// The Microsoft.ML.OnnxRuntimeGenAI package version (Directory.Packages.props): its managed
+    /// assembly is stamped 0.0.0.0 and exposes no version API, so keep this in step with the props.
+    /// </summary>
+    const string GenAiPackageVersion = "0.18.0";
 
     /// <summary>BOS then seeded ids from the vocabulary (special ids 0–2 avoided).</summary>
     static int[] Prompt(int length, int vocab, int seed)
