@@ -23,6 +23,7 @@ public static class CliApp
             CompressCommand.Create(console),
             PipelineCommand.Create(console),
             ServeCommand.Create(console),
+            BenchCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);

@@ -45,10 +45,20 @@ public sealed class AdapterInputBuilder
         var feed = new AdapterFeed();
         try
         {
-            if (_interface.Mode == AdapterExportMode.Batched) AddStacked(feed, distinct, rowAdapters);
-            else if (distinct.Count == 1)
-                foreach (var t in distinct[0].Tensors.Values) feed.Add(t.Name, t.Data, t.Shape.Select(d => (long)d).ToArray());
-            AddMasks(feed, rowAdapters, rows, sequence);
+            if (_interface.Mode == AdapterExportMode.Batched)
+            {
+                AddStacked(feed, distinct, rowAdapters);
+                AddMasks(feed, rowAdapters, rows, sequence);
+                return feed;
+            }
+            // Residual edits touch prompt positions only. On a step that feeds no adapter row a
+            // prompt token (every decode step) their weights and masks are left at the graph's
+            // defaults (rank 0, zero mask): the same output, without the edit's matmuls.
+            bool edits = EditsPrompt(rowAdapters, rows);
+            if (distinct.Count == 1)
+                foreach (var t in distinct[0].Tensors.Values)
+                    if (edits || !IsResidualEdit(t.Name)) feed.Add(t.Name, t.Data, t.Shape.Select(d => (long)d).ToArray());
+            if (edits) AddMasks(feed, rowAdapters, rows, sequence);
             return feed;
         }
         catch
@@ -57,6 +67,20 @@ public sealed class AdapterInputBuilder
             throw;
         }
     }
+
+    /// <summary>True when some row with a position-editing adapter feeds at least one prompt token this step.</summary>
+    static bool EditsPrompt(IReadOnlyList<LoadedAdapter?> rowAdapters, IReadOnlyList<RowWindow> rows)
+    {
+        for (int r = 0; r < rows.Count; r++)
+            if (rowAdapters[r]?.Positions is not null && rows[r].Tokens > 0 && rows[r].StartPosition < rows[r].PromptLength) return true;
+        return false;
+    }
+
+    /// <summary>Residual-edit inputs (V, b, U per layer and group, see <see cref="AdapterInputNames.EditDown"/>) as opposed to LoRA's A and B.</summary>
+    static bool IsResidualEdit(string inputName) => inputName.Contains(ResidualEditInfix, StringComparison.Ordinal);
+
+    /// <summary>The part every residual-edit input name shares ("model.layers.N.residual_edit.GROUP.V").</summary>
+    const string ResidualEditInfix = ".residual_edit.";
 
     void AddStacked(AdapterFeed feed, List<LoadedAdapter> slots, IReadOnlyList<LoadedAdapter?> rowAdapters)
     {

@@ -1,0 +1,17 @@
+namespace Adapters.Bench;
+
+/// <summary>Engine and kind labels used in the report (JSON values, so they never change spelling).</summary>
+public static class BenchEngines
+{
+    public const string Ours = "ours";
+    public const string GenAi = "genai";
+
+    /// <summary>The variant every other variant of the same engine is divided by.</summary>
+    public const string BaseKind = "base";
+    public const string FusedKind = "fused_lora";
+    public const string SwappableKind = "swappable_lora";
+    public const string SwappableNoAdapterKind = "swappable_no_adapter";
+    public const string LoReftKind = "loreft";
+    public const string DiReftKind = "direft";
+    public const string BatchedKind = "batched_lora";
+}

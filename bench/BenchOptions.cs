@@ -1,0 +1,68 @@
+using Adapters.Runtime;
+
+namespace Adapters.Bench;
+
+/// <summary>What one `adapters bench` run measures, and how much.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>The quick run that tests use: the 260K shape, a handful of steps.</summary>
+    public const string QuickShape = "260K";
+    public const int QuickSteps = 6;
+    public const int QuickRounds = 1;
+    public const int QuickPromptTokens = 8;
+    public const int QuickSwaps = 10;
+
+    /// <summary>A named shape (ModelShapes) with random weights; ignored when <see cref="ModelPath"/> is set.</summary>
+    public string Shape { get; init; } = "15M";
+
+    /// <summary>A llama2.c or Hugging Face checkpoint to benchmark instead of random weights.</summary>
+    public string? ModelPath { get; init; }
+
+    public string OutputFolder { get; init; } = "out/bench";
+
+    /// <summary>Decode steps per generation (after the prefill).</summary>
+    public int Steps { get; init; } = 32;
+
+    /// <summary>Timed passes over all variants (round-robin, after one untimed warm-up pass).</summary>
+    public int Rounds { get; init; } = 3;
+
+    /// <summary>Prompt length of every row; ReFT edits its first and last positions.</summary>
+    public int PromptTokens { get; init; } = 16;
+
+    public IReadOnlyList<int> BatchSizes { get; init; } = [1, 8];
+
+    /// <summary>Registry Replace calls timed for the hot-swap latency (the issue asks for 100).</summary>
+    public int Swaps { get; init; } = 100;
+
+    /// <summary>Intra-op threads for our sessions and GenAI's; 0 = all logical cores.</summary>
+    public int Threads { get; init; }
+
+    public ExecutionProviderPreference Provider { get; init; } = ExecutionProviderPreference.Auto;
+
+    /// <summary>Also time ONNX Runtime GenAI on the same folders.</summary>
+    public bool IncludeGenAi { get; init; } = true;
+
+    public bool Quick { get; init; }
+
+    public int Seed { get; init; }
+
+    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
+    /// <summary>These options reduced to the quick run (explicit output folder and threads kept).</summary>
+    public BenchOptions AsQuick() => this with
+    {
+        Quick = true, Shape = QuickShape, ModelPath = null, Steps = QuickSteps, Rounds = QuickRounds,
+        PromptTokens = QuickPromptTokens, Swaps = QuickSwaps,
+    };
+
+    public BenchOptions Validate()
+    {
+        if (Steps < 1) throw new ArgumentException($"steps must be >= 1, got {Steps}");
+        if (Rounds < 1) throw new ArgumentException($"rounds must be >= 1, got {Rounds}");
+        if (PromptTokens < 1) throw new ArgumentException($"prompt tokens must be >= 1, got {PromptTokens}");
+        if (Swaps < 2) throw new ArgumentException($"swaps must be >= 2, got {Swaps}");
+        if (Threads < 0) throw new ArgumentException($"threads must be >= 0 (0 = all cores), got {Threads}");
+        if (BatchSizes.Count == 0 || BatchSizes.Any(b => b < 1)) throw new ArgumentException($"batch sizes must be >= 1, got [{string.Join(", ", BatchSizes)}]");
+        return this;
+    }
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using Adapters.Core.Exported;
+using Adapters.Runtime;
+using Adapters.Runtime.Serving;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Adapters.Bench;
+
+/// <summary>
+/// `adapters bench`: exports the variants, then times them in one process, interleaved
+/// round-robin (so drift of a busy machine hits every variant alike), and reports ratios
+/// against the base of the same run.
+/// </summary>
+public static class BenchRunner
+{
+    /// <summary>Decode steps of the untimed warm-up pass: enough to allocate caches and JIT every path.</summary>
+    const int WarmUpSteps = 2;
+
+    /// <summary>Distinct adapters tried in a full batch on the batched export (1 = all rows one adapter).</summary>
+    static readonly int[] DistinctCounts = [1, 2, 4, 8];
+
+    public static BenchReport Run(BenchOptions options, Action<string> log)
+    {
+        options = (options.Quick ? options.AsQuick() : options).Validate();
+        var clock = Stopwatch.StartNew();
+        double? loadStart = MachineInfo.LoadAverage();
+        int threads = options.EffectiveThreads;
+
+        log($"bench: weights ({options.ModelPath ?? "random " + options.Shape})");
+        var weights = BenchWorkspace.LoadWeights(options);
+        var workspace = BenchWorkspace.Create(weights, Path.Combine(options.OutputFolder, "models"), threads, options.Seed, log);
+        weights = null; // the exports hold what we need; let the GC have the weights
+
+        var factory = new OnnxSessionFactory(new OnnxRuntimeOptions { IntraOpThreads = threads, Provider = options.Provider, Log = log });
+        var models = new List<OnnxDecoderModel>();
+        var variants = new List<IBenchVariant>();
+        try
+        {
+            OnnxDecoderModel Load(string folder)
+            {
+                var model = OnnxDecoderModel.Load(ExportedModel.Open(folder), factory);
+                models.Add(model);
+                return model;
+            }
+            log("bench: loading sessions");
+            var swappable = AddOurVariants(variants, workspace, Load, options.BatchSizes.Max()).Exported;
+            if (options.IncludeGenAi) AddGenAiVariants(variants, workspace);
+
+            var prompt = Prompt(options.PromptTokens, workspace.Config.VocabSize, options.Seed);
+            var samples = Interleave(variants, options, prompt, log);
+
+            log($"bench: hot swap ({options.Swaps} loads, {options.Swaps} replaces)");
+            var swap = SwapBenchmark.Run(swappable, BenchWorkspace.LoraSmall,
+                BenchWorkspace.AdapterManifest(workspace.SwappableFolder, BenchWorkspace.LoraSmall),
+                Path.Combine(workspace.SwapFolder, BenchWorkspace.LoraSmall + ExportedAdapterManifest.FileSuffix), options.Swaps);
+
+            var results = Summarise(variants, samples, options);
+            var headline = Headline(results, swap, options.BatchSizes);
+            return new BenchReport
+            {
+                Machine = new MachineInfo
+                {
+                    OnnxRuntimeVersion = OrtEnv.Instance().GetVersionString(),
+                    GenAiVersion = GenAiPackageVersion,
+                    Provider = (factory.Provider ?? ExecutionProviderKind.Cpu).ToString(),
+                    IntraOpThreads = threads,
+                    LoadAverageStart = loadStart,
+                    LoadAverageEnd = MachineInfo.LoadAverage(),
+                },
+                Settings = new BenchSettings
+                {
+                    Shape = options.ModelPath is null ? options.Shape : "checkpoint",
+                    Model = workspace.Source,
+                    Dim = workspace.Config.Dim,
+                    Layers = workspace.Config.NumLayers,
+                    Vocab = workspace.Config.VocabSize,
+                    Quick = options.Quick,
+                    Steps = options.Steps,
+                    Rounds = options.Rounds,
+                    PromptTokens = options.PromptTokens,
+                    BatchSizes = options.BatchSizes,
+                    Swaps = options.Swaps,
+                    GenAi = options.IncludeGenAi,
+                },
+                Variants = results,
+                HotSwap = swap,
+                Headline = headline,
+                Targets = BenchTargets.Evaluate(headline),
+                WallSeconds = clock.Elapsed.TotalSeconds,
+            };
+        }
+        finally
+        {
+            foreach (var v in variants) v.Dispose();
+            foreach (var m in models) m.Dispose();
+        }
+    }
+
+    /// <summary>Our engine: base, fused, swappable (none, r=8, r=64), ReFT, and batched mixes; returns the swappable LoRA model.</summary>
+    static OnnxDecoderModel AddOurVariants(List<IBenchVariant> variants, BenchWorkspace w, Func<string, OnnxDecoderModel> load, int fullBatch)
+    {
+        var baseModel = load(w.BaseFolder);
+        var fused = load(w.FusedFolder);
+        var swappable = load(w.SwappableFolder);
+        var reft = load(w.ReftFolder);
+        var batched = load(w.BatchedFolder);
+        variants.Add(new OnnxVariant("base", BenchEngines.BaseKind, baseModel, [], null));
+        variants.Add(new OnnxVariant("fused LoRA r=8", BenchEngines.FusedKind, fused, [], null, loraRank: BenchWorkspace.SmallRank));
+        variants.Add(new OnnxVariant("swappable, no adapter", BenchEngines.SwappableNoAdapterKind, swappable, [], (_, _) => null));
+        var swapRegistry = AdapterRegistry.WithExportedAdapters(swappable.Exported);
+        foreach (var (name, rank) in new[] { (BenchWorkspace.LoraSmall, BenchWorkspace.SmallRank), (BenchWorkspace.LoraLarge, w.LargeRankUsed) })
+        {
+            var lease = swapRegistry.Acquire(name);
+            variants.Add(new OnnxVariant($"swappable LoRA r={rank}", BenchEngines.SwappableKind, swappable, [lease], (_, _) => lease.Adapter, loraRank: rank));
+        }
+        var reftRegistry = AdapterRegistry.WithExportedAdapters(reft.Exported);
+        foreach (var (name, label, kind) in new[] { (BenchWorkspace.LoReft, "LoReFT r=4", BenchEngines.LoReftKind), (BenchWorkspace.DiReft, "DiReFT r=4", BenchEngines.DiReftKind) })
+        {
+            var lease = reftRegistry.Acquire(name);
+            variants.Add(new OnnxVariant(label, kind, reft, [lease], (_, _) => lease.Adapter));
+        }
+        var batchedRegistry = AdapterRegistry.WithExportedAdapters(batched.Exported);
+        var batchedLeases = Enumerable.Range(0, BenchWorkspace.BatchedAdapters).Select(i => batchedRegistry.Acquire(BenchWorkspace.BatchedName(i))).ToList();
+        bool first = true;
+        foreach (int distinct in DistinctCounts.Where(d => d <= fullBatch))
+        {
+            int d = distinct;
+            // The first batched variant owns the leases; the others borrow them.
+            variants.Add(new OnnxVariant($"batched LoRA r=8, {d} adapter{(d == 1 ? "" : "s")}", BenchEngines.BatchedKind, batched, first ? batchedLeases : [],
+                (row, _) => batchedLeases[row % d].Adapter, loraRank: BenchWorkspace.SmallRank, distinctAdapters: d, onlyBatch: fullBatch));
+            first = false;
+        }
+        return swappable;
+    }
+
+    /// <summary>The peer on the same folders and the same .onnx_adapter files.</summary>
+    static void AddGenAiVariants(List<IBenchVariant> variants, BenchWorkspace w)
+    {
+        variants.Add(new GenAiVariant("GenAI base", BenchEngines.BaseKind, w.BaseFolder));
+        variants.Add(new GenAiVariant("GenAI swappable, no adapter", BenchEngines.SwappableNoAdapterKind, w.SwappableFolder));
+        variants.Add(new GenAiVariant("GenAI LoRA r=8", BenchEngines.SwappableKind, w.SwappableFolder,
+            BenchWorkspace.AdapterFile(w.SwappableFolder, BenchWorkspace.LoraSmall), BenchWorkspace.LoraSmall, BenchWorkspace.SmallRank));
+        variants.Add(new GenAiVariant($"GenAI LoRA r={w.LargeRankUsed}", BenchEngines.SwappableKind, w.SwappableFolder,
+            BenchWorkspace.AdapterFile(w.SwappableFolder, BenchWorkspace.LoraLarge), BenchWorkspace.LoraLarge, w.LargeRankUsed));
+    }
+
+    /// <summary>
+    /// The Microsoft.ML.OnnxRuntimeGenAI package version (Directory.Packages.props): its managed
+    /// assembly is stamped 0.0.0.0 and exposes no version API, so keep this in step with the props.
+    /// </summary>
+    const string GenAiPackageVersion = "0.18.0";
+
+    /// <summary>BOS then seeded ids from the vocabulary (special ids 0–2 avoided).</summary>
+    static int[] Prompt(int length, int vocab, int seed)
+    {
+        var rng = new Random(seed);
+        return [1, .. Enumerable.Range(1, length - 1).Select(_ => rng.Next(3, vocab))];
+    }
+
+    /// <summary>
+    /// One warm-up pass, then <see cref="BenchOptions.Rounds"/> timed passes; in each pass every
+    /// batch size runs every variant once, starting one variant later each round.
+    /// </summary>
+    static Dictionary<(IBenchVariant, int), List<GenerationTiming>> Interleave(List<IBenchVariant> variants, BenchOptions options, int[] prompt, Action<string> log)
+    {
+        var samples = new Dictionary<(IBenchVariant, int), List<GenerationTiming>>();
+        for (int round = -1; round < options.Rounds; round++)
+        {
+            bool warmUp = round < 0;
+            log(warmUp ? "bench: warm-up pass" : $"bench: round {round + 1}/{options.Rounds}");
+            foreach (int batch in options.BatchSizes)
+            {
+                var eligible = variants.Where(v => v.Supports(batch)).ToList();
+                for (int i = 0; i < eligible.Count; i++)
+                {
+                    var v = eligible[(i + Math.Max(round, 0)) % eligible.Count];
+                    var timing = v.Run(batch, prompt, warmUp ? Math.Min(WarmUpSteps, options.Steps) : options.Steps);
+                    if (warmUp) continue;
+                    if (!samples.TryGetValue((v, batch), out var list)) samples[(v, batch)] = list = [];
+                    list.Add(timing);
+                }
+            }
+        }
+        return samples;
+    }
+
+    static List<VariantResult> Summarise(List<IBenchVariant> variants, Dictionary<(IBenchVariant, int), List<GenerationTiming>> samples, BenchOptions options)
+    {
+        var raw = new List<(IBenchVariant Variant, int Batch, LatencyStats Ttft, LatencyStats Step, double TokensPerSecond, int Count)>();
+        foreach (int batch in options.BatchSizes)
+            foreach (var v in variants)
+            {
+                if (!samples.TryGetValue((v, batch), out var runs)) continue;
+                var steps = runs.SelectMany(r => r.StepMs).ToList();
+                double seconds = steps.Sum() / 1000;
+                raw.Add((v, batch, LatencyStats.Of(runs.Select(r => r.TimeToFirstTokenMs).ToList()), LatencyStats.Of(steps),
+                    seconds > 0 ? steps.Count * batch / seconds : 0, runs.Count));
+            }
+        return raw.Select(r =>
+        {
+            var baseline = raw.FirstOrDefault(b => b.Variant.Engine == r.Variant.Engine && b.Variant.Kind == BenchEngines.BaseKind && b.Batch == r.Batch);
+            bool has = baseline.Variant is not null;
+            return new VariantResult
+            {
+                Name = r.Variant.Name,
+                Engine = r.Variant.Engine,
+                Kind = r.Variant.Kind,
+                LoraRank = r.Variant.LoraRank,
+                DistinctAdapters = r.Variant.DistinctAdapters,
+                Batch = r.Batch,
+                Generations = r.Count,
+                TimeToFirstToken = r.Ttft,
+                DecodeStep = r.Step,
+                TokensPerSecond = r.TokensPerSecond,
+                DecodeOverhead = has ? r.Step.P50Ms / baseline.Step.P50Ms : null,
+                ThroughputOverhead = has && r.TokensPerSecond > 0 ? baseline.TokensPerSecond / r.TokensPerSecond : null,
+                TimeToFirstTokenOverhead = has ? r.Ttft.P50Ms / baseline.Ttft.P50Ms : null,
+            };
+        }).ToList();
+    }
+
+    static Dictionary<string, double?> Headline(List<VariantResult> results, SwapResult swap, IReadOnlyList<int> batchSizes)
+    {
+        int single = batchSizes.Min(), full = batchSizes.Max();
+        VariantResult? Ours(string name, int batch) => results.FirstOrDefault(v => v.Engine == BenchEngines.Ours && v.Name == name && v.Batch == batch);
+        VariantResult? GenAi(string name, int batch) => results.FirstOrDefault(v => v.Engine == BenchEngines.GenAi && v.Name == name && v.Batch == batch);
+        double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : null;
+        VariantResult? LargestRank(string engine) => results.Where(v => v.Engine == engine && v.Kind == BenchEngines.SwappableKind && v.Batch == single).MaxBy(v => v.LoraRank);
+        var mixed = results.Where(v => v.Kind == BenchEngines.BatchedKind).ToList();
+        return new Dictionary<string, double?>
+        {
+            ["batch_single"] = single,
+            ["batch_full"] = full,
+            ["swappable_lora_r8_decode_overhead"] = Ours("swappable LoRA r=8", single)?.DecodeOverhead,
+            ["swappable_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.Ours)?.DecodeOverhead,
+            ["swappable_no_adapter_decode_overhead"] = Ours("swappable, no adapter", single)?.DecodeOverhead,
+            ["fused_lora_decode_overhead"] = Ours("fused LoRA r=8", single)?.DecodeOverhead,
+            ["loreft_decode_overhead"] = Ours("LoReFT r=4", single)?.DecodeOverhead,
+            ["direft_decode_overhead"] = Ours("DiReFT r=4", single)?.DecodeOverhead,
+            ["loreft_ttft_overhead"] = Ours("LoReFT r=4", single)?.TimeToFirstTokenOverhead,
+            ["swappable_lora_r8_decode_overhead_full_batch"] = Ours("swappable LoRA r=8", full)?.DecodeOverhead,
+            ["loreft_decode_overhead_full_batch"] = Ours("LoReFT r=4", full)?.DecodeOverhead,
+            ["mixed_vs_single_adapter_throughput"] = Ratio(mixed.FirstOrDefault(v => v.DistinctAdapters == BenchWorkspace.BatchedAdapters)?.TokensPerSecond,
+                mixed.FirstOrDefault(v => v.DistinctAdapters == 1)?.TokensPerSecond),
+            ["hot_swap_p50_ms"] = swap.Replace.P50Ms,
+            ["hot_swap_p99_ms"] = swap.Replace.P99Ms,
+            ["adapter_load_p50_ms"] = swap.Load.P50Ms,
+            ["ours_vs_genai_base_tokens_per_second"] = Ratio(Ours("base", single)?.TokensPerSecond, GenAi("GenAI base", single)?.TokensPerSecond),
+            ["ours_vs_genai_base_tokens_per_second_full_batch"] = Ratio(Ours("base", full)?.TokensPerSecond, GenAi("GenAI base", full)?.TokensPerSecond),
+            ["ours_vs_genai_lora_r8_tokens_per_second"] = Ratio(Ours("swappable LoRA r=8", single)?.TokensPerSecond, GenAi("GenAI LoRA r=8", single)?.TokensPerSecond),
+            ["genai_lora_r8_decode_overhead"] = GenAi("GenAI LoRA r=8", single)?.DecodeOverhead,
+            ["genai_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.GenAi)?.DecodeOverhead,
+        };
+    }
+}

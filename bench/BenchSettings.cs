@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+
+namespace Adapters.Bench;
+
+/// <summary>The workload of a run, as recorded in the report.</summary>
+public sealed record BenchSettings
+{
+    [JsonPropertyName("shape")] public required string Shape { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("dim")] public int Dim { get; init; }
+    [JsonPropertyName("layers")] public int Layers { get; init; }
+    [JsonPropertyName("vocab")] public int Vocab { get; init; }
+    [JsonPropertyName("quick")] public bool Quick { get; init; }
+    [JsonPropertyName("steps")] public int Steps { get; init; }
+    [JsonPropertyName("rounds")] public int Rounds { get; init; }
+    [JsonPropertyName("prompt_tokens")] public int PromptTokens { get; init; }
+    [JsonPropertyName("batch_sizes")] public required IReadOnlyList<int> BatchSizes { get; init; }
+    [JsonPropertyName("swaps")] public int Swaps { get; init; }
+    [JsonPropertyName("genai")] public bool GenAi { get; init; }
+    [JsonPropertyName("interleaving")] public string Interleaving { get; init; } = "round-robin over all variants per round and batch size, start rotated each round, one untimed warm-up pass";
+}

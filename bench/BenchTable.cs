@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text;
+
+namespace Adapters.Bench;
+
+/// <summary>The report as markdown: settings, one row per variant and batch size, targets.</summary>
+public static class BenchTable
+{
+    public static string ToMarkdown(BenchReport report)
+    {
+        var m = report.Machine;
+        var s = report.Settings;
+        var sb = new StringBuilder();
+        sb.AppendLine($"shape {s.Shape} (dim {s.Dim}, {s.Layers} layers, vocab {s.Vocab}), prompt {s.PromptTokens} tokens, {s.Steps} decode steps × {s.Rounds} rounds, batch sizes {string.Join("/", s.BatchSizes)}");
+        sb.AppendLine($"{m.Os}, {m.LogicalCores} cores, {m.DotNet}, onnxruntime {m.OnnxRuntimeVersion} ({m.Provider}, {m.IntraOpThreads} intra-op threads), GenAI {m.GenAiVersion} ({m.GenAiProvider}); load average {F(m.LoadAverageStart)} → {F(m.LoadAverageEnd)}; {report.WallSeconds:F0} s");
+        sb.AppendLine();
+        sb.AppendLine("| engine | variant | batch | TTFT p50 ms | decode p50 ms | p90 ms | p99 ms | tokens/s | decode overhead (p50 / base) | throughput overhead (base / variant) |");
+        sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var v in report.Variants.OrderBy(v => v.Batch).ThenBy(v => v.Engine == BenchEngines.Ours ? 0 : 1))
+            sb.AppendLine($"| {v.Engine} | {v.Name} | {v.Batch} | {F(v.TimeToFirstToken.P50Ms)} | {F(v.DecodeStep.P50Ms)} | {F(v.DecodeStep.P90Ms)} | {F(v.DecodeStep.P99Ms)} | {v.TokensPerSecond:F1} | {R(v.DecodeOverhead)} | {R(v.ThroughputOverhead)} |");
+        sb.AppendLine();
+        var h = report.HotSwap;
+        sb.AppendLine($"adapter {h.Adapter} ({h.AdapterBytes:N0} bytes): load p50 {F(h.Load.P50Ms)} ms / p99 {F(h.Load.P99Ms)} ms; hot swap (Replace) p50 {F(h.Replace.P50Ms)} ms / p99 {F(h.Replace.P99Ms)} ms over {h.Replace.Count}");
+        sb.AppendLine();
+        sb.AppendLine("| target | value | limit | met |");
+        sb.AppendLine("| --- | ---: | ---: | --- |");
+        foreach (var t in report.Targets)
+            sb.AppendLine($"| {t.Name} | {R(t.Value)} | {t.Comparison} {t.Limit.ToString(CultureInfo.InvariantCulture)} | {(t.Met is { } met ? met ? "yes" : "NO" : "n/a")} |");
+        return sb.ToString();
+    }
+
+    static string F(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "–";
+    static string R(double? value) => value is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "–";
+}

@@ -1,0 +1,29 @@
+namespace Adapters.Bench;
+
+/// <summary>The targets, checked against the headline ratios.</summary>
+public static class BenchTargets
+{
+    /// <summary>Swappable LoRA r=8 may cost at most 5 % per decoded token over the base.</summary>
+    public const double MaxLoraDecodeOverhead = 1.05;
+
+    /// <summary>LoReFT edits prompt positions only, so decoding should cost (almost) nothing extra: 2 %.</summary>
+    public const double MaxReftDecodeOverhead = 1.02;
+
+    /// <summary>A batch of 8 different adapters keeps at least 85 % of a one-adapter batch's throughput.</summary>
+    public const double MinMixedBatchThroughput = 0.85;
+
+    /// <summary>Hot swap (registry Replace) p99 in milliseconds.</summary>
+    public const double MaxHotSwapP99Ms = 20;
+
+    /// <summary>Our base decode is at least as fast as GenAI's on the same folder.</summary>
+    public const double MinOursVsGenAi = 1.0;
+
+    public static IReadOnlyList<TargetResult> Evaluate(IReadOnlyDictionary<string, double?> headline) =>
+    [
+        TargetResult.AtMost("swappable_lora_r8_decode_overhead", headline["swappable_lora_r8_decode_overhead"], MaxLoraDecodeOverhead),
+        TargetResult.AtMost("loreft_decode_overhead", headline["loreft_decode_overhead"], MaxReftDecodeOverhead),
+        TargetResult.AtLeast("mixed_vs_single_adapter_throughput", headline["mixed_vs_single_adapter_throughput"], MinMixedBatchThroughput),
+        TargetResult.AtMost("hot_swap_p99_ms", headline["hot_swap_p99_ms"], MaxHotSwapP99Ms),
+        TargetResult.AtLeast("ours_vs_genai_base_tokens_per_second", headline["ours_vs_genai_base_tokens_per_second"], MinOursVsGenAi),
+    ];
+}

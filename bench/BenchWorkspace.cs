@@ -1,0 +1,96 @@
+using Adapters.Core.Adapters;
+using Adapters.Core.Checkpoints;
+using Adapters.Core.Exported;
+using Adapters.Core.Model;
+using Adapters.Export;
+using Adapters.Export.AdapterExport;
+
+namespace Adapters.Bench;
+
+/// <summary>
+/// The exported folders one bench run times, all from the same base weights:
+/// base (plain), fused LoRA r=8, swappable LoRA r=8 and r=64, swappable LoReFT + DiReFT, and a
+/// batched export with <see cref="BatchedAdapters"/> LoRA r=8 adapters; plus a second version
+/// of LoRA r=8 for hot-swapping.
+/// </summary>
+public sealed class BenchWorkspace
+{
+    /// <summary>Slots of the batched export: the mixed batch has 8 rows with 8 adapters.</summary>
+    public const int BatchedAdapters = 8;
+
+    /// <summary>LoRA ranks compared (the r = 8 and r = 64).</summary>
+    public const int SmallRank = 8, LargeRank = 64;
+
+    public const string LoraSmall = "lora-r8", LoraLarge = "lora-r64", LoReft = "loreft", DiReft = "direft";
+
+    BenchWorkspace(string root, LlamaWeights weights)
+    {
+        Root = root;
+        Config = weights.Config;
+        Fingerprint = ModelFingerprint.Of(weights);
+        Source = weights.Source;
+        // Tiny shapes (260K: k_proj is [32, 64]) cannot hold rank 64; use the largest rank every projection allows.
+        LargeRankUsed = Math.Min(LargeRank, LlamaTensorNames.Projections.Min(p =>
+        {
+            var (outFeatures, inFeatures) = LlamaTensorNames.ProjectionShape(Config, p);
+            return Math.Min(outFeatures, inFeatures);
+        }));
+    }
+
+    /// <summary><see cref="LargeRank"/>, or less where the model is too small for it.</summary>
+    public int LargeRankUsed { get; }
+
+    public string Root { get; }
+    public LlamaConfig Config { get; }
+    public ModelFingerprint Fingerprint { get; }
+    public string Source { get; }
+
+    public string BaseFolder => Path.Combine(Root, "base");
+    public string FusedFolder => Path.Combine(Root, "fused-lora-r8");
+    public string SwappableFolder => Path.Combine(Root, "swappable-lora");
+    public string ReftFolder => Path.Combine(Root, "swappable-reft");
+    public string BatchedFolder => Path.Combine(Root, "batched-lora");
+
+    /// <summary>Second version of lora-r8 (different values, same shapes): what Replace swaps in.</summary>
+    public string SwapFolder => Path.Combine(Root, "swap");
+
+    public static string BatchedName(int i) => $"lora-b{i}";
+
+    /// <summary>Path of an exported adapter's manifest (.adapter.json) or file (.onnx_adapter) in a folder.</summary>
+    public static string AdapterManifest(string folder, string name) => Path.Combine(folder, AdapterExporter.AdaptersFolder, name + ExportedAdapterManifest.FileSuffix);
+    public static string AdapterFile(string folder, string name) => Path.Combine(folder, AdapterExporter.AdaptersFolder, name + ExportedAdapterManifest.AdapterFileSuffix);
+
+    /// <summary>Exports everything under <paramref name="root"/> (replacing what is there).</summary>
+    public static BenchWorkspace Create(LlamaWeights weights, string root, int threads, int seed, Action<string> log)
+    {
+        var workspace = new BenchWorkspace(root, weights);
+        var model = new LlamaExportOptions { IntraOpThreads = threads };
+        Directory.CreateDirectory(root);
+        foreach (string dir in new[] { workspace.BaseFolder, workspace.FusedFolder, workspace.SwappableFolder, workspace.ReftFolder, workspace.BatchedFolder, workspace.SwapFolder })
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+
+        log("export: base");
+        LlamaOnnxExporter.Export(weights, workspace.BaseFolder, model);
+
+        var small = new AdapterSource(LoraSmall, BenchAdapters.Lora(weights, SmallRank, seed + 1));
+        var large = new AdapterSource(LoraLarge, BenchAdapters.Lora(weights, workspace.LargeRankUsed, seed + 2));
+        log("export: fused LoRA r=8");
+        AdapterExporter.Export(weights, [small], workspace.FusedFolder, new AdapterExportOptions { Mode = AdapterExportMode.Fused, Model = model });
+        log($"export: swappable LoRA r={SmallRank}, r={workspace.LargeRankUsed}");
+        AdapterExporter.Export(weights, [small, large], workspace.SwappableFolder, new AdapterExportOptions { Mode = AdapterExportMode.Swappable, Model = model });
+        log("export: swappable LoReFT, DiReFT");
+        AdapterExporter.Export(weights,
+            [new AdapterSource(LoReft, BenchAdapters.Reft(weights, AdapterMethods.LoReft, seed + 3)), new AdapterSource(DiReft, BenchAdapters.Reft(weights, AdapterMethods.DiReft, seed + 4))],
+            workspace.ReftFolder, new AdapterExportOptions { Mode = AdapterExportMode.Swappable, Model = model });
+        log($"export: batched LoRA r=8 × {BatchedAdapters}");
+        var batched = Enumerable.Range(0, BatchedAdapters).Select(i => new AdapterSource(BatchedName(i), BenchAdapters.Lora(weights, SmallRank, seed + 10 + i))).ToList();
+        AdapterExporter.Export(weights, batched, workspace.BatchedFolder,
+            new AdapterExportOptions { Mode = AdapterExportMode.Batched, Slots = BatchedAdapters, Model = model });
+        AdapterExporter.WriteAdapter(weights.Config, workspace.Fingerprint, new AdapterSource(LoraSmall, BenchAdapters.Lora(weights, SmallRank, seed + 99)), workspace.SwapFolder);
+        return workspace;
+    }
+
+    /// <summary>Random weights of a named shape, or the checkpoint at <paramref name="modelPath"/>.</summary>
+    public static LlamaWeights LoadWeights(BenchOptions options) =>
+        options.ModelPath is { } path ? CheckpointLoader.Load(path) : RandomCheckpoint.Create(ModelShapes.Get(options.Shape), options.Seed);
+}

@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+
+namespace Adapters.Bench;
+
+/// <summary>Figures of one variant at one batch size; ratios are against the same engine's base at the same batch size, from the same run.</summary>
+public sealed record VariantResult
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("engine")] public required string Engine { get; init; }
+    [JsonPropertyName("kind")] public required string Kind { get; init; }
+    [JsonPropertyName("lora_rank")] public int LoraRank { get; init; }
+    [JsonPropertyName("distinct_adapters")] public int DistinctAdapters { get; init; }
+    [JsonPropertyName("batch")] public int Batch { get; init; }
+    [JsonPropertyName("generations")] public int Generations { get; init; }
+    [JsonPropertyName("time_to_first_token")] public required LatencyStats TimeToFirstToken { get; init; }
+    /// <summary>Per decode step (one token per row): forward plus sampling.</summary>
+    [JsonPropertyName("decode_step")] public required LatencyStats DecodeStep { get; init; }
+    /// <summary>Generated tokens per second over decode steps, all rows counted.</summary>
+    [JsonPropertyName("tokens_per_second")] public double TokensPerSecond { get; init; }
+    /// <summary>Median decode step / the base's median decode step (1.05 = 5 % slower).</summary>
+    [JsonPropertyName("decode_overhead")] public double? DecodeOverhead { get; init; }
+    /// <summary>Base tokens/s / this variant's tokens/s (mean-based companion of <see cref="DecodeOverhead"/>).</summary>
+    [JsonPropertyName("throughput_overhead")] public double? ThroughputOverhead { get; init; }
+    [JsonPropertyName("ttft_overhead")] public double? TimeToFirstTokenOverhead { get; init; }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Adapters.Bench;
+using Adapters.Runtime;
+
+namespace Adapters.Cli.Commands;
+
+/// <summary>
+/// `adapters bench`: serving latency of base, fused, swappable, ReFT and batched adapters against
+/// ONNX Runtime GenAI, interleaved in one process; prints the markdown table and writes
+/// bench.json, bench.md and PNG plots. The logic is in bench/ (<see cref="BenchRunner"/>).
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var shape = new Option<string>("--shape") { Description = "model shape with random weights: 260K, 15M, 42M, 110M", DefaultValueFactory = _ => "15M" };
+        var model = new Option<string?>("--model") { Description = "a llama2.c .bin or Hugging Face folder instead of random weights" };
+        var output = new Option<string>("--out") { Description = "output folder (exports, bench.json, bench.md, plots)", DefaultValueFactory = _ => "out/bench" };
+        var quick = new Option<bool>("--quick") { Description = "small fast run: 260K shape, few steps (what tests use)" };
+        var steps = new Option<int>("--steps") { Description = "decode steps per generation", DefaultValueFactory = _ => new BenchOptions().Steps };
+        var rounds = new Option<int>("--rounds") { Description = "timed round-robin passes over all variants", DefaultValueFactory = _ => new BenchOptions().Rounds };
+        var prompt = new Option<int>("--prompt-tokens") { Description = "prompt length", DefaultValueFactory = _ => new BenchOptions().PromptTokens };
+        var batches = new Option<string>("--batch-sizes") { Description = "comma-separated batch sizes", DefaultValueFactory = _ => "1,8" };
+        var swaps = new Option<int>("--swaps") { Description = "adapter loads and hot swaps timed", DefaultValueFactory = _ => new BenchOptions().Swaps };
+        var noGenAi = new Option<bool>("--no-genai") { Description = "skip ONNX Runtime GenAI" };
+        var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto (CUDA when present), cpu or cuda", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
+        var threads = CommonOptions.Threads();
+        var command = new Command("bench", "Serving latency of adapter variants vs the base and vs ONNX Runtime GenAI.")
+            { shape, model, output, quick, steps, rounds, prompt, batches, swaps, noGenAi, provider, threads };
+        command.SetAction(parse => console.Guard(() =>
+        {
+            var options = new BenchOptions
+            {
+                Shape = parse.GetValue(shape)!,
+                ModelPath = parse.GetValue(model),
+                OutputFolder = parse.GetValue(output)!,
+                Quick = parse.GetValue(quick),
+                Steps = parse.GetValue(steps),
+                Rounds = parse.GetValue(rounds),
+                PromptTokens = parse.GetValue(prompt),
+                BatchSizes = ParseSizes(parse.GetValue(batches)!),
+                Swaps = parse.GetValue(swaps),
+                IncludeGenAi = !parse.GetValue(noGenAi),
+                Provider = parse.GetValue(provider),
+                Threads = parse.GetValue(threads) ?? 0,
+            };
+            var report = BenchRunner.Run(options, console.Info);
+            var files = BenchOutput.Write(report, options.OutputFolder);
+            console.Out.Write(BenchTable.ToMarkdown(report));
+            foreach (string file in files) console.Info($"wrote {file}");
+            return 0;
+        }));
+        return command;
+    }
+
+    static int[] ParseSizes(string text)
+    {
+        try { return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray(); }
+        catch (FormatException) { throw new ArgumentException($"--batch-sizes must be comma-separated integers, got '{text}'"); }
+    }
+}
