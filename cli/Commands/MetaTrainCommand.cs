@@ -11,7 +11,7 @@ namespace Adapters.Cli.Commands;
 
 /// <summary>
 /// `adapters meta-train`: first-order meta-learning (Reptile or FOMAML) of an adapter's
-/// initialisation over several small tasks; saves it (train it further with `train --init`) and
+/// initialisation over several small tasks; saves it as an adapter folder and
 /// reports how a fresh and the meta-learned initialisation adapt to a held-out task in K steps.
 /// </summary>
 public static class MetaTrainCommand
