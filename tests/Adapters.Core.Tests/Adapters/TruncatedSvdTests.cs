@@ -124,13 +124,14 @@ public class TruncatedSvdTests
     public void LargeProjection_FinishesInSeconds()
     {
         const int Rows = 2048, Cols = 768, K = 16;
+        const double MaxSeconds = 30; // ~8 s on a CI core; Jacobi took ~60
         var random = new Random(3);
         var m = Enumerable.Range(0, Rows * Cols).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var svd = TruncatedSvd.Compute(m, Rows, Cols, K);
 
-        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 60);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0, MaxSeconds);
         Assert.InRange(svd.RelativeError, 0, 1);
     }
 }
