@@ -34,6 +34,17 @@ public sealed record ExportedAdapterManifest
     [JsonPropertyName("positions")] public string? Positions { get; init; }
     /// <summary>The adapter's hyperparameters as trained, for people reading the folder.</summary>
     [JsonPropertyName("hyperparameters")] public JsonObject? Hyperparameters { get; init; }
+    /// <summary>
+    /// A weight delta compressed to LoRA by truncated SVD: ‖ΔW − BA‖_F / ‖ΔW‖_F over all its
+    /// projections (null = carried exactly).
+    /// </summary>
+    [JsonPropertyName("svd_relative_error")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SvdRelativeError { get; init; }
+    /// <summary>The same error per projection module (e.g. "model.layers.0.self_attn.q_proj").</summary>
+    [JsonPropertyName("svd_projection_errors")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, double>? SvdProjectionErrors { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

@@ -23,4 +23,11 @@ public sealed record AdapterExportOptions
 
     /// <summary>Swappable/batched: layers given residual-edit inputs on top of those the exported adapters use.</summary>
     public IReadOnlyList<int> ExtraEditedLayers { get; init; } = [];
+
+    /// <summary>
+    /// Swappable/batched: rank that weight-delta adapters with no LoRA form (gmt, circulant,
+    /// toeplitz, kronecker, ldr, tarp-static) are compressed to by truncated SVD, at most
+    /// min(out, in) of each projection (= exact). Null refuses them (export fused instead).
+    /// </summary>
+    public int? SvdRank { get; init; }
 }

@@ -3,12 +3,13 @@ namespace Adapters.Export.AdapterExport;
 /// <summary>Method name → export rule. A new method is one rule file and one line here.</summary>
 public static class AdapterExportRules
 {
-    static readonly Dictionary<string, IAdapterExportRule> Rules = new IAdapterExportRule[]
-    {
+    static readonly Dictionary<string, IAdapterExportRule> Rules = ((IAdapterExportRule[])
+    [
         new LoraExportRule(),
         new LoReftExportRule(),
         new DiReftExportRule(),
-    }.ToDictionary(r => r.Method, StringComparer.Ordinal);
+        .. SvdLoraExportRule.CompressedMethods.Select(m => new SvdLoraExportRule(m)),
+    ]).ToDictionary(r => r.Method, StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> Methods => Rules.Keys;
 

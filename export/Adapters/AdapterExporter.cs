@@ -88,7 +88,8 @@ public static partial class AdapterExporter
         AdapterExportOptions options, ModelFingerprint fingerprint)
     {
         var config = weights.Config;
-        var values = adapters.Select(a => (a.Name, a.Adapter, Values: AdapterExportRules.For(a.Adapter.Manifest.Method).GraphValues(a.Adapter, config))).ToList();
+        var context = new AdapterExportContext(config) { BaseWeights = weights, SvdRank = options.SvdRank };
+        var values = adapters.Select(a => (a.Name, a.Adapter, Values: AdapterExportRules.For(a.Adapter.Manifest.Method).GraphValues(a.Adapter, context))).ToList();
 
         var sites = values.SelectMany(v => v.Values.Projections)
             .Concat(options.ExtraLoraTargets.SelectMany(p => Enumerable.Range(0, config.NumLayers).Select(l => (l, p))))
@@ -124,6 +125,8 @@ public static partial class AdapterExporter
             Inputs = v.Values.Tensors.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal),
             Positions = v.Values.Positions?.ToString(),
             Hyperparameters = v.Adapter.Manifest.Hyperparameters,
+            SvdRelativeError = v.Values.SvdRelativeError,
+            SvdProjectionErrors = v.Values.SvdProjectionErrors,
         }).ToList();
 
         var adapterInterface = new ExportedAdapterInterface
@@ -156,10 +159,16 @@ public static partial class AdapterExporter
         return new AdapterExportResult(model, manifests);
     }
 
-    /// <summary>Writes one more adapter for an existing swappable or batched export (e.g. a new version to hot-swap).</summary>
-    public static ExportedAdapterManifest WriteAdapter(LlamaConfig config, ModelFingerprint baseModel, AdapterSource source, string directory)
+    /// <summary>
+    /// Writes one more adapter for an existing swappable or batched export (e.g. a new version to
+    /// hot-swap). Weight-delta methods with no LoRA form need <paramref name="svdRank"/> (and
+    /// tarp-static <paramref name="baseWeights"/>).
+    /// </summary>
+    public static ExportedAdapterManifest WriteAdapter(LlamaConfig config, ModelFingerprint baseModel, AdapterSource source, string directory,
+        int? svdRank = null, LlamaWeights? baseWeights = null)
     {
-        var values = AdapterExportRules.For(source.Adapter.Manifest.Method).GraphValues(source.Adapter, config);
+        var context = new AdapterExportContext(config) { BaseWeights = baseWeights, SvdRank = svdRank };
+        var values = AdapterExportRules.For(source.Adapter.Manifest.Method).GraphValues(source.Adapter, context);
         var manifest = new ExportedAdapterManifest
         {
             Name = source.Name,
@@ -170,6 +179,8 @@ public static partial class AdapterExporter
             Inputs = values.Tensors.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal),
             Positions = values.Positions?.ToString(),
             Hyperparameters = source.Adapter.Manifest.Hyperparameters,
+            SvdRelativeError = values.SvdRelativeError,
+            SvdProjectionErrors = values.SvdProjectionErrors,
         };
         Directory.CreateDirectory(directory);
         OnnxAdapterWriter.Write(Path.Combine(directory, manifest.File), values.Tensors);

@@ -16,4 +16,8 @@ public sealed record AdapterGraphValues
     public required IReadOnlyList<TensorData> Tensors { get; init; }
     public required int Rank { get; init; }
     public PositionSpec? Positions { get; init; }
+
+    /// <summary>Truncated-SVD compression only: ‖ΔW − BA‖_F / ‖ΔW‖_F over all projections, and per projection module.</summary>
+    public double? SvdRelativeError { get; init; }
+    public IReadOnlyDictionary<string, double>? SvdProjectionErrors { get; init; }
 }

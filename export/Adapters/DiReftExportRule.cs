@@ -8,8 +8,7 @@ public sealed class DiReftExportRule : IAdapterExportRule
 {
     public string Method => AdapterMethods.DiReft;
 
-
-    public AdapterGraphValues GraphValues(AdapterFolder adapter, LlamaConfig model) =>
-        ResidualEditValues.Build(adapter, model, (tensors, prefix) =>
+    public AdapterGraphValues GraphValues(AdapterFolder adapter, AdapterExportContext context) =>
+        ResidualEditValues.Build(adapter, context.Model, (tensors, prefix) =>
             (tensors[$"{prefix}.W1"].Data, tensors[$"{prefix}.b"].Data, tensors[$"{prefix}.W2"].Data));
 }

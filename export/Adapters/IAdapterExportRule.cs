@@ -1,5 +1,4 @@
 using Adapters.Core.Adapters;
-using Adapters.Core.Model;
 
 namespace Adapters.Export.AdapterExport;
 
@@ -14,5 +13,5 @@ public interface IAdapterExportRule
     /// <summary>The manifest method name (<see cref="AdapterMethods"/>).</summary>
     string Method { get; }
 
-    AdapterGraphValues GraphValues(AdapterFolder adapter, LlamaConfig model);
+    AdapterGraphValues GraphValues(AdapterFolder adapter, AdapterExportContext context);
 }

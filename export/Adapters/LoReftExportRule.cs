@@ -11,9 +11,8 @@ public sealed class LoReftExportRule : IAdapterExportRule
 {
     public string Method => AdapterMethods.LoReft;
 
-
-    public AdapterGraphValues GraphValues(AdapterFolder adapter, LlamaConfig model) =>
-        ResidualEditValues.Build(adapter, model, (tensors, prefix) =>
+    public AdapterGraphValues GraphValues(AdapterFolder adapter, AdapterExportContext context) =>
+        ResidualEditValues.Build(adapter, context.Model, (tensors, prefix) =>
         {
             var r = tensors[$"{prefix}.R"].Data;
             var w = tensors[$"{prefix}.W"].Data;

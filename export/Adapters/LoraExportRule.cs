@@ -11,9 +11,9 @@ namespace Adapters.Export.AdapterExport;
 public sealed class LoraExportRule : IAdapterExportRule
 {
     public string Method => AdapterMethods.Lora;
-
-    public AdapterGraphValues GraphValues(AdapterFolder adapter, LlamaConfig model)
+    public AdapterGraphValues GraphValues(AdapterFolder adapter, AdapterExportContext context)
     {
+        var model = context.Model;
         var lora = adapter.Manifest.HyperparametersAs<LoraConfig>().Validate(model);
         var sites = new List<(int, string)>();
         var tensors = new List<TensorData>();
