@@ -20,18 +20,19 @@ public static class ExportCommand
         var adapters = new Option<string[]>("--adapter") { Description = "adapter folder(s) (ours, PEFT LoRA, or a train run folder); repeat or list several", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var mode = new Option<AdapterExportMode>("--mode") { Description = "with --adapter: Fused (deltas folded into the weights), Swappable (adapter inputs + .onnx_adapter files), Batched (stacked adapter slots + adapter_index)", DefaultValueFactory = _ => AdapterExportMode.Swappable };
         var slots = new Option<int?>("--slots") { Description = "batched mode: adapter slots in one run (default: number of adapters)" };
-        var command = new Command("export", "Export a base model, optionally with adapters, to an ONNX model folder.") { model, tokenizer, output, external, adapters, mode, slots };
+        var svdRank = new Option<int?>("--svd-rank") { Description = "swappable/batched: carry weight-delta adapters with no LoRA form (gmt, circulant, toeplitz, kronecker, ldr, tarp-static) as rank-R LoRA by truncated SVD; the relative error is printed" };
+        var command = new Command("export", "Export a base model, optionally with adapters, to an ONNX model folder.") { model, tokenizer, output, external, adapters, mode, slots, svdRank };
         command.SetAction(parse => console.Guard(() =>
         {
             Run(parse.GetValue(model)!, parse.GetValue(tokenizer), parse.GetValue(output)!, parse.GetValue(external), console,
-                parse.GetValue(adapters)!, parse.GetValue(mode), parse.GetValue(slots));
+                parse.GetValue(adapters)!, parse.GetValue(mode), parse.GetValue(slots), parse.GetValue(svdRank));
             return 0;
         }));
         return command;
     }
 
     public static void Run(string modelPath, string? tokenizerPath, string outDir, ExternalDataMode external, CliConsole console,
-        IReadOnlyList<string>? adapters = null, AdapterExportMode mode = AdapterExportMode.Swappable, int? slots = null)
+        IReadOnlyList<string>? adapters = null, AdapterExportMode mode = AdapterExportMode.Swappable, int? slots = null, int? svdRank = null)
     {
         var clock = Stopwatch.StartNew();
         console.Info($"export: reading {modelPath}");
@@ -47,8 +48,10 @@ public static class ExportCommand
         else
         {
             console.Info($"export: writing {outDir} with {adapters.Count} adapter(s), mode {mode}");
-            var result = AdapterExporter.Export(weights, adapters, outDir, new AdapterExportOptions { Mode = mode, Model = modelOptions, Slots = slots });
-            foreach (var a in result.Adapters) console.Info($"export: adapter '{a.Name}' ({a.Method}, rank {a.Rank})");
+            var result = AdapterExporter.Export(weights, adapters, outDir, new AdapterExportOptions { Mode = mode, Model = modelOptions, Slots = slots, SvdRank = svdRank });
+            foreach (var a in result.Adapters)
+                console.Info($"export: adapter '{a.Name}' ({a.Method}, rank {a.Rank})"
+                    + (a.SvdRelativeError is { } error ? $", truncated SVD relative error {error:G4} (worst projection {a.SvdProjectionErrors!.Values.Max():G4})" : ""));
         }
         console.Info($"export: done in {clock.Elapsed.TotalSeconds:F1} s");
     }
