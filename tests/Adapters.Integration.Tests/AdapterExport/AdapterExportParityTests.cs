@@ -1,4 +1,6 @@
 using Adapters.Core.Adapters;
+using Adapters.Core.Adapters.WeightDeltas;
+using Adapters.Core.Model;
 using Adapters.Core.Exported;
 using Adapters.Export;
 using Adapters.Export.AdapterExport;
@@ -64,6 +66,66 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         using var torch = adapters.Reference(method);
 
         AssertParity(torch, adapted, baseOnly);
+    }
+
+    /// <summary>Circulant stands for the weight deltas with no LoRA form (SURM, GMT, ...): one generic SVD rule carries them all.</summary>
+    const string SvdMethod = AdapterMethods.Circulant;
+
+    /// <summary>Rank well below the full one, so the compression really loses something.</summary>
+    const int SmallSvdRank = 4;
+
+    [Fact]
+    public void SwappableWeightDelta_AtFullSvdRank_MatchesTorch()
+    {
+        var config = adapters.Weights.Config;
+        int fullRank = config.Dim; // = min(out, in): circulant targets the square q_proj / o_proj
+        var result = AdapterExporter.Export(adapters.Weights, [adapters.Folder(SvdMethod)], _out,
+            new AdapterExportOptions { Mode = AdapterExportMode.Swappable, SvdRank = fullRank, Model = new LlamaExportOptions { IntraOpThreads = 2 } });
+        using var onnx = OnnxDecoderModel.Load(_out, Quiet);
+        var registry = AdapterRegistry.WithExportedAdapters(onnx.Exported);
+        using var adapted = new OnnxAdapterModel(onnx, registry, SvdMethod);
+        using var baseOnly = new OnnxAdapterModel(onnx, registry, adapterName: null);
+        using var torch = adapters.Reference(SvdMethod);
+
+        Assert.InRange(result.Adapters.Single().SvdRelativeError!.Value, 0, 1e-5);
+        AssertParity(torch, adapted, baseOnly);
+    }
+
+    [Fact]
+    public void SwappableWeightDelta_AtSmallSvdRank_ReportsTheTruncatedSvdError()
+    {
+        var result = AdapterExporter.Export(adapters.Weights, [adapters.Folder(SvdMethod)], _out,
+            new AdapterExportOptions { Mode = AdapterExportMode.Swappable, SvdRank = SmallSvdRank, Model = new LlamaExportOptions { IntraOpThreads = 2 } });
+        var manifest = result.Adapters.Single();
+        var written = ExportedAdapterManifest.Read(Path.Combine(_out, AdapterExporter.AdaptersFolder, manifest.Name + ExportedAdapterManifest.FileSuffix));
+
+        var config = adapters.Weights.Config;
+        var delta = new AdapterWeightDelta(AdapterFolder.Read(adapters.Folder(SvdMethod), config, adapters.Fingerprint), config);
+        double residual = 0, norm = 0;
+        foreach (var (layer, projection) in delta.Targets)
+        {
+            var (o, i) = LlamaTensorNames.ProjectionShape(config, projection);
+            var svd = TruncatedSvd.Compute(delta.Materialize(layer, projection), o, i, SmallSvdRank);
+            Assert.Equal(svd.RelativeError, manifest.SvdProjectionErrors![LlamaTensorNames.ProjectionModule(layer, projection)], 1e-9);
+            Assert.Equal([SmallSvdRank, i], manifest.Inputs[AdapterInputNames.LoraA(layer, projection)]);
+            Assert.Equal([o, SmallSvdRank], manifest.Inputs[AdapterInputNames.LoraB(layer, projection)]);
+            residual += svd.ResidualNorm * svd.ResidualNorm;
+            norm += svd.Norm * svd.Norm;
+        }
+        Assert.Equal(SmallSvdRank, manifest.Rank);
+        Assert.True(manifest.SvdRelativeError > 0);
+        Assert.Equal(Math.Sqrt(residual / norm), manifest.SvdRelativeError!.Value, 1e-9);
+        Assert.Equal(manifest.SvdRelativeError, written.SvdRelativeError);
+    }
+
+    [Fact]
+    public void SwappableWeightDelta_WithoutSvdRank_IsRefusedNamingTheOption()
+    {
+        var error = Assert.Throws<ArgumentException>(() => AdapterExporter.Export(adapters.Weights, [adapters.Folder(SvdMethod)], _out,
+            new AdapterExportOptions { Mode = AdapterExportMode.Swappable }));
+        Assert.Contains("--svd-rank", error.Message);
+        Assert.Contains("fused", error.Message);
+        Assert.False(Directory.Exists(_out));
     }
 
     [Fact]
