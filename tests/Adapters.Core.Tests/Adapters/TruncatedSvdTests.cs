@@ -121,17 +121,19 @@ public class TruncatedSvdTests
     }
 
     [Fact]
-    public void LargeProjection_FinishesInSeconds()
+    public void Projection_of_a_realistic_shape_reports_the_error_its_singular_values_imply()
     {
-        const int Rows = 2048, Cols = 768, K = 16;
-        const double MaxSeconds = 30; // ~8 s on a CI core; Jacobi took ~60
+        // The 15M shape's up_proj [768, 288]: noise dense in every direction, so truncation loses the tail.
+        const int Rows = 768, Cols = 288, K = 16;
         var random = new Random(3);
         var m = Enumerable.Range(0, Rows * Cols).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var svd = TruncatedSvd.Compute(m, Rows, Cols, K);
 
-        Assert.InRange(clock.Elapsed.TotalSeconds, 0, MaxSeconds);
-        Assert.InRange(svd.RelativeError, 0, 1);
+        double total = svd.SingularValues.Sum(v => v * v);
+        double tail = svd.SingularValues.Skip(K).Sum(v => v * v);
+        Assert.Equal(Math.Sqrt(tail / total), svd.RelativeError, 3);
+        Assert.Equal(Rows * K, svd.B.Length);
+        Assert.Equal(K * Cols, svd.A.Length);
     }
 }
