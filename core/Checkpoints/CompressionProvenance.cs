@@ -25,7 +25,7 @@ public sealed record CompressionProvenance
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>How to name the dense base on the bench command line.</summary>
-    public string BenchArguments => Model is not null ? $"--model {Model}" : $"--shape {Shape} --seed {Seed ?? 0}";
+    [JsonIgnore] public string BenchArguments => Model is not null ? $"--model {Model}" : $"--shape {Shape} --seed {Seed ?? 0}";
 
     public void Write(string folder) => File.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
 
