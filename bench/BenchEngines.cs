@@ -14,4 +14,5 @@ public static class BenchEngines
     public const string LoReftKind = "loreft";
     public const string DiReftKind = "direft";
     public const string BatchedKind = "batched_lora";
+    public const string CompressedKind = "compressed_sfsd";
 }

@@ -18,6 +18,12 @@ public sealed record BenchOptions
     /// <summary>A llama2.c or Hugging Face checkpoint to benchmark instead of random weights.</summary>
     public string? ModelPath { get; init; }
 
+    /// <summary>
+    /// A compressed checkpoint folder (`adapters compress --out`) of this run's base: adds the
+    /// "compressed (SFSD)" variant, timed interleaved with the dense base.
+    /// </summary>
+    public string? CompressedPath { get; init; }
+
     public string OutputFolder { get; init; } = "out/bench";
 
     /// <summary>Decode steps per generation (after the prefill).</summary>

@@ -28,7 +28,10 @@ public static class BenchRunner
 
         log($"bench: weights ({options.ModelPath ?? "random " + options.Shape})");
         var weights = BenchWorkspace.LoadWeights(options);
+        // Checked before the (slow) exports so a mismatched checkpoint fails at once.
+        var compressed = options.CompressedPath is { } compressedPath ? CompressedSource.Load(compressedPath, weights) : null;
         var workspace = BenchWorkspace.Create(weights, Path.Combine(options.OutputFolder, "models"), threads, options.Seed, log);
+        if (compressed is not null) workspace.ExportCompressed(compressed.Weights, threads, log);
         weights = null; // the exports hold what we need; let the GC have the weights
 
         var factory = new OnnxSessionFactory(new OnnxRuntimeOptions { IntraOpThreads = threads, Provider = options.Provider, Log = log });
@@ -44,6 +47,8 @@ public static class BenchRunner
             }
             log("bench: loading sessions");
             var swappable = AddOurVariants(variants, workspace, Load, options.BatchSizes.Max()).Exported;
+            if (compressed is not null)
+                variants.Add(new OnnxVariant(CompressedVariant, BenchEngines.CompressedKind, Load(workspace.CompressedFolder), [], null));
             if (options.IncludeGenAi) AddGenAiVariants(variants, workspace);
 
             var prompt = Prompt(options.PromptTokens, workspace.Config.VocabSize, options.Seed);
@@ -55,7 +60,7 @@ public static class BenchRunner
                 Path.Combine(workspace.SwapFolder, BenchWorkspace.LoraSmall + ExportedAdapterManifest.FileSuffix), options.Swaps);
 
             var results = Summarise(variants, samples, options);
-            var headline = Headline(results, swap, options.BatchSizes);
+            var headline = Headline(results, swap, options.BatchSizes, compressed);
             return new BenchReport
             {
                 Machine = new MachineInfo
@@ -71,6 +76,7 @@ public static class BenchRunner
                 {
                     Shape = options.ModelPath is null ? options.Shape : "checkpoint",
                     Model = workspace.Source,
+                    Compressed = compressed?.Path,
                     Dim = workspace.Config.Dim,
                     Layers = workspace.Config.NumLayers,
                     Vocab = workspace.Config.VocabSize,
@@ -219,7 +225,9 @@ public static class BenchRunner
         }).ToList();
     }
 
-    static Dictionary<string, double?> Headline(List<VariantResult> results, SwapResult swap, IReadOnlyList<int> batchSizes)
+    public const string CompressedVariant = "compressed (SFSD)";
+
+    static Dictionary<string, double?> Headline(List<VariantResult> results, SwapResult swap, IReadOnlyList<int> batchSizes, CompressedSource? compressed)
     {
         int single = batchSizes.Min(), full = batchSizes.Max();
         VariantResult? Ours(string name, int batch) => results.FirstOrDefault(v => v.Engine == BenchEngines.Ours && v.Name == name && v.Batch == batch);
@@ -250,6 +258,13 @@ public static class BenchRunner
             ["ours_vs_genai_lora_r8_tokens_per_second"] = Ratio(Ours("swappable LoRA r=8", single)?.TokensPerSecond, GenAi("GenAI LoRA r=8", single)?.TokensPerSecond),
             ["genai_lora_r8_decode_overhead"] = GenAi("GenAI LoRA r=8", single)?.DecodeOverhead,
             ["genai_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.GenAi)?.DecodeOverhead,
+            // Compressed vs dense base: decode step and prefill (time to first token), < 1 = faster.
+            ["compressed_decode_ratio"] = Ours(CompressedVariant, single)?.DecodeOverhead,
+            ["compressed_prefill_ratio"] = Ours(CompressedVariant, single)?.TimeToFirstTokenOverhead,
+            ["compressed_decode_ratio_full_batch"] = Ours(CompressedVariant, full)?.DecodeOverhead,
+            ["compressed_prefill_ratio_full_batch"] = Ours(CompressedVariant, full)?.TimeToFirstTokenOverhead,
+            ["compressed_parameter_ratio"] = compressed?.ParameterRatio,
+            ["compressed_projection_parameter_ratio"] = compressed?.ProjectionParameterRatio,
         };
     }
 }

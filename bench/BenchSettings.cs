@@ -7,6 +7,8 @@ public sealed record BenchSettings
 {
     [JsonPropertyName("shape")] public required string Shape { get; init; }
     [JsonPropertyName("model")] public required string Model { get; init; }
+    /// <summary>The compressed checkpoint timed beside the base (null: none).</summary>
+    [JsonPropertyName("compressed")] public string? Compressed { get; init; }
     [JsonPropertyName("dim")] public int Dim { get; init; }
     [JsonPropertyName("layers")] public int Layers { get; init; }
     [JsonPropertyName("vocab")] public int Vocab { get; init; }

@@ -19,6 +19,13 @@ public static class BenchTable
         foreach (var v in report.Variants.OrderBy(v => v.Batch).ThenBy(v => v.Engine == BenchEngines.Ours ? 0 : 1))
             sb.AppendLine($"| {v.Engine} | {v.Name} | {v.Batch} | {F(v.TimeToFirstToken.P50Ms)} | {F(v.DecodeStep.P50Ms)} | {F(v.DecodeStep.P90Ms)} | {F(v.DecodeStep.P99Ms)} | {v.TokensPerSecond:F1} | {R(v.DecodeOverhead)} | {R(v.ThroughputOverhead)} |");
         sb.AppendLine();
+        if (s.Compressed is not null)
+        {
+            var hl = report.Headline;
+            sb.AppendLine($"compressed {s.Compressed}: decode p50 {R(hl.GetValueOrDefault("compressed_decode_ratio"))} × base, prefill {R(hl.GetValueOrDefault("compressed_prefill_ratio"))} × base (batch {report.Settings.BatchSizes.Min()}); "
+                + $"parameters {R(hl.GetValueOrDefault("compressed_parameter_ratio"))} × base, projections {R(hl.GetValueOrDefault("compressed_projection_parameter_ratio"))} × base");
+            sb.AppendLine();
+        }
         var h = report.HotSwap;
         sb.AppendLine($"adapter {h.Adapter} ({h.AdapterBytes:N0} bytes): load p50 {F(h.Load.P50Ms)} ms / p99 {F(h.Load.P99Ms)} ms; hot swap (Replace) p50 {F(h.Replace.P50Ms)} ms / p99 {F(h.Replace.P99Ms)} ms over {h.Replace.Count}");
         sb.AppendLine();

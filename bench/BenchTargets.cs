@@ -18,6 +18,9 @@ public static class BenchTargets
     /// <summary>Our base decode is at least as fast as GenAI's on the same folder.</summary>
     public const double MinOursVsGenAi = 1.0;
 
+    /// <summary>The compressed export decodes faster than the dense base it came from (n/a without --compressed).</summary>
+    public const double MaxCompressedDecodeRatio = 1.0;
+
     public static IReadOnlyList<TargetResult> Evaluate(IReadOnlyDictionary<string, double?> headline) =>
     [
         TargetResult.AtMost("swappable_lora_r8_decode_overhead", headline["swappable_lora_r8_decode_overhead"], MaxLoraDecodeOverhead),
@@ -25,5 +28,6 @@ public static class BenchTargets
         TargetResult.AtLeast("mixed_vs_single_adapter_throughput", headline["mixed_vs_single_adapter_throughput"], MinMixedBatchThroughput),
         TargetResult.AtMost("hot_swap_p99_ms", headline["hot_swap_p99_ms"], MaxHotSwapP99Ms),
         TargetResult.AtLeast("ours_vs_genai_base_tokens_per_second", headline["ours_vs_genai_base_tokens_per_second"], MinOursVsGenAi),
+        TargetResult.AtMost("compressed_decode_ratio", headline["compressed_decode_ratio"], MaxCompressedDecodeRatio),
     ];
 }

@@ -50,6 +50,7 @@ public sealed class BenchWorkspace
     public string SwappableFolder => Path.Combine(Root, "swappable-lora");
     public string ReftFolder => Path.Combine(Root, "swappable-reft");
     public string BatchedFolder => Path.Combine(Root, "batched-lora");
+    public string CompressedFolder => Path.Combine(Root, "compressed-sfsd");
 
     /// <summary>Second version of lora-r8 (different values, same shapes): what Replace swaps in.</summary>
     public string SwapFolder => Path.Combine(Root, "swap");
@@ -88,6 +89,14 @@ public sealed class BenchWorkspace
             new AdapterExportOptions { Mode = AdapterExportMode.Batched, Slots = BatchedAdapters, Model = model });
         AdapterExporter.WriteAdapter(weights.Config, workspace.Fingerprint, new AdapterSource(LoraSmall, BenchAdapters.Lora(weights, SmallRank, seed + 99)), workspace.SwapFolder);
         return workspace;
+    }
+
+    /// <summary>Exports a compressed checkpoint of the base (factorised projections as two MatMuls) to <see cref="CompressedFolder"/>.</summary>
+    public void ExportCompressed(LlamaWeights compressed, int threads, Action<string> log)
+    {
+        if (Directory.Exists(CompressedFolder)) Directory.Delete(CompressedFolder, recursive: true);
+        log($"export: compressed (SFSD, {compressed.Factorized.Count} factorised projections)");
+        LlamaOnnxExporter.Export(compressed, CompressedFolder, new LlamaExportOptions { IntraOpThreads = threads });
     }
 
     /// <summary>Random weights of a named shape, or the checkpoint at <paramref name="modelPath"/>.</summary>

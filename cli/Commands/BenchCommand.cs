@@ -15,6 +15,8 @@ public static class BenchCommand
     {
         var shape = new Option<string>("--shape") { Description = "model shape with random weights: 260K, 15M, 42M, 110M", DefaultValueFactory = _ => "15M" };
         var model = new Option<string?>("--model") { Description = "a llama2.c .bin or Hugging Face folder instead of random weights" };
+        var compressed = new Option<string?>("--compressed") { Description = "compressed checkpoint folder from `adapters compress` of the same base (--model or --shape/--seed as given to compress): adds a \"compressed (SFSD)\" variant" };
+        var seed = new Option<int>("--seed") { Description = "seed of the random weights (match `adapters compress --shape --seed`)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "output folder (exports, bench.json, bench.md, plots)", DefaultValueFactory = _ => "out/bench" };
         var quick = new Option<bool>("--quick") { Description = "small fast run: 260K shape, few steps (what tests use)" };
         var steps = new Option<int>("--steps") { Description = "decode steps per generation", DefaultValueFactory = _ => new BenchOptions().Steps };
@@ -26,13 +28,15 @@ public static class BenchCommand
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto (CUDA when present), cpu or cuda", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         var threads = CommonOptions.Threads();
         var command = new Command("bench", "Serving latency of adapter variants vs the base and vs ONNX Runtime GenAI.")
-            { shape, model, output, quick, steps, rounds, prompt, batches, swaps, noGenAi, provider, threads };
+            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, swaps, noGenAi, provider, threads };
         command.SetAction(parse => console.Guard(() =>
         {
             var options = new BenchOptions
             {
                 Shape = parse.GetValue(shape)!,
                 ModelPath = parse.GetValue(model),
+                CompressedPath = parse.GetValue(compressed),
+                Seed = parse.GetValue(seed),
                 OutputFolder = parse.GetValue(output)!,
                 Quick = parse.GetValue(quick),
                 Steps = parse.GetValue(steps),

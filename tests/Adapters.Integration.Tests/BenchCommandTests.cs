@@ -45,4 +45,53 @@ public sealed class BenchCommandTests : IDisposable
         foreach (string file in new[] { "bench.md", "latency_vs_batch.png", "overhead_vs_rank.png", "throughput_vs_adapters.png" })
             Assert.True(new FileInfo(Path.Combine(outDir, file)).Length > 0, $"{file} missing or empty");
     }
+
+    /// <summary>`adapters compress` of random 260K weights (what --quick benches) at half the break-even rank.</summary>
+    string Compress(int seed)
+    {
+        string folder = Path.Combine(_dir, $"compressed-seed{seed}");
+        string data = Path.Combine(SharedModels.RepoRoot, "tests", "data");
+        var result = CliRunner.Run("compress", "--shape", BenchOptionsQuickShape, "--seed", seed.ToString(), "--rank-fraction", "0.5",
+            "--tokenizer", SharedModels.Tok512, "--calibration", Path.Combine(data, "stories_calibration.txt"), "--held-out", Path.Combine(data, "stories_heldout.txt"),
+            "--threads", "2", "--out", folder);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return folder;
+    }
+
+    const string BenchOptionsQuickShape = Adapters.Bench.BenchOptions.QuickShape;
+
+    [Fact]
+    public void Quick_bench_with_a_compressed_checkpoint_reports_it_against_the_dense_base()
+    {
+        string compressed = Compress(seed: 0);
+        string outDir = Path.Combine(_dir, "bench-compressed");
+        var result = CliRunner.Run("bench", "--quick", "--no-genai", "--threads", "2", "--compressed", compressed, "--out", outDir);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
+        var root = json.RootElement;
+        Assert.Equal(compressed, root.GetProperty("settings").GetProperty("compressed").GetString());
+        var rows = root.GetProperty("variants").EnumerateArray().Where(v => v.GetProperty("name").GetString() == Adapters.Bench.BenchRunner.CompressedVariant).ToList();
+        Assert.Equal([1, 8], rows.Select(v => v.GetProperty("batch").GetInt32()).Order());
+        Assert.All(rows, v => Assert.Equal(JsonValueKind.Number, v.GetProperty("decode_overhead").ValueKind));
+        var headline = root.GetProperty("headline");
+        foreach (string key in new[] { "compressed_decode_ratio", "compressed_prefill_ratio" })
+            Assert.Equal(JsonValueKind.Number, headline.GetProperty(key).ValueKind);
+        // Half the break-even rank stores about half the projections' parameters; the embedding is unchanged.
+        double projections = headline.GetProperty("compressed_projection_parameter_ratio").GetDouble();
+        Assert.InRange(projections, 0.3, 0.55);
+        Assert.InRange(headline.GetProperty("compressed_parameter_ratio").GetDouble(), projections, 1.0);
+    }
+
+    [Fact]
+    public void Bench_refuses_a_compressed_checkpoint_of_another_base_naming_its_source()
+    {
+        string compressed = Compress(seed: 1);
+        var result = CliRunner.Run("bench", "--quick", "--no-genai", "--threads", "2", "--compressed", compressed, "--out", Path.Combine(_dir, "bench-other"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("was not compressed from this run's base", result.Stderr);
+        Assert.Contains("--shape 260K --seed 1", result.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "bench-other", "models")));
+    }
 }

@@ -57,6 +57,7 @@ public sealed partial class ResearchCommandTests : IDisposable
     [Theory]
     [InlineData("--budget", "-0.1", "got -0.1")]
     [InlineData("--calibration", "no-such-text.txt", "no-such-text.txt")]
+    [InlineData("--rank-fraction", "1.5", "--rank-fraction must be in (0, 1)")]
     public void Compress_refuses_bad_input_clearly(string option, string value, string message)
     {
         var result = CliRunner.Run("compress", "--model", SharedModels.Stories260K, "--out", Path.Combine(_dir, "c"), option, value);
@@ -64,5 +65,28 @@ public sealed partial class ResearchCommandTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(message, result.Stderr);
         Assert.False(Directory.Exists(Path.Combine(_dir, "c")));
+    }
+
+    [Fact]
+    public void Compress_at_a_rank_fraction_factorises_every_projection_at_that_fraction_of_break_even()
+    {
+        const double fraction = 0.5;
+        string outDir = Path.Combine(_dir, "fraction");
+        var result = CliRunner.Run("compress", "--model", SharedModels.Stories260K, "--tokenizer", SharedModels.Tok512, "--method", "sfsd-weight",
+            "--rank-fraction", "0.5", "--calibration", Data("stories_calibration.txt"), "--held-out", Data("stories_heldout.txt"), "--threads", "2", "--out", outDir);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "config.json")))!;
+        var factorized = config[HfCheckpoint.FactorizedKey]!.AsObject();
+        var shape = Core.Model.ModelShapes.Get("260K");
+        Assert.Equal(shape.NumLayers * Core.Model.LlamaTensorNames.Projections.Count, factorized.Count);
+        foreach (int layer in Enumerable.Range(0, shape.NumLayers))
+            foreach (string projection in Core.Model.LlamaTensorNames.Projections)
+            {
+                var (m, n) = Core.Model.LlamaTensorNames.ProjectionShape(shape, projection);
+                int expected = Math.Max(1, (int)(fraction * Training.Compression.SfsdCompressor.MaxUsefulRank(m, n, Training.Compression.SfsdMode.Weight)));
+                Assert.Equal(expected, (int)factorized[Core.Model.LlamaTensorNames.ProjectionModule(layer, projection)]!["rank"]!);
+            }
+        Assert.Equal(Path.GetFullPath(SharedModels.Stories260K), CompressionProvenance.TryRead(outDir)!.Model);
     }
 }

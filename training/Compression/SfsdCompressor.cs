@@ -91,6 +91,24 @@ public static class SfsdCompressor
         return session.Result(reports, session.Perplexity());
     }
 
+    /// <summary>
+    /// Every projection at <paramref name="fraction"/> × its break-even rank (<see cref="MaxUsefulRank"/>, at least 1),
+    /// no perplexity search: for random-weight shapes, where a perplexity budget means nothing.
+    /// </summary>
+    public static SfsdResult CompressAtFraction(LlamaWeights weights, IReadOnlyList<int> calibration, IReadOnlyList<int> heldOut, SfsdMode mode,
+        double fraction, int windowLength = 128, int? threads = null)
+    {
+        ValidateFraction(fraction);
+        return CompressAtRanks(weights, calibration, heldOut, mode, (_, _, m, n) => RankAtFraction(m, n, mode, fraction), windowLength, threads);
+    }
+
+    /// <summary>⌊fraction × break-even rank⌋, at least 1.</summary>
+    public static int RankAtFraction(int m, int n, SfsdMode mode, double fraction) =>
+        Math.Max(1, (int)(ValidateFraction(fraction) * MaxUsefulRank(m, n, mode)));
+
+    static double ValidateFraction(double fraction) =>
+        fraction is > 0 and < 1 ? fraction : throw new ArgumentException($"rank fraction must be in (0, 1) (a fraction of the break-even rank), got {fraction}");
+
     /// <summary>The largest rank k whose factorisation stores fewer parameters than W [m, n]: k·(m + n) (+ m bias) &lt; m·n.</summary>
     public static int MaxUsefulRank(int m, int n, SfsdMode mode)
     {
