@@ -1,3 +1,4 @@
+using Adapters.TestSupport;
 using Adapters.Core;
 using Adapters.Core.Adapters;
 using Adapters.Core.Exported;

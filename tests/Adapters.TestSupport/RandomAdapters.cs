@@ -1,11 +1,10 @@
 using Adapters.Core.Adapters;
 using Adapters.Core.Model;
 
-namespace Adapters.Host.Tests;
+namespace Adapters.TestSupport;
 
 /// <summary>
-/// Adapter folders with random values for stories260K, built without TorchSharp (as in the
-/// runtime tests): host tests
+/// Adapter folders with random values for stories260K, built without TorchSharp: runtime and host tests
 /// need adapters that change the output, not trained ones.
 /// </summary>
 public static class RandomAdapters
