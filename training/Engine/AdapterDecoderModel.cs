@@ -58,7 +58,7 @@ public sealed class AdapterDecoderModel : IDecoderModel
     public IAdapterMethod Method { get; }
     public LlamaConfig Config => Model.Config;
 
-    public IDecoderSession StartSession() => new AdapterDecoderSession(Model, Method);
+    public IDecoderSession StartSession() => new TorchDecoderSession(Model, Method);
 
     public void Dispose()
     {
