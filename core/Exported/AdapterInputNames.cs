@@ -7,7 +7,9 @@ namespace Adapters.Core.Exported;
 /// (declares them), the .onnx_adapter files (hold values under these names, as ONNX Runtime's
 /// multi-LoRA expects) and the runtime (feeds them). The runtime knows only these input kinds:
 /// <list type="bullet">
-/// <item>low-rank projection update y += (x·Aᵀ)·Bᵀ, A [r, in], B [out, r] (scale folded into B);</item>
+/// <item>low-rank update of a projection group (<see cref="ProjectionGroup"/>, e.g. q/k/v packed)
+/// y += (x·Aᵀ)·Bᵀ, A [Σr, in] (the members' A stacked), B [Σout, Σr] (block diagonal: member i's
+/// B at its output rows and rank columns, zeros elsewhere; scale folded in);</item>
 /// <item>residual-stream edit h += mask_g · Uᵀ(V h + b), V and U [r, dim], b [r], per position group g;</item>
 /// <item>position masks [batch, seq, 1] per group, and adapter_index [batch] in batched exports.</item>
 /// </list>
@@ -22,11 +24,11 @@ public static class AdapterInputNames
     public const string SuffixGroup = "suffix";
     public static readonly IReadOnlyList<string> Groups = [PrefixGroup, SuffixGroup];
 
-    /// <summary>[r, in] (batched: [slots, r_max, in]).</summary>
-    public static string LoraA(int layer, string projection) => $"{LlamaTensorNames.ProjectionModule(layer, projection)}.lora_A";
+    /// <summary>[Σr, in], the group members' A stacked (batched: [slots, members·r_max, in]).</summary>
+    public static string LoraA(int layer, ProjectionGroup group) => $"{group.Module(layer)}.lora_A";
 
-    /// <summary>[out, r], already multiplied by alpha / r (batched: [slots, out, r_max]).</summary>
-    public static string LoraB(int layer, string projection) => $"{LlamaTensorNames.ProjectionModule(layer, projection)}.lora_B";
+    /// <summary>[Σout, Σr] block diagonal, already multiplied by alpha / r (batched: [slots, Σout, members·r_max]).</summary>
+    public static string LoraB(int layer, ProjectionGroup group) => $"{group.Module(layer)}.lora_B";
 
     /// <summary>V [r, dim]: the rank-r code is V h + b.</summary>
     public static string EditDown(int layer, string group) => $"{LlamaTensorNames.Layer(layer)}.residual_edit.{group}.V";

@@ -15,6 +15,15 @@ public sealed record AdapterInputSpec
     [JsonPropertyName("shape")] public required IReadOnlyList<int> Shape { get; init; }
     [JsonPropertyName("rank_axis")] public required int RankAxis { get; init; }
 
+    /// <summary>
+    /// Ranks side by side on the rank axis (a packed projection group holds one per member), so a
+    /// batched export's slot holds up to RankBlocks × <see cref="ExportedAdapterInterface.MaxRank"/>.
+    /// </summary>
+    [JsonPropertyName("rank_blocks")] public int RankBlocks { get; init; } = 1;
+
+    /// <summary>The largest rank-axis size a batched export with slot rank <paramref name="maxRank"/> holds.</summary>
+    public int RankCapacity(int maxRank) => RankBlocks * maxRank;
+
     /// <summary>The shape for rank <paramref name="rank"/>.</summary>
     public int[] ShapeFor(int rank)
     {

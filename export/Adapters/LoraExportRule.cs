@@ -6,7 +6,8 @@ namespace Adapters.Export.AdapterExport;
 
 /// <summary>
 /// LoRA, y = W x + (alpha / r)·B A x. Swappable: A [r, in] as is and B [out, r] multiplied by
-/// alpha / r, so the graph adds (x·Aᵀ)·Bᵀ with no scale input.
+/// alpha / r, so the graph adds (x·Aᵀ)·Bᵀ with no scale input; packed per projection group
+/// (<see cref="PackedLoraFactors"/>).
 /// </summary>
 public sealed class LoraExportRule : IAdapterExportRule
 {
@@ -18,13 +19,16 @@ public sealed class LoraExportRule : IAdapterExportRule
         var sites = new List<(int, string)>();
         var tensors = new List<TensorData>();
         foreach (int layer in lora.LayersOf(model))
-            foreach (string projection in lora.TargetModules)
+            foreach (var group in ProjectionGroup.All)
             {
-                sites.Add((layer, projection));
-                var a = adapter.Tensors[AdapterTensorNames.LoraA(layer, projection)];
-                var b = adapter.Tensors[AdapterTensorNames.LoraB(layer, projection)];
-                tensors.Add(new TensorData(AdapterInputNames.LoraA(layer, projection), a.Shape, a.Data));
-                tensors.Add(new TensorData(AdapterInputNames.LoraB(layer, projection), b.Shape, b.Data.Select(v => v * lora.Scale).ToArray()));
+                var members = lora.TargetModules.Where(group.Members.Contains).ToDictionary(p => p, p =>
+                {
+                    var b = adapter.Tensors[AdapterTensorNames.LoraB(layer, p)];
+                    return (adapter.Tensors[AdapterTensorNames.LoraA(layer, p)], new TensorData(b.Name, b.Shape, b.Data.Select(v => v * lora.Scale).ToArray()));
+                });
+                if (members.Count == 0) continue;
+                sites.AddRange(members.Keys.Select(p => (layer, p)));
+                tensors.AddRange(PackedLoraFactors.Pack(model, layer, group, members));
             }
         return new AdapterGraphValues { Projections = sites, Tensors = tensors, Rank = lora.Rank };
     }

@@ -9,7 +9,7 @@ namespace Adapters.Export.AdapterExport;
 /// Any foldable weight-delta method that is not low-rank (gmt, circulant, toeplitz, kronecker,
 /// ldr, tarp-static), carried swappable/batched as LoRA inputs: each projection's dense ΔW
 /// (core's <see cref="AdapterWeightDelta"/>) is compressed to rank k by truncated SVD, lora_A =
-/// √S Vᵀ [k, in], lora_B = U √S [out, k]. Lossy below full rank, so the relative Frobenius error
+/// √S Vᵀ [k, in], lora_B = U √S [out, k], packed per projection group. Lossy below full rank, so the relative Frobenius error
 /// is reported per projection and overall. A fused export carries such adapters exactly.
 /// </summary>
 public sealed class SvdLoraExportRule(string method) : IAdapterExportRule
@@ -29,17 +29,21 @@ public sealed class SvdLoraExportRule(string method) : IAdapterExportRule
         var tensors = new List<TensorData>();
         var errors = new Dictionary<string, double>(StringComparer.Ordinal);
         double residual = 0, norm = 0;
-        foreach (var (layer, projection) in delta.Targets)
+        foreach (var groupSites in delta.Targets.GroupBy(t => (t.Layer, Group: ProjectionGroup.Of(t.Projection))))
         {
-            var (outFeatures, inFeatures) = LlamaTensorNames.ProjectionShape(context.Model, projection);
-            if (rank > Math.Min(outFeatures, inFeatures))
-                throw new ArgumentException($"--svd-rank {rank} exceeds min(out, in) = {Math.Min(outFeatures, inFeatures)} of {projection} [{outFeatures}, {inFeatures}]");
-            var svd = TruncatedSvd.Compute(delta.Materialize(layer, projection), outFeatures, inFeatures, rank);
-            tensors.Add(new TensorData(AdapterInputNames.LoraA(layer, projection), [rank, inFeatures], svd.A));
-            tensors.Add(new TensorData(AdapterInputNames.LoraB(layer, projection), [outFeatures, rank], svd.B));
-            errors[LlamaTensorNames.ProjectionModule(layer, projection)] = svd.RelativeError;
-            residual += svd.ResidualNorm * svd.ResidualNorm;
-            norm += svd.Norm * svd.Norm;
+            var members = new Dictionary<string, (TensorData A, TensorData B)>();
+            foreach (var (layer, projection) in groupSites)
+            {
+                var (outFeatures, inFeatures) = LlamaTensorNames.ProjectionShape(context.Model, projection);
+                if (rank > Math.Min(outFeatures, inFeatures))
+                    throw new ArgumentException($"--svd-rank {rank} exceeds min(out, in) = {Math.Min(outFeatures, inFeatures)} of {projection} [{outFeatures}, {inFeatures}]");
+                var svd = TruncatedSvd.Compute(delta.Materialize(layer, projection), outFeatures, inFeatures, rank);
+                members[projection] = (new TensorData("A", [rank, inFeatures], svd.A), new TensorData("B", [outFeatures, rank], svd.B));
+                errors[LlamaTensorNames.ProjectionModule(layer, projection)] = svd.RelativeError;
+                residual += svd.ResidualNorm * svd.ResidualNorm;
+                norm += svd.Norm * svd.Norm;
+            }
+            tensors.AddRange(PackedLoraFactors.Pack(context.Model, groupSites.Key.Layer, groupSites.Key.Group, members));
         }
         return new AdapterGraphValues
         {

@@ -80,38 +80,70 @@ public sealed class LlamaDecoderGraph
         using (_g.PushScope("attn"))
         {
             xb = _blocks.RmsNorm(x, Weight(N.AttentionNorm(l)));
-            string q = Projection(l, "q_proj", xb);
-            string k = Projection(l, "k_proj", xb);
-            string v = Projection(l, "v_proj", xb);
-            string context = _blocks.Attention(q, k, v, rotary, allowed,
+            string[] qkv = Projections(l, ProjectionGroup.Qkv, xb);
+            string context = _blocks.Attention(qkv[0], qkv[1], qkv[2], rotary, allowed,
                 DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l));
-            x = _g.Add(x, Projection(l, "o_proj", context), "residual");
+            x = _g.Add(x, Projections(l, ProjectionGroup.Output, context)[0], "residual");
         }
 
         // feed-forward: x += down_proj(silu(gate_proj(xb)) · up_proj(xb))
         using (_g.PushScope("mlp"))
         {
             xb = _blocks.RmsNorm(x, Weight(N.FfnNorm(l)));
-            string gated = _blocks.SwiGlu(Projection(l, "gate_proj", xb), Projection(l, "up_proj", xb));
-            x = _g.Add(x, Projection(l, "down_proj", gated), "residual");
+            string[] gateUp = Projections(l, ProjectionGroup.GateUp, xb);
+            string gated = _blocks.SwiGlu(gateUp[0], gateUp[1]);
+            x = _g.Add(x, Projections(l, ProjectionGroup.Down, gated)[0], "residual");
         }
         return x;
     }
 
     /// <summary>
-    /// The one place a linear projection is emitted: base x·Wᵀ — or, for a factorised projection
-    /// of a compressed checkpoint, (x·Vᵀ)·Uᵀ + b — then every extension's edit.
+    /// The one place linear projections are emitted, a group at a time: one x·Wᵀ over the
+    /// members' packed weight [in, Σout], then every extension's edit of the packed output, then
+    /// a Split back into the members' outputs. A group holding a factorised projection of a
+    /// compressed checkpoint, (x·Vᵀ)·Uᵀ + b, is computed member by member and packed (Concat)
+    /// only when extensions may edit it.
     /// </summary>
-    string Projection(int layer, string projection, string input)
+    string[] Projections(int layer, ProjectionGroup group, string input)
     {
-        var (outFeatures, inFeatures) = N.ProjectionShape(_c, projection);
-        var site = new ProjectionSite(layer, projection, inFeatures, outFeatures, N.Projection(layer, projection));
-        string output = _weights.Factorized.TryGetValue(site.WeightName, out var factors)
-            ? FactorizedLinear(input, factors, outFeatures, inFeatures, projection)
-            : _blocks.Linear(input, _g.AddWeight(site.WeightName + TransposedSuffix, [inFeatures, outFeatures],
-                Transpose(_weights[site.WeightName].Data, outFeatures, inFeatures)), projection);
-        foreach (var e in _extensions) output = e.OnProjection(_context, site, input, output);
-        return output;
+        int[] outFeatures = group.MemberOutFeatures(_c);
+        var site = new ProjectionSite(layer, group, group.InFeatures(_c), outFeatures);
+        var members = group.Members.Select(p => N.Projection(layer, p)).ToArray();
+        string packed;
+        if (members.Any(_weights.Factorized.ContainsKey))
+        {
+            var outputs = group.Members.Select((p, i) => _weights.Factorized.TryGetValue(members[i], out var factors)
+                ? FactorizedLinear(input, factors, outFeatures[i], site.InFeatures, p)
+                : _blocks.Linear(input, TransposedWeight(members[i] + TransposedSuffix, [members[i]], site.InFeatures), p)).ToArray();
+            if (_extensions.Count == 0) return outputs;
+            packed = outputs.Length == 1 ? outputs[0] : _g.Concat(outputs, -1, group.Name);
+        }
+        else
+        {
+            string weightName = (group.Members.Count == 1 ? members[0] : $"{site.Module}.weight") + TransposedSuffix;
+            packed = _blocks.Linear(input, TransposedWeight(weightName, members, site.InFeatures), group.Name);
+        }
+        foreach (var e in _extensions) packed = e.OnProjection(_context, site, input, packed);
+        if (group.Members.Count == 1) return [packed];
+        return _g.Op("Split", [packed, _g.Int64s(outFeatures.Select(o => (long)o).ToArray())], outFeatures.Length,
+            group.Name + "_split", OnnxAttribute.Int("axis", -1));
+    }
+
+    /// <summary>The [in, Σout] initializer of canonical [out, in] weights: each transposed, side by side.</summary>
+    string TransposedWeight(string name, IReadOnlyList<string> canonical, int inFeatures)
+    {
+        int totalOut = canonical.Sum(n => _weights[n].Shape[0]);
+        var packed = new float[(long)inFeatures * totalOut];
+        int column = 0;
+        foreach (string n in canonical)
+        {
+            int outFeatures = _weights[n].Shape[0];
+            float[] transposed = Transpose(_weights[n].Data, outFeatures, inFeatures);
+            for (int r = 0; r < inFeatures; r++)
+                Array.Copy(transposed, (long)r * outFeatures, packed, (long)r * totalOut + column, outFeatures);
+            column += outFeatures;
+        }
+        return _g.AddWeight(name, [inFeatures, totalOut], packed);
     }
 
     string FactorizedLinear(string input, FactorizedProjection f, int outFeatures, int inFeatures, string hint)

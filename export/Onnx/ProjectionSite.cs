@@ -1,12 +1,17 @@
+using Adapters.Core.Model;
+
 namespace Adapters.Export.Onnx;
 
 /// <summary>
-/// One linear projection of a decoder layer, as seen by a graph extension: which layer, which
-/// projection (q_proj … down_proj, the <see cref="Adapters.Core.Model.LlamaTensorNames.Projections"/>
-/// short names), its sizes, and the canonical name of its [out, in] weight.
+/// One projection group of a decoder layer (<see cref="ProjectionGroup"/>: q/k/v, o, gate/up,
+/// down), as seen by a graph extension: which layer and group, its input features and each
+/// member's output features (the packed output is their concatenation, in member order).
 /// </summary>
-public sealed record ProjectionSite(int Layer, string Projection, int InFeatures, int OutFeatures, string WeightName)
+public sealed record ProjectionSite(int Layer, ProjectionGroup Group, int InFeatures, IReadOnlyList<int> MemberOutFeatures)
 {
-    /// <summary>Module path, e.g. model.layers.0.self_attn.q_proj (the key adapters use).</summary>
-    public string Module => Adapters.Core.Model.LlamaTensorNames.ProjectionModule(Layer, Projection);
+    /// <summary>Output features of the packed output: Σ over the members.</summary>
+    public int OutFeatures => MemberOutFeatures.Sum();
+
+    /// <summary>Module path, e.g. model.layers.0.self_attn.qkv_proj (the key of the group's adapter inputs).</summary>
+    public string Module => Group.Module(Layer);
 }

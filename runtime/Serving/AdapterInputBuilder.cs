@@ -91,15 +91,16 @@ public sealed class AdapterInputBuilder
             _stackKey = key;
         }
         foreach (var spec in _interface.Inputs)
-            feed.Add(spec.Name, _stacks[spec.Name], [_interface.Slots, .. spec.ShapeFor(_interface.MaxRank).Select(d => (long)d)]);
+            feed.Add(spec.Name, _stacks[spec.Name], [_interface.Slots, .. spec.ShapeFor(spec.RankCapacity(_interface.MaxRank)).Select(d => (long)d)]);
         var index = rowAdapters.Select(a => a is null ? -1L : slots.IndexOf(a)).ToArray();
         feed.Add(_interface.AdapterIndex!, index, [index.Length]);
     }
 
-    /// <summary>[slots, …, r_max, …]: each slot's value copied in, the rank axis padded with zeros (which add nothing).</summary>
+    /// <summary>[slots, …, capacity, …]: each slot's value copied in, the rank axis padded with zeros (which add nothing).</summary>
     float[] Stack(AdapterInputSpec spec, List<LoadedAdapter> slots)
     {
-        int[] padded = spec.ShapeFor(_interface.MaxRank);
+        int capacity = spec.RankCapacity(_interface.MaxRank);
+        int[] padded = spec.ShapeFor(capacity);
         long slotSize = TensorData.ElementCount(padded);
         var stacked = new float[_interface.Slots * slotSize];
         int outer = 1, inner = 1;
@@ -110,7 +111,7 @@ public sealed class AdapterInputBuilder
             if (!slots[s].Tensors.TryGetValue(spec.Name, out var value)) continue;
             int rank = value.Shape[spec.RankAxis];
             for (int o = 0; o < outer; o++)
-                Array.Copy(value.Data, (long)o * rank * inner, stacked, s * slotSize + (long)o * _interface.MaxRank * inner, (long)rank * inner);
+                Array.Copy(value.Data, (long)o * rank * inner, stacked, s * slotSize + (long)o * capacity * inner, (long)rank * inner);
         }
         return stacked;
     }

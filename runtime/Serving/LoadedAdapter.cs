@@ -62,8 +62,10 @@ public sealed class LoadedAdapter
                 ?? throw new CheckpointFormatException(filePath, $"parameter '{t.Name}' is not an adapter input of this model (its adapter inputs were fixed at export)");
             if (!spec.Accepts(t.Shape, out int rank))
                 throw new CheckpointFormatException(filePath, $"parameter '{t.Name}' has shape {t.ShapeText}, the model expects {spec}");
-            if (adapterInterface.Mode == AdapterExportMode.Batched && rank > adapterInterface.MaxRank)
-                throw new CheckpointFormatException(filePath, $"parameter '{t.Name}' has rank {rank}, larger than this batched export's slot rank {adapterInterface.MaxRank}");
+            if (adapterInterface.Mode == AdapterExportMode.Batched && rank > spec.RankCapacity(adapterInterface.MaxRank))
+                throw new CheckpointFormatException(filePath, spec.RankBlocks == 1
+                    ? $"parameter '{t.Name}' has rank {rank}, larger than this batched export's slot rank {adapterInterface.MaxRank}"
+                    : $"parameter '{t.Name}' has rank {rank} over its {spec.RankBlocks} packed projections, more than this batched export's slot rank {adapterInterface.MaxRank} allows ({spec.RankCapacity(adapterInterface.MaxRank)})");
             if (!manifest.Inputs.TryGetValue(t.Name, out var declared) || !t.HasShape(declared))
                 throw new CheckpointFormatException(filePath, $"parameter '{t.Name}' {t.ShapeText} is not in the adapter manifest with that shape");
             AdapterFolder.EnsureFinite(filePath, t);

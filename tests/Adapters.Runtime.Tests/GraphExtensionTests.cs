@@ -23,8 +23,12 @@ public sealed class GraphExtensionTests
         var recorder = new RecordingExtension();
         using var export = new TempExport(RandomCheckpoint.Create(Config), new LlamaExportOptions { IntraOpThreads = 1, Extensions = [recorder] });
 
-        var expectedSites = Enumerable.Range(0, Config.NumLayers)
-            .SelectMany(l => LlamaTensorNames.Projections.Select(p => $"{LlamaTensorNames.ProjectionModule(l, p)}:{LlamaTensorNames.ProjectionShape(Config, p).In}->{LlamaTensorNames.ProjectionShape(Config, p).Out}"));
+        // Projection groups, packed: q/k/v 16 -> 16 + 8 + 8 (2 of 4 heads for k/v), o, gate/up 16 -> 40 + 40, down.
+        var expectedSites = Enumerable.Range(0, Config.NumLayers).SelectMany(l => new[]
+        {
+            $"model.layers.{l}.self_attn.qkv_proj:16->32", $"model.layers.{l}.self_attn.o_proj:16->16",
+            $"model.layers.{l}.mlp.gate_up_proj:16->80", $"model.layers.{l}.mlp.down_proj:40->16",
+        });
         Assert.Equal(expectedSites.Order(StringComparer.Ordinal), recorder.Sites.Order(StringComparer.Ordinal));
         Assert.Equal([0, 1, 2], recorder.Layers);
     }

@@ -107,10 +107,16 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
             var (o, i) = LlamaTensorNames.ProjectionShape(config, projection);
             var svd = TruncatedSvd.Compute(delta.Materialize(layer, projection), o, i, SmallSvdRank);
             Assert.Equal(svd.RelativeError, manifest.SvdProjectionErrors![LlamaTensorNames.ProjectionModule(layer, projection)], 1e-9);
-            Assert.Equal([SmallSvdRank, i], manifest.Inputs[AdapterInputNames.LoraA(layer, projection)]);
-            Assert.Equal([o, SmallSvdRank], manifest.Inputs[AdapterInputNames.LoraB(layer, projection)]);
             residual += svd.ResidualNorm * svd.ResidualNorm;
             norm += svd.Norm * svd.Norm;
+        }
+        // Packed per projection group: rank k for each targeted member, side by side.
+        foreach (var byGroup in delta.Targets.GroupBy(t => (t.Layer, Group: ProjectionGroup.Of(t.Projection))))
+        {
+            var (layer, group) = byGroup.Key;
+            int packedRank = SmallSvdRank * byGroup.Count();
+            Assert.Equal([packedRank, group.InFeatures(config)], manifest.Inputs[AdapterInputNames.LoraA(layer, group)]);
+            Assert.Equal([group.MemberOutFeatures(config).Sum(), packedRank], manifest.Inputs[AdapterInputNames.LoraB(layer, group)]);
         }
         Assert.Equal(SmallSvdRank, manifest.Rank);
         Assert.True(manifest.SvdRelativeError > 0);
