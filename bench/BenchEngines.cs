@@ -15,4 +15,11 @@ public static class BenchEngines
     public const string DiReftKind = "direft";
     public const string BatchedKind = "batched_lora";
     public const string CompressedKind = "compressed_sfsd";
+
+    /// <summary>
+    /// A second session of the base folder, timed like any variant: identical work, so its ratio
+    /// to the base is the run's resolution (noise, cache placement); ratios within |1 − control|
+    /// of 1 cannot be told apart.
+    /// </summary>
+    public const string ControlKind = "base_control";
 }

@@ -111,6 +111,7 @@ public static class BenchRunner
         var reft = load(w.ReftFolder);
         var batched = load(w.BatchedFolder);
         variants.Add(new OnnxVariant("base", BenchEngines.BaseKind, baseModel, [], null));
+        variants.Add(new OnnxVariant(ControlVariant, BenchEngines.ControlKind, load(w.BaseFolder), [], null));
         variants.Add(new OnnxVariant("fused LoRA r=8", BenchEngines.FusedKind, fused, [], null, loraRank: BenchWorkspace.SmallRank));
         variants.Add(new OnnxVariant("swappable, no adapter", BenchEngines.SwappableNoAdapterKind, swappable, [], (_, _) => null));
         var swapRegistry = AdapterRegistry.WithExportedAdapters(swappable.Exported);
@@ -226,6 +227,7 @@ public static class BenchRunner
     }
 
     public const string CompressedVariant = "compressed (SFSD)";
+    public const string ControlVariant = "base again (control)";
 
     static Dictionary<string, double?> Headline(List<VariantResult> results, SwapResult swap, IReadOnlyList<int> batchSizes, CompressedSource? compressed)
     {
@@ -239,6 +241,9 @@ public static class BenchRunner
         {
             ["batch_single"] = single,
             ["batch_full"] = full,
+            // A second base session: how far from 1 identical work lands in this run (its resolution).
+            ["control_decode_ratio"] = Ours(ControlVariant, single)?.DecodeOverhead,
+            ["control_decode_ratio_full_batch"] = Ours(ControlVariant, full)?.DecodeOverhead,
             ["swappable_lora_r8_decode_overhead"] = Ours("swappable LoRA r=8", single)?.DecodeOverhead,
             ["swappable_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.Ours)?.DecodeOverhead,
             ["swappable_no_adapter_decode_overhead"] = Ours("swappable, no adapter", single)?.DecodeOverhead,

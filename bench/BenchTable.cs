@@ -29,6 +29,12 @@ public static class BenchTable
         var h = report.HotSwap;
         sb.AppendLine($"adapter {h.Adapter} ({h.AdapterBytes:N0} bytes): load p50 {F(h.Load.P50Ms)} ms / p99 {F(h.Load.P99Ms)} ms; hot swap (Replace) p50 {F(h.Replace.P50Ms)} ms / p99 {F(h.Replace.P99Ms)} ms over {h.Replace.Count}");
         sb.AppendLine();
+        if (report.Headline.GetValueOrDefault("control_decode_ratio") is { } control)
+        {
+            sb.AppendLine($"resolution: a second session of the base decodes at {R(control)} × base (batch {s.BatchSizes.Min()}), "
+                + $"{R(report.Headline.GetValueOrDefault("control_decode_ratio_full_batch"))} × (batch {s.BatchSizes.Max()}); ratios closer to 1 than that are within this run's noise");
+            sb.AppendLine();
+        }
         sb.AppendLine("| target | value | limit | met |");
         sb.AppendLine("| --- | ---: | ---: | --- |");
         foreach (var t in report.Targets)

@@ -31,7 +31,7 @@ public sealed class BenchCommandTests : IDisposable
 
         var variants = root.GetProperty("variants").EnumerateArray().ToList();
         var names = variants.Select(v => v.GetProperty("name").GetString()).ToHashSet();
-        foreach (string name in new[] { "base", "fused LoRA r=8", "swappable LoRA r=8", "LoReFT r=4", "DiReFT r=4", "batched LoRA r=8, 8 adapters", "GenAI base", "GenAI LoRA r=8" })
+        foreach (string name in new[] { "base", "fused LoRA r=8", "swappable LoRA r=8", "LoReFT r=4", "DiReFT r=4", "batched LoRA r=8, 8 adapters", "base again (control)", "GenAI base", "GenAI LoRA r=8" })
             Assert.Contains(name, names);
         Assert.Equal([1, 8], variants.Select(v => v.GetProperty("batch").GetInt32()).Distinct().Order());
         foreach (var v in variants)
@@ -39,8 +39,9 @@ public sealed class BenchCommandTests : IDisposable
             Assert.True(v.GetProperty("tokens_per_second").GetDouble() > 0);
             Assert.True(v.GetProperty("decode_step").GetProperty("p99_ms").GetDouble() > 0);
         }
-        foreach (string key in new[] { "swappable_lora_r8_decode_overhead", "loreft_decode_overhead", "mixed_vs_single_adapter_throughput", "hot_swap_p99_ms", "ours_vs_genai_base_tokens_per_second" })
+        foreach (string key in new[] { "swappable_lora_r8_decode_overhead", "loreft_decode_overhead", "mixed_vs_single_adapter_throughput", "hot_swap_p99_ms", "ours_vs_genai_base_tokens_per_second", "control_decode_ratio" })
             Assert.Equal(JsonValueKind.Number, root.GetProperty("headline").GetProperty(key).ValueKind);
+        Assert.Contains("resolution: a second session of the base decodes at", result.Stdout);
         Assert.True(root.GetProperty("hot_swap").GetProperty("replace").GetProperty("count").GetInt32() > 0);
         foreach (string file in new[] { "bench.md", "latency_vs_batch.png", "overhead_vs_rank.png", "throughput_vs_adapters.png" })
             Assert.True(new FileInfo(Path.Combine(outDir, file)).Length > 0, $"{file} missing or empty");
