@@ -14,11 +14,20 @@ namespace Adapters.Export.AdapterExport;
 /// <item>Batched: V [slots, r_max, dim], b [slots, r_max], U [slots, r_max, dim] gathered per row
 /// by adapter_index, gated to zero for rows without an adapter; masks are always fed.</item>
 /// </list>
+/// Edits touch prompt positions only, so on decode steps every mask is zero and the edit adds
+/// exactly nothing — yet its nodes (two matmuls, a bias, a gate and an add per group and layer,
+/// some 60 ONNX Runtime kernel launches for six edited layers) would still run every step. So the
+/// graph computes once whether any mask is nonzero (<c>any_edit</c>, a bool scalar) and wraps
+/// each layer's edit in an ONNX <c>If</c> on it: the then-branch is the edit above, reading the
+/// hidden state, weights and masks from the enclosing graph; the else-branch is Identity(h), the
+/// very value the edit would produce with all-zero masks. A decode step then costs one If and one
+/// Identity per edited layer plus three nodes for <c>any_edit</c>; prefill computes as before.
 /// </summary>
 public sealed class ResidualEditGraphExtension : ILlamaGraphExtension
 {
     readonly SortedSet<int> _layers;
     readonly AdapterSlotExtension? _slots;
+    string _anyEdit = ""; // bool scalar: some position mask is nonzero (set by AddInputs)
 
     public ResidualEditGraphExtension(IEnumerable<int> layers, AdapterSlotExtension? slots = null)
     {
@@ -46,6 +55,14 @@ public sealed class ResidualEditGraphExtension : ILlamaGraphExtension
             if (_slots is null) g.AddInputWithDefault(mask, ["mask_batch", "mask_sequence", 1], [1, 1, 1], [0f]);
             else g.AddInput(mask, DataType.Float, dims);
         }
+        using (g.PushScope("residual_edit"))
+        {
+            // Max broadcasts a [1, 1, 1] default against a fed [batch, seq, 1]; ReduceMax with no
+            // axes reduces every axis to a scalar.
+            string masks = PositionMasks.Values.Aggregate((a, b) => g.Op("Max", [a, b], "mask_max"));
+            string largest = g.Op("ReduceMax", [masks], "mask_largest", OnnxAttribute.Int("keepdims", 0));
+            _anyEdit = g.Op("Greater", [largest, g.FloatScalar(0f)], "any_edit");
+        }
         foreach (var spec in Inputs(context.Config))
         {
             if (_slots is null)
@@ -65,8 +82,15 @@ public sealed class ResidualEditGraphExtension : ILlamaGraphExtension
     public string OnResidualStream(LlamaGraphContext context, int layer, string hidden)
     {
         if (!_layers.Contains(layer)) return hidden;
-        var g = context.Graph;
-        using var _ = g.PushScope($"layers.{layer}/residual_edit");
+        var outer = context.Graph;
+        using var _ = outer.PushScope($"layers.{layer}/residual_edit");
+        // Branch outputs declare only their element type; ONNX Runtime infers the [batch, seq, dim] shape.
+        return outer.If(_anyEdit, g => Edit(g, layer, hidden), _ => hidden, DataType.Float, hint: "edited");
+    }
+
+    /// <summary>h + Σ_g mask_g · Uᵀ(V_g h + b_g), built into the then-branch <paramref name="g"/>.</summary>
+    string Edit(OnnxGraphBuilder g, int layer, string hidden)
+    {
         string edited = hidden;
         foreach (string group in AdapterInputNames.Groups)
         {

@@ -21,6 +21,10 @@ public static class OnnxAttribute
     public static AttributeProto String(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(value) };
 
+    /// <summary>A graph-valued attribute: the body of a control-flow node (If's then_branch/else_branch).</summary>
+    public static AttributeProto Graph(string name, GraphProto value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = value };
+
     public static AttributeProto Tensor(string name, TensorProto value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value };
 }

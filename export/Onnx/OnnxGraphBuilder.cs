@@ -12,6 +12,12 @@ namespace Adapters.Export.Onnx;
 /// graph reads well in Netron and in ONNX Runtime error messages.
 /// Float weights are kept as references to their arrays until <see cref="OnnxModel.Save"/>
 /// decides whether they go inline or into an external data file.
+/// <para>
+/// Control-flow bodies (the branches of <see cref="If"/>) are built by child builders that share
+/// the root's names, scopes, constants and weights: a body reads any outer value by name (ONNX's
+/// outer-scope rule), its own values never shadow one (names stay unique model-wide), and the
+/// constants and weights it asks for become initializers of the root graph.
+/// </para>
 /// </summary>
 public sealed class OnnxGraphBuilder
 {
@@ -21,17 +27,40 @@ public sealed class OnnxGraphBuilder
     /// <summary>Default-domain opset 21: ReduceMean takes axes as an input, Shape has start/end.</summary>
     public const long OpsetVersion = 21;
 
-    readonly GraphProto _graph;
-    readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
-    readonly Dictionary<string, int> _nextSuffix = new(StringComparer.Ordinal);
-    readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
-    readonly List<OnnxWeight> _weights = [];
-    readonly Stack<string> _scopes = new();
+    readonly GraphProto _graph;     // where this builder's nodes, inputs and outputs go
+    readonly GraphProto _root;      // where initializers go (the same graph unless this is a body)
+    readonly HashSet<string> _usedNames;
+    readonly Dictionary<string, int> _nextSuffix;
+    readonly Dictionary<string, string> _constants;
+    readonly List<OnnxWeight> _weights;
+    readonly Stack<string> _scopes;
+    readonly HashSet<string> _produced = new(StringComparer.Ordinal); // values defined in this graph (node outputs, inputs)
 
     public OnnxGraphBuilder(string graphName)
     {
-        _graph = new GraphProto { Name = graphName };
+        _graph = _root = new GraphProto { Name = graphName };
+        _usedNames = new(StringComparer.Ordinal);
+        _nextSuffix = new(StringComparer.Ordinal);
+        _constants = new(StringComparer.Ordinal);
+        _weights = [];
+        _scopes = new();
     }
+
+    /// <summary>A body builder: its own GraphProto for nodes and outputs, everything else shared with <paramref name="parent"/>.</summary>
+    OnnxGraphBuilder(OnnxGraphBuilder parent, string graphName)
+    {
+        _graph = new GraphProto { Name = graphName };
+        _root = parent._root;
+        _usedNames = parent._usedNames;
+        _nextSuffix = parent._nextSuffix;
+        _constants = parent._constants;
+        _weights = parent._weights;
+        _scopes = parent._scopes;
+        IsSubgraph = true;
+    }
+
+    /// <summary>True for the builder of a control-flow body (see <see cref="If"/>).</summary>
+    public bool IsSubgraph { get; }
 
     /// <summary>The current name prefix, e.g. "layers.2/attn"; empty at top level.</summary>
     public string Scope => _scopes.Count == 0 ? "" : _scopes.Peek();
@@ -64,6 +93,7 @@ public sealed class OnnxGraphBuilder
     public string AddInput(string name, DataType type, params TensorDim[] dims)
     {
         _graph.Input.Add(ValueInfo(ReserveName(name), type, dims));
+        _produced.Add(name);
         return name;
     }
 
@@ -75,8 +105,10 @@ public sealed class OnnxGraphBuilder
     /// </summary>
     public string AddInputWithDefault(string name, TensorDim[] dims, int[] defaultShape, float[] defaultData)
     {
+        if (IsSubgraph) throw new InvalidOperationException($"'{name}': a control-flow body cannot declare an overridable input");
         AddWeight(name, defaultShape, defaultData);
         _graph.Input.Add(ValueInfo(name, DataType.Float, dims));
+        _produced.Add(name);
         return name;
     }
 
@@ -87,7 +119,7 @@ public sealed class OnnxGraphBuilder
     public string AddOutput(string name, string value, DataType type, params TensorDim[] dims)
     {
         if (value != name)
-            _graph.Node.Add(NewNode("Identity", [value], [ReserveName(name)], $"{name}/identity", []));
+            AddNode(NewNode("Identity", [value], [ReserveName(name)], $"{name}/identity", []));
         _graph.Output.Add(ValueInfo(name, type, dims));
         return name;
     }
@@ -104,7 +136,7 @@ public sealed class OnnxGraphBuilder
             throw new ArgumentException($"weight '{name}': shape [{string.Join(", ", dims)}] holds {count} values but {data.Length} were given");
         var proto = new TensorProto { Name = ReserveName(name), DataType = (int)DataType.Float };
         proto.Dims.AddRange(dims.Select(d => (long)d));
-        _graph.Initializer.Add(proto);
+        _root.Initializer.Add(proto);
         _weights.Add(new OnnxWeight(proto, data));
         return name;
     }
@@ -126,7 +158,7 @@ public sealed class OnnxGraphBuilder
         if (_constants.TryGetValue(key, out var existing)) return existing;
         var proto = new TensorProto { Name = ReserveName(key), DataType = (int)type, RawData = ByteString.CopyFrom(bytes) };
         proto.Dims.AddRange(dims);
-        _graph.Initializer.Add(proto);
+        _root.Initializer.Add(proto);
         _constants[key] = proto.Name;
         return proto.Name;
     }
@@ -143,15 +175,21 @@ public sealed class OnnxGraphBuilder
         string baseName = hint ?? opType.ToLowerInvariant();
         var outputs = new string[outputCount];
         for (int i = 0; i < outputCount; i++) outputs[i] = UniqueName(outputCount == 1 ? baseName : $"{baseName}.{i}");
-        _graph.Node.Add(NewNode(opType, inputs, outputs, $"{outputs[0]}/{opType}", attributes));
+        AddNode(NewNode(opType, inputs, outputs, $"{outputs[0]}/{opType}", attributes));
         return outputs;
     }
 
     /// <summary>Adds a node whose single output gets the exact name <paramref name="output"/> (e.g. a graph output).</summary>
     public string OpNamed(string opType, IReadOnlyList<string> inputs, string output, params AttributeProto[] attributes)
     {
-        _graph.Node.Add(NewNode(opType, inputs, [ReserveName(output)], $"{output}/{opType}", attributes));
+        AddNode(NewNode(opType, inputs, [ReserveName(output)], $"{output}/{opType}", attributes));
         return output;
+    }
+
+    void AddNode(NodeProto node)
+    {
+        _graph.Node.Add(node);
+        _produced.UnionWith(node.Output);
     }
 
     public string Add(string a, string b, string? hint = null) => Op("Add", [a, b], hint);
@@ -181,11 +219,42 @@ public sealed class OnnxGraphBuilder
     public string ShapeSlice(string x, long start, long end, string? hint = null) =>
         Op("Shape", [x], hint, OnnxAttribute.Int("start", start), OnnxAttribute.Int("end", end));
 
+    // ---- control flow -----------------------------------------------------------------
+
+    /// <summary>
+    /// An ONNX If node: runs <paramref name="thenBranch"/> when the one-element bool
+    /// <paramref name="condition"/> is true, else <paramref name="elseBranch"/>, and returns the
+    /// chosen branch's single output. Each branch gets a body builder (names scoped under
+    /// ".../then" or ".../else") whose nodes may read any value of the enclosing graphs by name,
+    /// and returns the value it outputs; a value it did not compute itself (an outer value passed
+    /// through) goes through an Identity, as ONNX Runtime wants body outputs produced in the body.
+    /// Body outputs are declared with <paramref name="type"/> and, when given, <paramref name="dims"/>
+    /// (ONNX requires the element type; the shape may be left out).
+    /// </summary>
+    public string If(string condition, Func<OnnxGraphBuilder, string> thenBranch, Func<OnnxGraphBuilder, string> elseBranch,
+        DataType type, TensorDim[]? dims = null, string? hint = null)
+    {
+        GraphProto thenGraph = Body("then", thenBranch, type, dims);
+        GraphProto elseGraph = Body("else", elseBranch, type, dims);
+        return Op("If", [condition], hint, OnnxAttribute.Graph("then_branch", thenGraph), OnnxAttribute.Graph("else_branch", elseGraph));
+    }
+
+    GraphProto Body(string branch, Func<OnnxGraphBuilder, string> build, DataType type, TensorDim[]? dims)
+    {
+        using var _ = PushScope(branch);
+        var body = new OnnxGraphBuilder(this, UniqueName("body"));
+        string value = build(body);
+        string output = body._produced.Contains(value) ? value : body.Op("Identity", [value], "output");
+        body._graph.Output.Add(dims is null ? ValueInfo(output, type) : ValueInfo(output, type, dims));
+        return body._graph;
+    }
+
     // ---- model ------------------------------------------------------------------------
 
     /// <summary>Wraps the graph in a model (IR 9, default-domain opset 21). Call once, when the graph is complete.</summary>
     public OnnxModel Build(string producerName, string producerVersion, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        if (IsSubgraph) throw new InvalidOperationException("a control-flow body is built by its If, not into a model");
         var model = new ModelProto
         {
             IrVersion = IrVersion,
@@ -208,6 +277,13 @@ public sealed class OnnxGraphBuilder
         node.Attribute.AddRange(attributes);
         return node;
     }
+
+    /// <summary>A tensor value of known element type and unknown shape.</summary>
+    static ValueInfoProto ValueInfo(string name, DataType type) => new()
+    {
+        Name = name,
+        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } },
+    };
 
     static ValueInfoProto ValueInfo(string name, DataType type, TensorDim[] dims)
     {
