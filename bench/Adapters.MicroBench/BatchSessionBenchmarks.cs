@@ -39,6 +39,9 @@ public class BatchSessionBenchmarks
 
     [Benchmark] public int DecodeStep() => _session.Forward(_step).Tokens;
 
+    /// <summary>The same step with the logits in the session's reused buffer (what the scheduler runs).</summary>
+    [Benchmark] public int DecodeStepBorrowed() => _session.ForwardBorrowed(_step).Tokens;
+
     /// <summary>After ResetRow on half the rows nothing is dead yet (the others attend all); restart all to compact everything.</summary>
     [Benchmark]
     public int CompactAfterReset()

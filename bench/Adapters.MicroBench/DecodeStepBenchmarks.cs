@@ -50,6 +50,10 @@ public class DecodeStepBenchmarks
     [Benchmark(Baseline = true)]
     public int GreedyStep() => Sample(_session.Forward(_next));
 
+    /// <summary><see cref="OnnxBatchSession.ForwardBorrowed"/>: logits in the session's reused buffer, as the serving loops run it.</summary>
+    [Benchmark]
+    public int GreedyStepBorrowed() => Sample(_session.ForwardBorrowed(_next));
+
     int Sample(BatchLogits logits)
     {
         int token = Sampler.ArgMax(logits.Last(0));
