@@ -1,6 +1,5 @@
 using Adapters.Core.Model;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Adapters.Runtime;
 
@@ -14,9 +13,11 @@ namespace Adapters.Runtime;
 /// <remarks>
 /// The per-step host work is kept off the garbage collector: input ids, positions and the
 /// attention mask live in buffers the session reuses (wrapped for ONNX Runtime once per shape),
-/// and <see cref="ForwardBorrowed"/> writes logits into a reused buffer instead of a new
+/// <see cref="ForwardBorrowed"/> writes logits into a reused buffer instead of a new
 /// [batch·tokens·vocab] array (128 KB at batch 1 with a 32000-token vocabulary: one Large
-/// Object Heap allocation per step, and the gen-2 collections that follow).
+/// Object Heap allocation per step, and the gen-2 collections that follow), and the KV caches
+/// alternate between two native buffer sets (<see cref="KvCacheBuffers"/>) instead of being
+/// allocated and freed every step.
 /// </remarks>
 public sealed class OnnxBatchSession : IDisposable
 {
@@ -31,8 +32,8 @@ public sealed class OnnxBatchSession : IDisposable
     readonly RunOptions _runOptions = new();
     readonly int[] _positions;          // real tokens seen per row = position of its next token
     readonly long[][] _mask;            // attention_mask per row: [0, CacheLength) so far (1 real token, 0 padding); a forward writes its new slots after those
-    OrtValue[] _cache;                  // past key, past value per layer: [batch, kv_heads, CacheLength, head_size]
-    OrtValue[] _present;                // the array the next run's present values go in (its entries belong to no one between runs)
+    KvCacheBuffers _cache;              // past key, past value per layer: [batch, kv_heads, CacheLength, head_size]
+    KvCacheBuffers _spare;              // the other set: the next run writes its present caches (or Compact its copy) here, then they swap
 
     // Reused per-step buffers and their ONNX Runtime wrappers.
     readonly string[] _outputNames;
@@ -60,8 +61,9 @@ public sealed class OnnxBatchSession : IDisposable
         _inputNames = [.. model.InputNames];
         _outputNames = [.. model.OutputNames];
         _outputValues = new OrtValue[_outputNames.Length];
-        _present = new OrtValue[2 * _c.NumLayers];
-        _cache = AllocateCache(0);
+        _cache = new KvCacheBuffers(2 * _c.NumLayers, batchSize, _c.NumKvHeads, _c.HeadSize);
+        _spare = new KvCacheBuffers(2 * _c.NumLayers, batchSize, _c.NumKvHeads, _c.HeadSize);
+        _cache.Wrap(0);
     }
 
     public int BatchSize { get; }
@@ -176,18 +178,18 @@ public sealed class OnnxBatchSession : IDisposable
             ownedLogitsValue?.Dispose(); // the wrapper; the array stays
         }
 
-        // Commit: the run succeeded, so the present caches replace the past ones (whose array takes the next run's presents).
-        DisposeAll(_cache);
-        (_cache, _present) = (_present, _cache);
+        // Commit: the run succeeded, so the present caches replace the past ones (whose memory takes the next run's presents).
+        SwapCaches();
         CacheLength = total;
         for (int r = 0; r < batch; r++) _positions[r] += rows[r].Count;
         return borrowed ? new BatchLogits(logits, batch, seq, _c.VocabSize, _loan) : new BatchLogits(logits, batch, seq, _c.VocabSize);
     }
 
-    /// <summary>One ONNX Runtime call; on success <see cref="_present"/> holds the present caches.</summary>
+    /// <summary>One ONNX Runtime call; on success <see cref="_spare"/> holds the present caches.</summary>
     void Run(RunOptions runOptions, int total, IReadOnlyDictionary<string, OrtValue>? extraInputs, OrtValue logits)
     {
-        int batch = BatchSize, fixedInputs = 3 + _cache.Length, extras = extraInputs?.Count ?? 0;
+        var past = _cache.Values;
+        int batch = BatchSize, fixedInputs = 3 + past.Length, extras = extraInputs?.Count ?? 0;
         if (_inputValues.Length != fixedInputs + extras) _inputValues = new OrtValue[fixedInputs + extras];
         if (_inputNames.Length != fixedInputs + extras) _inputNames = [.. _model.InputNames, .. new string[extras]];
         if (extras > 0)
@@ -214,18 +216,18 @@ public sealed class OnnxBatchSession : IDisposable
         _inputValues[0] = _inputIdsValue!;
         _inputValues[1] = attentionMaskValue;
         _inputValues[2] = _positionIdsValue!;
-        Array.Copy(_cache, 0, _inputValues, 3, _cache.Length);
+        Array.Copy(past, 0, _inputValues, 3, past.Length);
 
-        AllocateCache(total, _present);
+        var present = _spare.Wrap(total);
         try
         {
             _outputValues[0] = logits;
-            Array.Copy(_present, 0, _outputValues, 1, _present.Length);
+            Array.Copy(present, 0, _outputValues, 1, present.Length);
             _model.Session.Run(runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
         }
         catch
         {
-            DisposeAll(_present);
+            _spare.ReleaseViews();
             throw;
         }
         finally
@@ -308,50 +310,29 @@ public sealed class OnnxBatchSession : IDisposable
         int dead = LeadingDeadSlots;
         if (dead == 0) return 0;
         int kept = CacheLength - dead;
-        var compacted = AllocateCache(kept);
-        for (int i = 0; i < _cache.Length; i++)
+        var past = _cache.Values;
+        _spare.Trim(kept);
+        var compacted = _spare.Wrap(kept);
+        for (int i = 0; i < past.Length; i++)
         {
-            var source = _cache[i].GetTensorDataAsSpan<float>();
+            var source = past[i].GetTensorDataAsSpan<float>();
             var target = compacted[i].GetTensorMutableDataAsSpan<float>();
             // [batch, kv_heads, T, hs]: copy the last `kept` slots of every (row, head).
             for (int bh = 0; bh < BatchSize * _c.NumKvHeads; bh++)
                 source.Slice((bh * CacheLength + dead) * _c.HeadSize, kept * _c.HeadSize).CopyTo(target.Slice(bh * kept * _c.HeadSize, kept * _c.HeadSize));
         }
-        DisposeAll(_cache);
-        _cache = compacted;
+        SwapCaches();
+        _spare.Trim(kept); // the old cache's memory, sized for the longer cache
         foreach (var mask in _mask) mask.AsSpan(dead, kept).CopyTo(mask);
         CacheLength = kept;
         return dead;
     }
 
-    OrtValue[] AllocateCache(int length) => AllocateCache(length, new OrtValue[2 * _c.NumLayers]);
-
-    /// <summary>Fills <paramref name="cache"/> with new [batch, kv_heads, length, head_size] values; on failure it holds none.</summary>
-    OrtValue[] AllocateCache(int length, OrtValue[] cache)
+    /// <summary>The spare set (just written) becomes the cache; the old cache's views go and its memory becomes the spare.</summary>
+    void SwapCaches()
     {
-        long[] shape = [BatchSize, _c.NumKvHeads, length, _c.HeadSize];
-        Array.Clear(cache);
-        try
-        {
-            for (int i = 0; i < cache.Length; i++)
-                cache[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, shape);
-            return cache;
-        }
-        catch
-        {
-            DisposeAll(cache);
-            throw;
-        }
-    }
-
-    /// <summary>Disposes every value and clears the array (it may be reused).</summary>
-    static void DisposeAll(OrtValue?[] values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i]?.Dispose();
-            values[i] = null;
-        }
+        _cache.ReleaseViews();
+        (_cache, _spare) = (_spare, _cache);
     }
 
     public void Dispose()
@@ -359,7 +340,8 @@ public sealed class OnnxBatchSession : IDisposable
         if (_disposed) return;
         _disposed = true;
         _loan.Revoke();
-        DisposeAll(_cache);
+        _cache.Dispose();
+        _spare.Dispose();
         _inputIdsValue?.Dispose();
         _positionIdsValue?.Dispose();
         _borrowedValue?.Dispose();
