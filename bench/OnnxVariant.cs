@@ -67,12 +67,12 @@ public sealed class OnnxVariant : IBenchVariant
     {
         int sequence = rows.Max(r => r.Count);
         BatchLogits logits;
-        if (builder is null) logits = session.Forward(rows);
+        if (builder is null) logits = session.ForwardBorrowed(rows);
         else
         {
             var windows = rows.Select((r, i) => new RowWindow(session.Position(i), r.Count, promptLength)).ToArray();
             using var feed = builder.Build(adapters, windows, sequence);
-            logits = session.Forward(rows, feed.Values);
+            logits = session.ForwardBorrowed(rows, feed.Values);
         }
         var next = new int[rows.Length];
         for (int r = 0; r < rows.Length; r++) next[r] = Sampler.ArgMax(logits.Last(r));

@@ -1,6 +1,5 @@
 using Adapters.Core.Model;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Adapters.Runtime;
 
@@ -11,17 +10,43 @@ namespace Adapters.Runtime;
 /// masked out through attention_mask, and each row keeps its own positions. Not thread-safe;
 /// borrows its <see cref="OnnxDecoderModel"/>, which must outlive it.
 /// </summary>
+/// <remarks>
+/// The per-step host work is kept off the garbage collector: input ids, positions and the
+/// attention mask live in buffers the session reuses (wrapped for ONNX Runtime once per shape),
+/// <see cref="ForwardBorrowed"/> writes logits into a reused buffer instead of a new
+/// [batch·tokens·vocab] array (128 KB at batch 1 with a 32000-token vocabulary: one Large
+/// Object Heap allocation per step, and the gen-2 collections that follow), and the KV caches
+/// alternate between two native buffer sets (<see cref="KvCacheBuffers"/>) instead of being
+/// allocated and freed every step.
+/// </remarks>
 public sealed class OnnxBatchSession : IDisposable
 {
     /// <summary>Token id written at padding slots; masked out, so any valid id works (LLaMA's pad/unk is 0).</summary>
     const long PaddingToken = 0;
 
+    /// <summary>Attention-mask slots a row buffer starts with; buffers double when a forward needs more.</summary>
+    const int InitialMaskCapacity = 64;
+
     readonly OnnxDecoderModel _model;
     readonly LlamaConfig _c;
     readonly RunOptions _runOptions = new();
     readonly int[] _positions;          // real tokens seen per row = position of its next token
-    readonly List<long>[] _maskHistory; // attention_mask so far per row: 1 real token, 0 padding
-    OrtValue[] _cache;                  // past key, past value per layer: [batch, kv_heads, CacheLength, head_size]
+    readonly long[][] _mask;            // attention_mask per row: [0, CacheLength) so far (1 real token, 0 padding); a forward writes its new slots after those
+    KvCacheBuffers _cache;              // past key, past value per layer: [batch, kv_heads, CacheLength, head_size]
+    KvCacheBuffers _spare;              // the other set: the next run writes its present caches (or Compact its copy) here, then they swap
+
+    // Reused per-step buffers and their ONNX Runtime wrappers.
+    readonly string[] _outputNames;
+    string[] _inputNames;               // the model's inputs, then the extra inputs of the last call
+    OrtValue[] _inputValues = [];
+    readonly OrtValue[] _outputValues;
+    long[] _inputIds = [], _positionIds = [];     // [batch, seq] for the last seq (pinned)
+    OrtValue? _inputIdsValue, _positionIdsValue;  // their wrappers, [batch, seq]
+    int _wrappedSeq;                               // the seq they are shaped for; 0 = none
+    long[] _maskFeed = [];                         // [batch, total] when batch > 1 (pinned); row 0's own buffer at batch 1
+    readonly LogitsLoan _loan = new();
+    float[] _borrowed = [];                        // ForwardBorrowed's logits [batch, seq, vocab] (pinned)
+    OrtValue? _borrowedValue;                      // its wrapper
     bool _disposed;
 
     internal OnnxBatchSession(OnnxDecoderModel model, int batchSize)
@@ -31,8 +56,14 @@ public sealed class OnnxBatchSession : IDisposable
         _c = model.Config;
         BatchSize = batchSize;
         _positions = new int[batchSize];
-        _maskHistory = Enumerable.Range(0, batchSize).Select(_ => new List<long>()).ToArray();
-        _cache = AllocateCache(0);
+        _mask = new long[batchSize][];
+        for (int r = 0; r < batchSize; r++) _mask[r] = NewMaskBuffer(InitialMaskCapacity);
+        _inputNames = [.. model.InputNames];
+        _outputNames = [.. model.OutputNames];
+        _outputValues = new OrtValue[_outputNames.Length];
+        _cache = new KvCacheBuffers(2 * _c.NumLayers, batchSize, _c.NumKvHeads, _c.HeadSize);
+        _spare = new KvCacheBuffers(2 * _c.NumLayers, batchSize, _c.NumKvHeads, _c.HeadSize);
+        _cache.Wrap(0);
     }
 
     public int BatchSize { get; }
@@ -47,7 +78,8 @@ public sealed class OnnxBatchSession : IDisposable
 
     /// <summary>
     /// Feeds each row's new tokens (one list per row, in row order) and returns the logits
-    /// [batch, longest row, vocab], rows left-padded. A row may pass no tokens to sit this step out.
+    /// [batch, longest row, vocab], rows left-padded, in a new array the caller keeps. A row may
+    /// pass no tokens to sit this step out.
     /// <paramref name="extraInputs"/> feeds graph inputs that extensions added (adapter weights,
     /// position masks); they are borrowed for the call, and shaped by the caller to this step.
     /// </summary>
@@ -56,107 +88,188 @@ public sealed class OnnxBatchSession : IDisposable
     /// this call (<see cref="RunOptions.AddActiveLoraAdapter"/>); borrowed, must outlive the call.
     /// </param>
     public BatchLogits Forward(IReadOnlyList<IReadOnlyList<int>> rows, IReadOnlyDictionary<string, OrtValue>? extraInputs = null,
-        OrtLoraAdapter? activeLoraAdapter = null)
+        OrtLoraAdapter? activeLoraAdapter = null) =>
+        Forward(rows, extraInputs, activeLoraAdapter, borrowed: false);
+
+    /// <summary>
+    /// <see cref="Forward"/> for decode loops: the logits are written into a buffer this session
+    /// reuses, so a step allocates no logits array. They are valid until this session's next
+    /// <see cref="ForwardBorrowed"/> or its disposal; after that the returned
+    /// <see cref="BatchLogits"/> throws instead of showing another step's values. Sample from
+    /// them (or copy them) before the next step.
+    /// </summary>
+    public BatchLogits ForwardBorrowed(IReadOnlyList<IReadOnlyList<int>> rows, IReadOnlyDictionary<string, OrtValue>? extraInputs = null,
+        OrtLoraAdapter? activeLoraAdapter = null) =>
+        Forward(rows, extraInputs, activeLoraAdapter, borrowed: true);
+
+    BatchLogits Forward(IReadOnlyList<IReadOnlyList<int>> rows, IReadOnlyDictionary<string, OrtValue>? extraInputs, OrtLoraAdapter? activeLoraAdapter, bool borrowed)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (rows.Count != BatchSize)
             throw new ArgumentException($"got {rows.Count} rows for a batch of {BatchSize}");
-        int seq = rows.Max(r => r.Count);
+        int seq = 0;
+        for (int r = 0; r < BatchSize; r++) seq = Math.Max(seq, rows[r].Count);
         if (seq == 0) throw new ArgumentException("every row is empty; a forward needs at least one token");
         for (int r = 0; r < BatchSize; r++)
         {
-            if (_positions[r] + rows[r].Count > _c.MaxSeqLen)
-                throw new ArgumentException($"row {r}: {rows[r].Count} new tokens after {_positions[r]} would pass the model's context of {_c.MaxSeqLen}");
-            foreach (int t in rows[r])
+            var row = rows[r];
+            if (_positions[r] + row.Count > _c.MaxSeqLen)
+                throw new ArgumentException($"row {r}: {row.Count} new tokens after {_positions[r]} would pass the model's context of {_c.MaxSeqLen}");
+            for (int i = 0; i < row.Count; i++)
+            {
+                int t = row[i];
                 if ((uint)t >= (uint)_c.VocabSize)
                     throw new ArgumentException($"row {r}: token id {t} is outside the vocabulary of {_c.VocabSize}");
+            }
         }
 
         int batch = BatchSize, total = CacheLength + seq;
-        var inputIds = new long[batch * seq];
-        var positionIds = new long[batch * seq];
-        var newMask = new long[batch * seq];
+        WrapTokenInputs(seq);
         for (int r = 0; r < batch; r++)
         {
-            int padding = seq - rows[r].Count;
+            var row = rows[r];
+            int padding = seq - row.Count;
+            var mask = MaskRow(r, total);
             for (int i = 0; i < seq; i++)
             {
                 bool real = i >= padding;
-                inputIds[r * seq + i] = real ? rows[r][i - padding] : PaddingToken;
+                _inputIds[r * seq + i] = real ? row[i - padding] : PaddingToken;
                 // Padding slots are never attended; any position inside the rotary table will do.
-                positionIds[r * seq + i] = real ? _positions[r] + i - padding : Math.Min(_positions[r], _c.MaxSeqLen - 1);
-                newMask[r * seq + i] = real ? 1 : 0;
+                _positionIds[r * seq + i] = real ? _positions[r] + i - padding : Math.Min(_positions[r], _c.MaxSeqLen - 1);
+                mask[CacheLength + i] = real ? 1 : 0; // after the committed slots: becomes history only if the run succeeds
             }
         }
-        var attentionMask = new long[batch * total];
-        for (int r = 0; r < batch; r++)
-        {
-            _maskHistory[r].CopyTo(attentionMask, r * total);
-            Array.Copy(newMask, r * seq, attentionMask, r * total + CacheLength, seq);
-        }
 
-        var logits = new float[(long)batch * seq * _c.VocabSize];
-        OrtValue[] present;
-        if (activeLoraAdapter is null) present = Run(_runOptions, inputIds, attentionMask, positionIds, logits, batch, seq, total, extraInputs);
+        long logitsLength = (long)batch * seq * _c.VocabSize;
+        float[] logits;
+        OrtValue? ownedLogitsValue = null;
+        if (borrowed)
+        {
+            _loan.Revoke(); // the buffer is about to be overwritten, whatever the run's outcome
+            if (_borrowed.LongLength != logitsLength)
+            {
+                _borrowedValue?.Dispose();
+                _borrowedValue = null;
+                _borrowed = GC.AllocateUninitializedArray<float>(checked((int)logitsLength), pinned: true);
+            }
+            _borrowedValue ??= OrtValue.CreateTensorValueFromMemory(_borrowed, [batch, seq, _c.VocabSize]);
+            logits = _borrowed;
+        }
         else
         {
-            // Run options only borrow the adapter, and an adapter stays active for their lifetime: one per call.
-            using var withAdapter = new RunOptions();
-            withAdapter.AddActiveLoraAdapter(activeLoraAdapter);
-            present = Run(withAdapter, inputIds, attentionMask, positionIds, logits, batch, seq, total, extraInputs);
+            logits = new float[logitsLength];
+            // Managed arrays are pinned and read in place; logits are written straight into the result array.
+            ownedLogitsValue = OrtValue.CreateTensorValueFromMemory(logits, [batch, seq, _c.VocabSize]);
         }
 
-        // Commit: the run succeeded, so the present caches replace the past ones.
-        DisposeAll(_cache);
-        _cache = present;
-        CacheLength = total;
-        for (int r = 0; r < batch; r++)
-        {
-            _positions[r] += rows[r].Count;
-            _maskHistory[r].AddRange(newMask.AsSpan(r * seq, seq));
-        }
-        return new BatchLogits(logits, batch, seq, _c.VocabSize);
-    }
-
-    /// <summary>One ONNX Runtime call; returns the present caches, which the caller then owns.</summary>
-    OrtValue[] Run(RunOptions runOptions, long[] inputIds, long[] attentionMask, long[] positionIds, float[] logits, int batch, int seq, int total,
-        IReadOnlyDictionary<string, OrtValue>? extraInputs)
-    {
-        IReadOnlyList<string> inputNames = _model.InputNames;
-        var inputs = new List<OrtValue>(3 + _cache.Length + (extraInputs?.Count ?? 0));
-        var outputs = new List<OrtValue>(1 + _cache.Length);
-        bool succeeded = false;
         try
         {
-            // Managed arrays are pinned and read in place; logits are written straight into the result array.
-            inputs.Add(OrtValue.CreateTensorValueFromMemory(inputIds, [batch, seq]));
-            inputs.Add(OrtValue.CreateTensorValueFromMemory(attentionMask, [batch, total]));
-            inputs.Add(OrtValue.CreateTensorValueFromMemory(positionIds, [batch, seq]));
-            inputs.AddRange(_cache);
-            if (extraInputs is { Count: > 0 })
+            if (activeLoraAdapter is null) Run(_runOptions, total, extraInputs, ownedLogitsValue ?? _borrowedValue!);
+            else
             {
-                var names = new List<string>(inputNames);
-                foreach (var (name, value) in extraInputs)
-                {
-                    names.Add(name);
-                    inputs.Add(value);
-                }
-                inputNames = names;
+                // Run options only borrow the adapter, and an adapter stays active for their lifetime: one per call.
+                using var withAdapter = new RunOptions();
+                withAdapter.AddActiveLoraAdapter(activeLoraAdapter);
+                Run(withAdapter, total, extraInputs, ownedLogitsValue ?? _borrowedValue!);
             }
-            outputs.Add(OrtValue.CreateTensorValueFromMemory(logits, [batch, seq, _c.VocabSize]));
-            var present = AllocateCache(total);
-            outputs.AddRange(present);
-            _model.Session.Run(runOptions, inputNames, inputs, _model.OutputNames, outputs);
-            succeeded = true;
-            return present;
         }
         finally
         {
-            for (int i = 0; i < Math.Min(3, inputs.Count); i++) inputs[i].Dispose(); // the cache and extra inputs are not ours to dispose here
-            outputs.FirstOrDefault()?.Dispose();                                        // the logits wrapper; the array stays
-            if (!succeeded) foreach (var v in outputs.Skip(1)) v.Dispose();
+            ownedLogitsValue?.Dispose(); // the wrapper; the array stays
+        }
+
+        // Commit: the run succeeded, so the present caches replace the past ones (whose memory takes the next run's presents).
+        SwapCaches();
+        CacheLength = total;
+        for (int r = 0; r < batch; r++) _positions[r] += rows[r].Count;
+        return borrowed ? new BatchLogits(logits, batch, seq, _c.VocabSize, _loan) : new BatchLogits(logits, batch, seq, _c.VocabSize);
+    }
+
+    /// <summary>One ONNX Runtime call; on success <see cref="_spare"/> holds the present caches.</summary>
+    void Run(RunOptions runOptions, int total, IReadOnlyDictionary<string, OrtValue>? extraInputs, OrtValue logits)
+    {
+        var past = _cache.Values;
+        int batch = BatchSize, fixedInputs = 3 + past.Length, extras = extraInputs?.Count ?? 0;
+        if (_inputValues.Length != fixedInputs + extras) _inputValues = new OrtValue[fixedInputs + extras];
+        if (_inputNames.Length != fixedInputs + extras) _inputNames = [.. _model.InputNames, .. new string[extras]];
+        if (extras > 0)
+        {
+            int i = fixedInputs;
+            foreach (var (name, value) in extraInputs!)
+            {
+                _inputNames[i] = name;
+                _inputValues[i++] = value;
+            }
+        }
+
+        // Batch 1 feeds row 0's mask buffer as it is; larger batches gather the rows into [batch, total].
+        Memory<long> attentionMask;
+        if (batch == 1) attentionMask = _mask[0].AsMemory(0, total);
+        else
+        {
+            if (_maskFeed.Length < batch * total) _maskFeed = GC.AllocateUninitializedArray<long>(Grow(_maskFeed.Length, batch * total), pinned: true);
+            for (int r = 0; r < batch; r++) _mask[r].AsSpan(0, total).CopyTo(_maskFeed.AsSpan(r * total, total));
+            attentionMask = _maskFeed.AsMemory(0, batch * total);
+        }
+
+        using var attentionMaskValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, attentionMask, [batch, total]);
+        _inputValues[0] = _inputIdsValue!;
+        _inputValues[1] = attentionMaskValue;
+        _inputValues[2] = _positionIdsValue!;
+        Array.Copy(past, 0, _inputValues, 3, past.Length);
+
+        var present = _spare.Wrap(total);
+        try
+        {
+            _outputValues[0] = logits;
+            Array.Copy(present, 0, _outputValues, 1, present.Length);
+            _model.Session.Run(runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+        }
+        catch
+        {
+            _spare.ReleaseViews();
+            throw;
+        }
+        finally
+        {
+            // Nothing borrowed stays referenced between calls (the cache and extra inputs are not ours to dispose here).
+            Array.Clear(_inputValues);
+            Array.Clear(_outputValues);
         }
     }
+
+    /// <summary>Shapes the reused input_ids / position_ids buffers and their wrappers to [batch, seq].</summary>
+    void WrapTokenInputs(int seq)
+    {
+        if (_wrappedSeq == seq) return;
+        _inputIdsValue?.Dispose();
+        _positionIdsValue?.Dispose();
+        _inputIdsValue = _positionIdsValue = null;
+        _wrappedSeq = 0;
+        int length = BatchSize * seq;
+        if (_inputIds.Length < length)
+        {
+            _inputIds = GC.AllocateUninitializedArray<long>(length, pinned: true);
+            _positionIds = GC.AllocateUninitializedArray<long>(length, pinned: true);
+        }
+        _inputIdsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputIds.AsMemory(0, length), [BatchSize, seq]);
+        _positionIdsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _positionIds.AsMemory(0, length), [BatchSize, seq]);
+        _wrappedSeq = seq;
+    }
+
+    /// <summary>Row <paramref name="r"/>'s mask buffer, grown (history kept) to hold <paramref name="total"/> slots.</summary>
+    long[] MaskRow(int r, int total)
+    {
+        var mask = _mask[r];
+        if (mask.Length >= total) return mask;
+        var grown = NewMaskBuffer(Grow(mask.Length, total));
+        mask.AsSpan(0, CacheLength).CopyTo(grown);
+        return _mask[r] = grown;
+    }
+
+    static long[] NewMaskBuffer(int capacity) => GC.AllocateUninitializedArray<long>(capacity, pinned: true);
+
+    static int Grow(int capacity, int needed) => Math.Max(needed, Math.Max(InitialMaskCapacity, 2 * capacity));
 
     /// <summary>
     /// Frees <paramref name="row"/> for a new sequence: its cached slots are masked out from now
@@ -168,8 +281,7 @@ public sealed class OnnxBatchSession : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if ((uint)row >= (uint)BatchSize) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} is outside the batch of {BatchSize}");
         _positions[row] = 0;
-        var history = _maskHistory[row];
-        for (int i = 0; i < history.Count; i++) history[i] = 0;
+        _mask[row].AsSpan(0, CacheLength).Clear();
     }
 
     /// <summary>Leading cache slots that no row attends (what <see cref="Compact"/> would drop).</summary>
@@ -178,9 +290,9 @@ public sealed class OnnxBatchSession : IDisposable
         get
         {
             int dead = CacheLength;
-            foreach (var history in _maskHistory)
+            foreach (var mask in _mask)
             {
-                int first = history.IndexOf(1);
+                int first = mask.AsSpan(0, CacheLength).IndexOf(1L);
                 dead = Math.Min(dead, first < 0 ? CacheLength : first);
             }
             return dead;
@@ -198,49 +310,41 @@ public sealed class OnnxBatchSession : IDisposable
         int dead = LeadingDeadSlots;
         if (dead == 0) return 0;
         int kept = CacheLength - dead;
-        var compacted = AllocateCache(kept);
-        for (int i = 0; i < _cache.Length; i++)
+        var past = _cache.Values;
+        _spare.Trim(kept);
+        var compacted = _spare.Wrap(kept);
+        for (int i = 0; i < past.Length; i++)
         {
-            var source = _cache[i].GetTensorDataAsSpan<float>();
+            var source = past[i].GetTensorDataAsSpan<float>();
             var target = compacted[i].GetTensorMutableDataAsSpan<float>();
             // [batch, kv_heads, T, hs]: copy the last `kept` slots of every (row, head).
             for (int bh = 0; bh < BatchSize * _c.NumKvHeads; bh++)
                 source.Slice((bh * CacheLength + dead) * _c.HeadSize, kept * _c.HeadSize).CopyTo(target.Slice(bh * kept * _c.HeadSize, kept * _c.HeadSize));
         }
-        DisposeAll(_cache);
-        _cache = compacted;
-        foreach (var history in _maskHistory) history.RemoveRange(0, dead);
+        SwapCaches();
+        _spare.Trim(kept); // the old cache's memory, sized for the longer cache
+        foreach (var mask in _mask) mask.AsSpan(dead, kept).CopyTo(mask);
         CacheLength = kept;
         return dead;
     }
 
-    OrtValue[] AllocateCache(int length)
+    /// <summary>The spare set (just written) becomes the cache; the old cache's views go and its memory becomes the spare.</summary>
+    void SwapCaches()
     {
-        var cache = new OrtValue[2 * _c.NumLayers];
-        long[] shape = [BatchSize, _c.NumKvHeads, length, _c.HeadSize];
-        try
-        {
-            for (int i = 0; i < cache.Length; i++)
-                cache[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, shape);
-            return cache;
-        }
-        catch
-        {
-            DisposeAll(cache);
-            throw;
-        }
-    }
-
-    static void DisposeAll(OrtValue?[] values)
-    {
-        foreach (var v in values) v?.Dispose();
+        _cache.ReleaseViews();
+        (_cache, _spare) = (_spare, _cache);
     }
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        DisposeAll(_cache);
+        _loan.Revoke();
+        _cache.Dispose();
+        _spare.Dispose();
+        _inputIdsValue?.Dispose();
+        _positionIdsValue?.Dispose();
+        _borrowedValue?.Dispose();
         _runOptions.Dispose();
     }
 }

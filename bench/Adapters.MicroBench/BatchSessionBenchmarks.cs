@@ -27,17 +27,31 @@ public class BatchSessionBenchmarks
         _step = Enumerable.Repeat<IReadOnlyList<int>>([5], Batch).ToArray();
     }
 
-    /// <summary>Each iteration starts from a prefilled cache, so the decode step always sees the same length.</summary>
-    [IterationSetup]
-    public void Prefill()
+    /// <summary>
+    /// Each iteration starts from a prefilled cache and one untimed decode step made the way the
+    /// benchmark makes it (so per-shape buffers exist, as in a running decode loop): the timed
+    /// step always sees the same length.
+    /// </summary>
+    [IterationSetup(Targets = [nameof(DecodeStep), nameof(CompactAfterReset)])]
+    public void Prefill() => Prefill(borrowed: false);
+
+    [IterationSetup(Target = nameof(DecodeStepBorrowed))]
+    public void PrefillBorrowed() => Prefill(borrowed: true);
+
+    void Prefill(bool borrowed)
     {
         _session?.Dispose();
         _session = _model.StartBatch(Batch);
         _session.Forward(_prompt);
         for (int r = 0; r < Batch; r += 2) _session.ResetRow(r);
+        if (borrowed) _session.ForwardBorrowed(_step);
+        else _session.Forward(_step);
     }
 
     [Benchmark] public int DecodeStep() => _session.Forward(_step).Tokens;
+
+    /// <summary>The same step with the logits in the session's reused buffer (what the scheduler runs).</summary>
+    [Benchmark] public int DecodeStepBorrowed() => _session.ForwardBorrowed(_step).Tokens;
 
     /// <summary>After ResetRow on half the rows nothing is dead yet (the others attend all); restart all to compact everything.</summary>
     [Benchmark]

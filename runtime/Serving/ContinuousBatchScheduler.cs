@@ -205,7 +205,7 @@ public sealed class ContinuousBatchScheduler : IDisposable
         }
         int sequence = tokens.Max(t => t.Count);
         BatchLogits logits;
-        using (var feed = _inputs.Build(adapters, windows, sequence)) logits = _batch.Forward(tokens, feed.Values);
+        using (var feed = _inputs.Build(adapters, windows, sequence)) logits = _batch.ForwardBorrowed(tokens, feed.Values); // sampled below, before the next step
         Interlocked.Increment(ref _steps);
         var step = new SchedulerStep(
             BatchSize: _rows.Count(r => r is not null),
