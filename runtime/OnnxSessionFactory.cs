@@ -63,6 +63,9 @@ public sealed class OnnxSessionFactory
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             LogId = "adapters",
+            // Adapter inputs are graph inputs with initializer defaults by design (rank 0 = no
+            // adapter); ONNX Runtime warns once per such input at load. Errors still throw.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (_options.IntraOpThreads > 0) options.IntraOpNumThreads = _options.IntraOpThreads;
         if (provider == ExecutionProviderKind.Cuda) options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
