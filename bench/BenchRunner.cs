@@ -193,7 +193,7 @@ public static class BenchRunner
 
     static List<VariantResult> Summarise(List<IBenchVariant> variants, Dictionary<(IBenchVariant, int), List<GenerationTiming>> samples, BenchOptions options)
     {
-        var raw = new List<(IBenchVariant Variant, int Batch, LatencyStats Ttft, LatencyStats Step, double TokensPerSecond, int Count)>();
+        var raw = new List<(IBenchVariant Variant, int Batch, LatencyStats Ttft, LatencyStats Step, double TokensPerSecond, int Count, double[] RoundP50s)>();
         foreach (int batch in options.BatchSizes)
             foreach (var v in variants)
             {
@@ -201,7 +201,7 @@ public static class BenchRunner
                 var steps = runs.SelectMany(r => r.StepMs).ToList();
                 double seconds = steps.Sum() / 1000;
                 raw.Add((v, batch, LatencyStats.Of(runs.Select(r => r.TimeToFirstTokenMs).ToList()), LatencyStats.Of(steps),
-                    seconds > 0 ? steps.Count * batch / seconds : 0, runs.Count));
+                    seconds > 0 ? steps.Count * batch / seconds : 0, runs.Count, runs.Select(r => LatencyStats.Of(r.StepMs).P50Ms).ToArray()));
             }
         return raw.Select(r =>
         {
@@ -220,10 +220,20 @@ public static class BenchRunner
                 DecodeStep = r.Step,
                 TokensPerSecond = r.TokensPerSecond,
                 DecodeOverhead = has ? r.Step.P50Ms / baseline.Step.P50Ms : null,
+                DecodeOverheadPaired = has ? PairedRatio(r.RoundP50s, baseline.RoundP50s) : null,
                 ThroughputOverhead = has && r.TokensPerSecond > 0 ? baseline.TokensPerSecond / r.TokensPerSecond : null,
                 TimeToFirstTokenOverhead = has ? r.Ttft.P50Ms / baseline.Ttft.P50Ms : null,
             };
         }).ToList();
+    }
+
+    /// <summary>Median of per-round ratios (round i of the variant over round i of the base); rounds run in the same order for both.</summary>
+    static double? PairedRatio(double[] variant, double[] baseline)
+    {
+        var ratios = variant.Zip(baseline, (v, b) => b > 0 ? v / b : double.NaN).Where(double.IsFinite).Order().ToArray();
+        if (ratios.Length == 0) return null;
+        int mid = ratios.Length / 2;
+        return ratios.Length % 2 == 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
     }
 
     public const string CompressedVariant = "compressed (SFSD)";
@@ -242,17 +252,17 @@ public static class BenchRunner
             ["batch_single"] = single,
             ["batch_full"] = full,
             // A second base session: how far from 1 identical work lands in this run (its resolution).
-            ["control_decode_ratio"] = Ours(ControlVariant, single)?.DecodeOverhead,
-            ["control_decode_ratio_full_batch"] = Ours(ControlVariant, full)?.DecodeOverhead,
-            ["swappable_lora_r8_decode_overhead"] = Ours("swappable LoRA r=8", single)?.DecodeOverhead,
-            ["swappable_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.Ours)?.DecodeOverhead,
-            ["swappable_no_adapter_decode_overhead"] = Ours("swappable, no adapter", single)?.DecodeOverhead,
-            ["fused_lora_decode_overhead"] = Ours("fused LoRA r=8", single)?.DecodeOverhead,
-            ["loreft_decode_overhead"] = Ours("LoReFT r=4", single)?.DecodeOverhead,
-            ["direft_decode_overhead"] = Ours("DiReFT r=4", single)?.DecodeOverhead,
+            ["control_decode_ratio"] = Ours(ControlVariant, single)?.DecodeOverheadPaired,
+            ["control_decode_ratio_full_batch"] = Ours(ControlVariant, full)?.DecodeOverheadPaired,
+            ["swappable_lora_r8_decode_overhead"] = Ours("swappable LoRA r=8", single)?.DecodeOverheadPaired,
+            ["swappable_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.Ours)?.DecodeOverheadPaired,
+            ["swappable_no_adapter_decode_overhead"] = Ours("swappable, no adapter", single)?.DecodeOverheadPaired,
+            ["fused_lora_decode_overhead"] = Ours("fused LoRA r=8", single)?.DecodeOverheadPaired,
+            ["loreft_decode_overhead"] = Ours("LoReFT r=4", single)?.DecodeOverheadPaired,
+            ["direft_decode_overhead"] = Ours("DiReFT r=4", single)?.DecodeOverheadPaired,
             ["loreft_ttft_overhead"] = Ours("LoReFT r=4", single)?.TimeToFirstTokenOverhead,
-            ["swappable_lora_r8_decode_overhead_full_batch"] = Ours("swappable LoRA r=8", full)?.DecodeOverhead,
-            ["loreft_decode_overhead_full_batch"] = Ours("LoReFT r=4", full)?.DecodeOverhead,
+            ["swappable_lora_r8_decode_overhead_full_batch"] = Ours("swappable LoRA r=8", full)?.DecodeOverheadPaired,
+            ["loreft_decode_overhead_full_batch"] = Ours("LoReFT r=4", full)?.DecodeOverheadPaired,
             ["mixed_vs_single_adapter_throughput"] = Ratio(mixed.FirstOrDefault(v => v.DistinctAdapters == BenchWorkspace.BatchedAdapters)?.TokensPerSecond,
                 mixed.FirstOrDefault(v => v.DistinctAdapters == 1)?.TokensPerSecond),
             ["hot_swap_p50_ms"] = swap.Replace.P50Ms,
@@ -261,12 +271,12 @@ public static class BenchRunner
             ["ours_vs_genai_base_tokens_per_second"] = Ratio(Ours("base", single)?.TokensPerSecond, GenAi("GenAI base", single)?.TokensPerSecond),
             ["ours_vs_genai_base_tokens_per_second_full_batch"] = Ratio(Ours("base", full)?.TokensPerSecond, GenAi("GenAI base", full)?.TokensPerSecond),
             ["ours_vs_genai_lora_r8_tokens_per_second"] = Ratio(Ours("swappable LoRA r=8", single)?.TokensPerSecond, GenAi("GenAI LoRA r=8", single)?.TokensPerSecond),
-            ["genai_lora_r8_decode_overhead"] = GenAi("GenAI LoRA r=8", single)?.DecodeOverhead,
-            ["genai_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.GenAi)?.DecodeOverhead,
+            ["genai_lora_r8_decode_overhead"] = GenAi("GenAI LoRA r=8", single)?.DecodeOverheadPaired,
+            ["genai_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.GenAi)?.DecodeOverheadPaired,
             // Compressed vs dense base: decode step and prefill (time to first token), < 1 = faster.
-            ["compressed_decode_ratio"] = Ours(CompressedVariant, single)?.DecodeOverhead,
+            ["compressed_decode_ratio"] = Ours(CompressedVariant, single)?.DecodeOverheadPaired,
             ["compressed_prefill_ratio"] = Ours(CompressedVariant, single)?.TimeToFirstTokenOverhead,
-            ["compressed_decode_ratio_full_batch"] = Ours(CompressedVariant, full)?.DecodeOverhead,
+            ["compressed_decode_ratio_full_batch"] = Ours(CompressedVariant, full)?.DecodeOverheadPaired,
             ["compressed_prefill_ratio_full_batch"] = Ours(CompressedVariant, full)?.TimeToFirstTokenOverhead,
             ["compressed_parameter_ratio"] = compressed?.ParameterRatio,
             ["compressed_projection_parameter_ratio"] = compressed?.ProjectionParameterRatio,

@@ -14,10 +14,10 @@ public static class BenchTable
         sb.AppendLine($"shape {s.Shape} (dim {s.Dim}, {s.Layers} layers, vocab {s.Vocab}), prompt {s.PromptTokens} tokens, {s.Steps} decode steps × {s.Rounds} rounds, batch sizes {string.Join("/", s.BatchSizes)}");
         sb.AppendLine($"{m.Os}, {m.LogicalCores} cores, {m.DotNet}, onnxruntime {m.OnnxRuntimeVersion} ({m.Provider}, {m.IntraOpThreads} intra-op threads), GenAI {m.GenAiVersion} ({m.GenAiProvider}); load average {F(m.LoadAverageStart)} → {F(m.LoadAverageEnd)}; {report.WallSeconds:F0} s");
         sb.AppendLine();
-        sb.AppendLine("| engine | variant | batch | TTFT p50 ms | decode p50 ms | p90 ms | p99 ms | tokens/s | decode overhead (p50 / base) | throughput overhead (base / variant) |");
-        sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        sb.AppendLine("| engine | variant | batch | TTFT p50 ms | decode p50 ms | p90 ms | p99 ms | tokens/s | decode overhead (p50 / base) | paired by round | throughput overhead (base / variant) |");
+        sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var v in report.Variants.OrderBy(v => v.Batch).ThenBy(v => v.Engine == BenchEngines.Ours ? 0 : 1))
-            sb.AppendLine($"| {v.Engine} | {v.Name} | {v.Batch} | {F(v.TimeToFirstToken.P50Ms)} | {F(v.DecodeStep.P50Ms)} | {F(v.DecodeStep.P90Ms)} | {F(v.DecodeStep.P99Ms)} | {v.TokensPerSecond:F1} | {R(v.DecodeOverhead)} | {R(v.ThroughputOverhead)} |");
+            sb.AppendLine($"| {v.Engine} | {v.Name} | {v.Batch} | {F(v.TimeToFirstToken.P50Ms)} | {F(v.DecodeStep.P50Ms)} | {F(v.DecodeStep.P90Ms)} | {F(v.DecodeStep.P99Ms)} | {v.TokensPerSecond:F1} | {R(v.DecodeOverhead)} | {R(v.DecodeOverheadPaired)} | {R(v.ThroughputOverhead)} |");
         sb.AppendLine();
         if (s.Compressed is not null)
         {

@@ -19,6 +19,12 @@ public sealed record VariantResult
     [JsonPropertyName("tokens_per_second")] public double TokensPerSecond { get; init; }
     /// <summary>Median decode step / the base's median decode step (1.05 = 5 % slower).</summary>
     [JsonPropertyName("decode_overhead")] public double? DecodeOverhead { get; init; }
+    /// <summary>
+    /// Median over rounds of (this round's median decode step / the base's in the same round):
+    /// each ratio compares runs seconds apart, so slow drift of a shared machine cancels. The
+    /// headline and targets use this one.
+    /// </summary>
+    [JsonPropertyName("decode_overhead_paired")] public double? DecodeOverheadPaired { get; init; }
     /// <summary>Base tokens/s / this variant's tokens/s (mean-based companion of <see cref="DecodeOverhead"/>).</summary>
     [JsonPropertyName("throughput_overhead")] public double? ThroughputOverhead { get; init; }
     [JsonPropertyName("ttft_overhead")] public double? TimeToFirstTokenOverhead { get; init; }
