@@ -42,6 +42,9 @@ public static class GenAiConfig
                         ["log_id"] = "onnxruntime-genai",
                         // Without it GenAI ran at single-thread speed.
                         ["intra_op_num_threads"] = options.IntraOpThreads,
+                        // 3 = error: adapter inputs have initializer defaults by design, and ONNX
+                        // Runtime warns once per such input at load (our runtime does the same).
+                        ["log_severity_level"] = 3,
                         ["provider_options"] = new JsonArray(),
                     },
                     ["inputs"] = new JsonObject
