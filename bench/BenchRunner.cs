@@ -166,21 +166,25 @@ public static class BenchRunner
 
     /// <summary>
     /// One warm-up pass, then <see cref="BenchOptions.Rounds"/> timed passes; in each pass every
-    /// batch size runs every variant once, starting one variant later each round.
+    /// batch size runs every variant once, in a new seeded random order each round. A fixed cyclic
+    /// order gave every variant the same predecessor in every round, and what runs just before a
+    /// session (its own session or another one, our engine or GenAI) shifts its timing by a few
+    /// percent — a bias that shuffling turns into noise the rounds average out.
     /// </summary>
     static Dictionary<(IBenchVariant, int), List<GenerationTiming>> Interleave(List<IBenchVariant> variants, BenchOptions options, int[] prompt, Action<string> log)
     {
         var samples = new Dictionary<(IBenchVariant, int), List<GenerationTiming>>();
+        var order = new Random(options.Seed);
         for (int round = -1; round < options.Rounds; round++)
         {
             bool warmUp = round < 0;
             log(warmUp ? "bench: warm-up pass" : $"bench: round {round + 1}/{options.Rounds}");
             foreach (int batch in options.BatchSizes)
             {
-                var eligible = variants.Where(v => v.Supports(batch)).ToList();
-                for (int i = 0; i < eligible.Count; i++)
+                var eligible = variants.Where(v => v.Supports(batch)).ToArray();
+                if (!warmUp) order.Shuffle(eligible);
+                foreach (var v in eligible)
                 {
-                    var v = eligible[(i + Math.Max(round, 0)) % eligible.Count];
                     var timing = v.Run(batch, prompt, warmUp ? Math.Min(WarmUpSteps, options.Steps) : options.Steps);
                     if (warmUp) continue;
                     if (!samples.TryGetValue((v, batch), out var list)) samples[(v, batch)] = list = [];
