@@ -112,6 +112,9 @@ public sealed class ContinuousBatchSchedulerTests(AdapterExportFixture exports)
     /// <summary>Far more tokens than a test waits for: a request with this budget is still running when it is cancelled.</summary>
     const int LongBudget = 400;
 
+    /// <summary>Per-token delay that keeps a <see cref="LongBudget"/> request running for seconds, however fast the runtime is.</summary>
+    const int SlowTokenMs = 5;
+
     [Fact]
     public async Task Streaming_DeliversEachTokenBeforeTheRequestCompletes_AndTheSameTokensAsTheResult()
     {
@@ -175,7 +178,16 @@ public sealed class ContinuousBatchSchedulerTests(AdapterExportFixture exports)
         int waitingTokens = 0;
         var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var release = new CancellationTokenSource();
-        var running = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], LongBudget) { OnToken = _ => firstToken.TrySetResult() }, release.Token);
+        // Each token takes a few ms on purpose: on a fast runtime 400 tokens of the 260K model take
+        // ~0.1 s, less than a busy CI machine may need to resume this test after the first token.
+        var running = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], LongBudget)
+        {
+            OnToken = _ =>
+            {
+                firstToken.TrySetResult();
+                Thread.Sleep(SlowTokenMs);
+            },
+        }, release.Token);
         var waiting = scheduler.SubmitAsync(new GenerationRequest(Prompts[1], NewTokens, "direft") { OnToken = _ => waitingTokens++ }, cancel.Token);
         await Task.WhenAny(firstToken.Task, running).WaitAsync(HotSwapBound);
         Assert.False(running.IsCompleted, $"the long request ended early: {running.Exception?.GetBaseException()}");
