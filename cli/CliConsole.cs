@@ -1,4 +1,4 @@
-using Adapters.Core;
+using Adapters.Core.IO;
 
 namespace Adapters.Cli;
 
@@ -28,6 +28,6 @@ public sealed class CliConsole(TextWriter output, TextWriter error)
     }
 
     static bool IsUserError(Exception e) =>
-        e is CheckpointFormatException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
+        e is InvalidFileException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
             or InvalidDataException or IOException or InvalidOperationException or UnauthorizedAccessException;
 }

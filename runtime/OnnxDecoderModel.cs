@@ -1,5 +1,5 @@
+using Adapters.Core.IO;
 using Adapters.Core.Exported;
-using Adapters.Core;
 using Adapters.Core.Generation;
 using Adapters.Core.Model;
 using Microsoft.ML.OnnxRuntime;
@@ -107,13 +107,13 @@ public sealed class OnnxDecoderModel : IDecoderModel
         foreach (string name in new[] { io.InputIds, io.AttentionMask, io.PositionIds }
                      .Concat(Enumerable.Range(0, config.NumLayers).SelectMany(l => new[] { io.PastKey(l), io.PastValue(l) })))
             if (!session.InputMetadata.ContainsKey(name))
-                throw new CheckpointFormatException(exported.ModelPath,
+                throw new InvalidFileException(exported.ModelPath,
                     $"the graph has no input '{name}' (inputs: {string.Join(", ", session.InputMetadata.Keys)})");
         if (!session.OutputMetadata.TryGetValue(io.Logits, out var logits))
-            throw new CheckpointFormatException(exported.ModelPath, $"the graph has no output '{io.Logits}'");
+            throw new InvalidFileException(exported.ModelPath, $"the graph has no output '{io.Logits}'");
         int[] dims = logits.Dimensions;
         if (dims.Length != 3 || (dims[2] > 0 && dims[2] != config.VocabSize))
-            throw new CheckpointFormatException(exported.ModelPath,
+            throw new InvalidFileException(exported.ModelPath,
                 $"output '{io.Logits}' has shape [{string.Join(", ", dims)}], expected [batch, seq, {config.VocabSize}] from the manifest");
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Tokenizers;
+using Adapters.Training.Benchmarks;
 using Adapters.Training.Trainer;
 
 namespace Adapters.Cli.Commands;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
 using Adapters.Core.Tokenizers;
+using Adapters.Training.Benchmarks;
 using Adapters.Training.Compression;
 using Adapters.Training.Trainer;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
 using Adapters.Core.Tokenizers;
+using Adapters.Training.Benchmarks;
 using Adapters.Training.Methods;
 using Adapters.Training.Methods.Lora;
 using Adapters.Training.Model;

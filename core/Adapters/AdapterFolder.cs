@@ -24,13 +24,13 @@ public sealed class AdapterFolder
     public static AdapterManifest ReadManifest(string folder)
     {
         string path = Path.Combine(folder, AdapterManifest.FileName);
-        if (!Directory.Exists(folder)) throw new CheckpointFormatException(folder, "adapter folder not found");
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found (an adapter folder needs manifest.json)");
+        if (!Directory.Exists(folder)) throw new InvalidFileException(folder, "adapter folder not found");
+        if (!File.Exists(path)) throw new InvalidFileException(path, "file not found (an adapter folder needs manifest.json)");
         AdapterManifest manifest;
         try { manifest = JsonSerializer.Deserialize<AdapterManifest>(File.ReadAllText(path), AdapterManifest.Json)!; }
-        catch (JsonException e) { throw new CheckpointFormatException(path, "not a valid adapter manifest: " + e.Message); }
+        catch (JsonException e) { throw new InvalidFileException(path, "not a valid adapter manifest: " + e.Message); }
         if (manifest.FormatVersion != AdapterManifest.CurrentFormatVersion)
-            throw new CheckpointFormatException(path, $"format_version {manifest.FormatVersion} is not supported (this build reads {AdapterManifest.CurrentFormatVersion})");
+            throw new InvalidFileException(path, $"format_version {manifest.FormatVersion} is not supported (this build reads {AdapterManifest.CurrentFormatVersion})");
         return manifest;
     }
 
@@ -40,11 +40,11 @@ public sealed class AdapterFolder
         var manifest = ReadManifest(folder);
         string manifestPath = Path.Combine(folder, AdapterManifest.FileName);
         if (baseModel != null && manifest.BaseModel != baseModel)
-            throw new CheckpointFormatException(manifestPath, $"adapter was trained on base model {manifest.BaseModel}, not on {baseModel}");
+            throw new InvalidFileException(manifestPath, $"adapter was trained on base model {manifest.BaseModel}, not on {baseModel}");
         List<(string Name, int[] Shape)> expected;
         try { expected = AdapterSchemas.ExpectedTensors(manifest, model).ToList(); }
         catch (Exception e) when (e is ArgumentException or JsonException or InvalidDataException)
-        { throw new CheckpointFormatException(manifestPath, e.Message); }
+        { throw new InvalidFileException(manifestPath, e.Message); }
 
         var file = SafeTensorsFile.Open(Path.Combine(folder, manifest.WeightsFile));
         var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
@@ -59,14 +59,14 @@ public sealed class AdapterFolder
                 consumed.Add(name + SparseTensorEncoding.IndicesSuffix);
                 consumed.Add(name + SparseTensorEncoding.ValuesSuffix);
             }
-            else throw new CheckpointFormatException(file.Path, $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}]) for {manifest.Method}");
+            else throw new InvalidFileException(file.Path, $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}]) for {manifest.Method}");
             EnsureFinite(file.Path, t);
             tensors[name] = t;
             consumed.Add(name);
         }
         var unexpected = file.Entries.Select(e => e.Name).Where(n => !consumed.Contains(n)).ToList();
         if (unexpected.Count > 0)
-            throw new CheckpointFormatException(file.Path, $"unexpected tensor '{unexpected[0]}' for a {manifest.Method} adapter with these hyperparameters");
+            throw new InvalidFileException(file.Path, $"unexpected tensor '{unexpected[0]}' for a {manifest.Method} adapter with these hyperparameters");
         return new AdapterFolder(manifest, tensors);
     }
 
@@ -90,6 +90,6 @@ public sealed class AdapterFolder
     {
         int bad = Array.FindIndex(t.Data, v => !float.IsFinite(v));
         if (bad >= 0)
-            throw new CheckpointFormatException(path, $"tensor '{t.Name}' holds a non-finite value ({t.Data[bad]}) at flat index {bad}");
+            throw new InvalidFileException(path, $"tensor '{t.Name}' holds a non-finite value ({t.Data[bad]}) at flat index {bad}");
     }
 }

@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using Adapters.Core.Checkpoints;
 
 namespace Adapters.Core.Adapters;
@@ -13,11 +14,11 @@ public static class AdapterLocator
 
     public static string Resolve(string path)
     {
-        if (!Directory.Exists(path)) throw new CheckpointFormatException(path, "adapter folder not found");
+        if (!Directory.Exists(path)) throw new InvalidFileException(path, "adapter folder not found");
         if (IsAdapterFolder(path)) return path;
         string inRun = Path.Combine(path, RunAdapterSubfolder);
         if (Directory.Exists(inRun) && IsAdapterFolder(inRun)) return inRun;
-        throw new CheckpointFormatException(path,
+        throw new InvalidFileException(path,
             $"not an adapter folder: no {AdapterManifest.FileName}, {PeftLoraFormat.ConfigFile}, or {RunAdapterSubfolder}/{AdapterManifest.FileName} of a training run");
     }
 

@@ -23,23 +23,23 @@ public static class PeftLoraFormat
     public static LoraConfig ReadConfig(string folder)
     {
         string path = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found (a PEFT LoRA folder needs adapter_config.json)");
+        if (!File.Exists(path)) throw new InvalidFileException(path, "file not found (a PEFT LoRA folder needs adapter_config.json)");
         try
         {
             var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
             string peftType = json["peft_type"]?.GetValue<string>() ?? "LORA";
             if (!peftType.Equals("LORA", StringComparison.OrdinalIgnoreCase))
-                throw new CheckpointFormatException(path, $"peft_type is '{peftType}', only LORA is supported");
-            if (json["use_dora"]?.GetValue<bool>() == true) throw new CheckpointFormatException(path, "DoRA adapters are not supported");
-            if (json["use_rslora"]?.GetValue<bool>() == true) throw new CheckpointFormatException(path, "rsLoRA scaling is not supported");
-            if (json["fan_in_fan_out"]?.GetValue<bool>() == true) throw new CheckpointFormatException(path, "fan_in_fan_out LoRA is not supported");
+                throw new InvalidFileException(path, $"peft_type is '{peftType}', only LORA is supported");
+            if (json["use_dora"]?.GetValue<bool>() == true) throw new InvalidFileException(path, "DoRA adapters are not supported");
+            if (json["use_rslora"]?.GetValue<bool>() == true) throw new InvalidFileException(path, "rsLoRA scaling is not supported");
+            if (json["fan_in_fan_out"]?.GetValue<bool>() == true) throw new InvalidFileException(path, "fan_in_fan_out LoRA is not supported");
             string bias = json["bias"]?.GetValue<string>() ?? "none";
-            if (bias != "none") throw new CheckpointFormatException(path, $"LoRA bias '{bias}' is not supported (only 'none')");
+            if (bias != "none") throw new InvalidFileException(path, $"LoRA bias '{bias}' is not supported (only 'none')");
             var targets = json["target_modules"] switch
             {
                 JsonArray a => a.Select(n => n!.GetValue<string>()).ToList(),
                 JsonValue v => [v.GetValue<string>()],
-                _ => throw new CheckpointFormatException(path, "target_modules is missing"),
+                _ => throw new InvalidFileException(path, "target_modules is missing"),
             };
             var layers = json["layers_to_transform"] switch
             {
@@ -49,8 +49,8 @@ public static class PeftLoraFormat
             };
             return new LoraConfig
             {
-                Rank = json["r"]?.GetValue<int>() ?? throw new CheckpointFormatException(path, "missing 'r'"),
-                Alpha = json["lora_alpha"]?.GetValue<float>() ?? throw new CheckpointFormatException(path, "missing 'lora_alpha'"),
+                Rank = json["r"]?.GetValue<int>() ?? throw new InvalidFileException(path, "missing 'r'"),
+                Alpha = json["lora_alpha"]?.GetValue<float>() ?? throw new InvalidFileException(path, "missing 'lora_alpha'"),
                 Dropout = json["lora_dropout"]?.GetValue<float>() ?? 0,
                 TargetModules = targets,
                 Layers = layers,
@@ -58,7 +58,7 @@ public static class PeftLoraFormat
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
         {
-            throw new CheckpointFormatException(path, "not a valid PEFT adapter config: " + e.Message);
+            throw new InvalidFileException(path, "not a valid PEFT adapter config: " + e.Message);
         }
     }
 
@@ -68,17 +68,17 @@ public static class PeftLoraFormat
         string configPath = Path.Combine(folder, ConfigFile);
         LoraConfig lora;
         try { lora = ReadConfig(folder).Validate(model.Config); }
-        catch (ArgumentException e) { throw new CheckpointFormatException(configPath, e.Message); }
+        catch (ArgumentException e) { throw new InvalidFileException(configPath, e.Message); }
         var file = SafeTensorsFile.Open(Path.Combine(folder, WeightsFile));
         var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (var (name, shape) in lora.ExpectedTensors(model.Config))
         {
             string key = KeyPrefix + name;
             if (!file.Contains(key))
-                throw new CheckpointFormatException(file.Path, $"missing tensor '{key}' (expected shape [{string.Join(", ", shape)}] for rank {lora.Rank})");
+                throw new InvalidFileException(file.Path, $"missing tensor '{key}' (expected shape [{string.Join(", ", shape)}] for rank {lora.Rank})");
             var actual = file[key].Shape;
             if (!actual.AsSpan().SequenceEqual(shape))
-                throw new CheckpointFormatException(file.Path,
+                throw new InvalidFileException(file.Path,
                     $"tensor '{key}' has shape [{string.Join(", ", actual)}], expected [{string.Join(", ", shape)}] (adapter_config.json says r = {lora.Rank})");
             var t = file.ReadFloat(key, shape, asName: name);
             AdapterFolder.EnsureFinite(file.Path, t);

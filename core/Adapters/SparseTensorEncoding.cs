@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
 
@@ -42,14 +43,14 @@ public static class SparseTensorEncoding
         var indices = file.ReadInt64(name + IndicesSuffix);
         var values = file.ReadFloat(name + ValuesSuffix);
         if (file[name + IndicesSuffix].Shape.Length != 1 || values.Shape.Length != 1 || indices.Length != values.Data.Length)
-            throw new CheckpointFormatException(file.Path, $"sparse tensor '{name}' needs 1-D indices and values of one length, got {indices.Length} indices and {values.ShapeText} values");
+            throw new InvalidFileException(file.Path, $"sparse tensor '{name}' needs 1-D indices and values of one length, got {indices.Length} indices and {values.ShapeText} values");
         var dense = new float[count];
         long previous = -1;
         for (int k = 0; k < indices.Length; k++)
         {
             long x = indices[k];
             if (x <= previous || x >= count)
-                throw new CheckpointFormatException(file.Path, $"sparse tensor '{name}': index {x} at position {k} is out of order or outside [0, {count}) for shape [{string.Join(", ", shape)}]");
+                throw new InvalidFileException(file.Path, $"sparse tensor '{name}': index {x} at position {k} is out of order or outside [0, {count}) for shape [{string.Join(", ", shape)}]");
             dense[x] = values.Data[k];
             previous = x;
         }

@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using Adapters.Core.Model;
 
 namespace Adapters.Core.Checkpoints;
@@ -10,9 +11,9 @@ public static class CheckpointLoader
         if (Directory.Exists(path))
         {
             if (HfCheckpoint.IsHfFolder(path)) return HfCheckpoint.Read(path);
-            throw new CheckpointFormatException(path, "folder has no config.json; expected a Hugging Face LLaMA folder (an exported ONNX folder needs --engine onnx)");
+            throw new InvalidFileException(path, "folder has no config.json; expected a Hugging Face LLaMA folder (an exported ONNX folder needs --engine onnx)");
         }
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "no such file or folder");
+        if (!File.Exists(path)) throw new InvalidFileException(path, "no such file or folder");
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             return HfCheckpoint.Read(Path.GetDirectoryName(Path.GetFullPath(path))!);
         return Llama2cCheckpoint.Read(path);

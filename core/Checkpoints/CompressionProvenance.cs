@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Adapters.Core.Model;
@@ -35,6 +36,6 @@ public sealed record CompressionProvenance
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) return null;
         try { return JsonSerializer.Deserialize<CompressionProvenance>(File.ReadAllText(path), Json); }
-        catch (JsonException e) { throw new CheckpointFormatException(path, $"not a valid {FileName}: {e.Message}"); }
+        catch (JsonException e) { throw new InvalidFileException(path, $"not a valid {FileName}: {e.Message}"); }
     }
 }

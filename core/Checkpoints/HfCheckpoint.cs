@@ -29,23 +29,23 @@ public static class HfCheckpoint
     public static LlamaConfig ReadConfig(string folder)
     {
         string path = System.IO.Path.Combine(folder, ConfigFile);
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found (a Hugging Face model folder needs config.json)");
+        if (!File.Exists(path)) throw new InvalidFileException(path, "file not found (a Hugging Face model folder needs config.json)");
         JsonObject json;
         try { json = JsonNode.Parse(File.ReadAllText(path))!.AsObject(); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
-        { throw new CheckpointFormatException(path, "not a JSON object: " + e.Message); }
+        { throw new InvalidFileException(path, "not a JSON object: " + e.Message); }
 
         int Int(string key, int? fallback = null) =>
             json[key] is JsonNode n ? n.GetValue<int>()
-            : fallback ?? throw new CheckpointFormatException(path, $"missing '{key}'");
+            : fallback ?? throw new InvalidFileException(path, $"missing '{key}'");
         string? modelType = json["model_type"]?.GetValue<string>();
         if (modelType != null && modelType != "llama")
-            throw new CheckpointFormatException(path, $"model_type is '{modelType}', only 'llama' is supported");
+            throw new InvalidFileException(path, $"model_type is '{modelType}', only 'llama' is supported");
         string? act = json["hidden_act"]?.GetValue<string>();
         if (act != null && act != "silu")
-            throw new CheckpointFormatException(path, $"hidden_act is '{act}', only 'silu' (SwiGLU) is supported");
+            throw new InvalidFileException(path, $"hidden_act is '{act}', only 'silu' (SwiGLU) is supported");
         if (json["rope_scaling"] is JsonObject)
-            throw new CheckpointFormatException(path, "rope_scaling is not supported");
+            throw new InvalidFileException(path, "rope_scaling is not supported");
         int heads = Int("num_attention_heads");
         try
         {
@@ -63,7 +63,7 @@ public static class HfCheckpoint
                 SharedClassifier = json["tie_word_embeddings"]?.GetValue<bool>() ?? false,
             }.Validate();
         }
-        catch (ArgumentException e) { throw new CheckpointFormatException(path, e.Message); }
+        catch (ArgumentException e) { throw new InvalidFileException(path, e.Message); }
     }
 
     public static LlamaWeights Read(string folder)
@@ -76,7 +76,7 @@ public static class HfCheckpoint
         TensorData Read(string name, int[]? shape)
         {
             var file = files.FirstOrDefault(f => f.Contains(name))
-                ?? throw new CheckpointFormatException(files.Count == 1 ? files[0].Path : System.IO.Path.Combine(folder, IndexFile),
+                ?? throw new InvalidFileException(files.Count == 1 ? files[0].Path : System.IO.Path.Combine(folder, IndexFile),
                     $"missing tensor '{name}'" + (shape is null ? "" : $" (expected shape [{string.Join(", ", shape)}])"));
             return file.ReadFloat(name, shape);
         }
@@ -98,7 +98,7 @@ public static class HfCheckpoint
         if (factorized.Count != factorizedModules.Count)
         {
             var unknown = factorizedModules.Keys.First(m => !factorized.Any(f => LlamaTensorNames.ProjectionModule(f.Layer, f.Projection) == m));
-            throw new CheckpointFormatException(System.IO.Path.Combine(folder, ConfigFile), $"{FactorizedKey} names '{unknown}', which is not a projection of this {config.NumLayers}-layer model");
+            throw new InvalidFileException(System.IO.Path.Combine(folder, ConfigFile), $"{FactorizedKey} names '{unknown}', which is not a projection of this {config.NumLayers}-layer model");
         }
         var factorizedNames = factorized.Select(f => f.WeightName).ToHashSet();
         foreach (var (name, shape) in LlamaWeights.ExpectedShapes(config))
@@ -117,12 +117,12 @@ public static class HfCheckpoint
             foreach (var (module, node) in map)
             {
                 int rank = node!["rank"]!.GetValue<int>();
-                if (rank <= 0) throw new CheckpointFormatException(path, $"{FactorizedKey}.{module}.rank must be positive, got {rank}");
+                if (rank <= 0) throw new InvalidFileException(path, $"{FactorizedKey}.{module}.rank must be positive, got {rank}");
                 result[module] = (rank, node["bias"]?.GetValue<bool>() ?? false);
             }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
-        { throw new CheckpointFormatException(path, $"'{FactorizedKey}' must map module paths to {{\"rank\": k, \"bias\": bool}}: {e.Message}"); }
+        { throw new InvalidFileException(path, $"'{FactorizedKey}' must map module paths to {{\"rank\": k, \"bias\": bool}}: {e.Message}"); }
         return result;
     }
 
@@ -197,11 +197,11 @@ public static class HfCheckpoint
         string index = System.IO.Path.Combine(folder, IndexFile);
         if (File.Exists(single)) return [SafeTensorsFile.Open(single)];
         if (!File.Exists(index))
-            throw new CheckpointFormatException(folder, $"neither {WeightsFile} nor {IndexFile} found");
+            throw new InvalidFileException(folder, $"neither {WeightsFile} nor {IndexFile} found");
         JsonObject map;
         try { map = JsonNode.Parse(File.ReadAllText(index))!["weight_map"]!.AsObject(); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
-        { throw new CheckpointFormatException(index, "expected a JSON object with a 'weight_map' object: " + e.Message); }
+        { throw new InvalidFileException(index, "expected a JSON object with a 'weight_map' object: " + e.Message); }
         return map.Select(kv => kv.Value!.GetValue<string>()).Distinct()
             .Select(f => SafeTensorsFile.Open(System.IO.Path.Combine(folder, f))).ToList();
     }

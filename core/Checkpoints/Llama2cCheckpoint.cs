@@ -22,13 +22,13 @@ public static class Llama2cCheckpoint
         using var file = OpenForRead(path);
         long length = file.Length;
         if (length < HeaderBytes)
-            throw new CheckpointFormatException(path, $"file is {length} bytes, shorter than the {HeaderBytes}-byte llama2.c header");
+            throw new InvalidFileException(path, $"file is {length} bytes, shorter than the {HeaderBytes}-byte llama2.c header");
         var header = new int[HeaderInts];
         file.ReadExactly(MemoryMarshal.AsBytes(header.AsSpan()));
         var config = ConfigFromHeader(path, header);
         long expected = ExpectedFileSize(config);
         if (length != expected)
-            throw new CheckpointFormatException(path,
+            throw new InvalidFileException(path,
                 $"file is {length.ToString("N0", CultureInfo.InvariantCulture)} bytes but its header (dim {config.Dim}, hidden {config.HiddenDim}, layers {config.NumLayers}, heads {config.NumHeads}, kv_heads {config.NumKvHeads}, vocab {config.VocabSize}, seq_len {config.MaxSeqLen}) implies {expected.ToString("N0", CultureInfo.InvariantCulture)} bytes"
                 + (length < expected ? " (truncated?)" : ""));
 
@@ -111,14 +111,14 @@ public static class Llama2cCheckpoint
         string[] names = ["dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len"];
         for (int i = 0; i < HeaderInts; i++)
             if (i == 5 ? h[i] == 0 : h[i] <= 0)
-                throw new CheckpointFormatException(path, $"invalid llama2.c header: {names[i]} = {h[i]} (header: {string.Join(", ", h)}); is this a llama2.c checkpoint?");
+                throw new InvalidFileException(path, $"invalid llama2.c header: {names[i]} = {h[i]} (header: {string.Join(", ", h)}); is this a llama2.c checkpoint?");
         var config = new LlamaConfig
         {
             Dim = h[0], HiddenDim = h[1], NumLayers = h[2], NumHeads = h[3], NumKvHeads = h[4],
             VocabSize = Math.Abs(h[5]), MaxSeqLen = h[6], SharedClassifier = h[5] > 0,
         };
         try { return config.Validate(); }
-        catch (ArgumentException e) { throw new CheckpointFormatException(path, "invalid llama2.c header: " + e.Message); }
+        catch (ArgumentException e) { throw new InvalidFileException(path, "invalid llama2.c header: " + e.Message); }
     }
 
     static float[] ReadFloats(Stream file, int[] shape)
@@ -147,7 +147,7 @@ public static class Llama2cCheckpoint
     static FileStream OpenForRead(string path)
     {
         try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20); }
-        catch (FileNotFoundException) { throw new CheckpointFormatException(path, "file not found"); }
-        catch (DirectoryNotFoundException) { throw new CheckpointFormatException(path, "file not found"); }
+        catch (FileNotFoundException) { throw new InvalidFileException(path, "file not found"); }
+        catch (DirectoryNotFoundException) { throw new InvalidFileException(path, "file not found"); }
     }
 }

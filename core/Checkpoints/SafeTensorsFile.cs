@@ -41,27 +41,27 @@ public sealed class SafeTensorsFile
     public bool Contains(string name) => _entries.ContainsKey(name);
 
     public Entry this[string name] => _entries.TryGetValue(name, out var e) ? e
-        : throw new CheckpointFormatException(Path, $"missing tensor '{name}'");
+        : throw new InvalidFileException(Path, $"missing tensor '{name}'");
 
     public static SafeTensorsFile Open(string path)
     {
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "file not found");
+        if (!File.Exists(path)) throw new InvalidFileException(path, "file not found");
         using var file = File.OpenRead(path);
         long length = file.Length;
-        if (length < 8) throw new CheckpointFormatException(path, $"file is {length} bytes, too short for a safetensors header");
+        if (length < 8) throw new InvalidFileException(path, $"file is {length} bytes, too short for a safetensors header");
         Span<byte> lenBytes = stackalloc byte[8];
         file.ReadExactly(lenBytes);
         // Compared unsigned: a length of 2^63 or more must not turn negative and slip past the checks.
         ulong rawHeaderLength = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
         if (rawHeaderLength > MaxHeaderBytes || rawHeaderLength > (ulong)(length - 8))
-            throw new CheckpointFormatException(path, $"safetensors header length {rawHeaderLength} does not fit in a {length}-byte file (truncated or not safetensors?)");
+            throw new InvalidFileException(path, $"safetensors header length {rawHeaderLength} does not fit in a {length}-byte file (truncated or not safetensors?)");
         long headerLength = (long)rawHeaderLength;
         var headerBytes = new byte[headerLength];
         file.ReadExactly(headerBytes);
         JsonObject header;
         try { header = JsonNode.Parse(headerBytes)?.AsObject() ?? throw new JsonException("header is null"); }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
-        { throw new CheckpointFormatException(path, "safetensors header is not a JSON object: " + e.Message); }
+        { throw new InvalidFileException(path, "safetensors header is not a JSON object: " + e.Message); }
 
         long dataStart = 8 + headerLength;
         long dataLength = length - dataStart;
@@ -81,18 +81,18 @@ public sealed class SafeTensorsFile
                 int[] shape = node["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
                 var offsets = node["data_offsets"]!.AsArray();
                 long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
-                int size = DTypeSize(dtype) ?? throw new CheckpointFormatException(path, $"tensor '{name}' has unsupported dtype '{dtype}'");
-                if (shape.Any(d => d < 0)) throw new CheckpointFormatException(path, $"tensor '{name}' has a negative dimension in shape [{string.Join(", ", shape)}]");
+                int size = DTypeSize(dtype) ?? throw new InvalidFileException(path, $"tensor '{name}' has unsupported dtype '{dtype}'");
+                if (shape.Any(d => d < 0)) throw new InvalidFileException(path, $"tensor '{name}' has a negative dimension in shape [{string.Join(", ", shape)}]");
                 if (begin < 0 || end < begin || end > dataLength)
-                    throw new CheckpointFormatException(path, $"tensor '{name}' data_offsets [{begin}, {end}] lie outside the {dataLength}-byte data section (truncated file?)");
+                    throw new InvalidFileException(path, $"tensor '{name}' data_offsets [{begin}, {end}] lie outside the {dataLength}-byte data section (truncated file?)");
                 long expectedBytes = TensorData.ElementCount(shape) * size;
                 if (end - begin != expectedBytes)
-                    throw new CheckpointFormatException(path, $"tensor '{name}' is {end - begin} bytes but shape [{string.Join(", ", shape)}] of {dtype} needs {expectedBytes}");
+                    throw new InvalidFileException(path, $"tensor '{name}' is {end - begin} bytes but shape [{string.Join(", ", shape)}] of {dtype} needs {expectedBytes}");
                 entries[name] = new Entry(name, dtype, shape, begin, end);
             }
             catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
             {
-                throw new CheckpointFormatException(path, $"tensor '{name}' has a malformed header entry: {e.Message}");
+                throw new InvalidFileException(path, $"tensor '{name}' has a malformed header entry: {e.Message}");
             }
         }
         return new SafeTensorsFile(path, entries, metadata, dataStart);
@@ -103,7 +103,7 @@ public sealed class SafeTensorsFile
     {
         var e = this[name];
         if (expectedShape != null && !e.Shape.AsSpan().SequenceEqual(expectedShape))
-            throw new CheckpointFormatException(Path, $"tensor '{name}' has shape [{string.Join(", ", e.Shape)}], expected [{string.Join(", ", expectedShape)}]");
+            throw new InvalidFileException(Path, $"tensor '{name}' has shape [{string.Join(", ", e.Shape)}], expected [{string.Join(", ", expectedShape)}]");
         byte[] raw = ReadRaw(e);
         var data = new float[e.ElementCount];
         switch (e.DType)
@@ -121,7 +121,7 @@ public sealed class SafeTensorsFile
                 var doubles = MemoryMarshal.Cast<byte, double>(raw);
                 for (int i = 0; i < data.Length; i++) data[i] = (float)doubles[i];
                 break;
-            default: throw new CheckpointFormatException(Path, $"tensor '{name}' has dtype {e.DType}, expected a floating-point type");
+            default: throw new InvalidFileException(Path, $"tensor '{name}' has dtype {e.DType}, expected a floating-point type");
         }
         return new TensorData(asName ?? name, e.Shape, data);
     }
@@ -135,7 +135,7 @@ public sealed class SafeTensorsFile
         {
             "I64" => MemoryMarshal.Cast<byte, long>(raw).ToArray(),
             "I32" => MemoryMarshal.Cast<byte, int>(raw).ToArray().Select(v => (long)v).ToArray(),
-            _ => throw new CheckpointFormatException(Path, $"tensor '{name}' has dtype {e.DType}, expected I32 or I64"),
+            _ => throw new InvalidFileException(Path, $"tensor '{name}' has dtype {e.DType}, expected I32 or I64"),
         };
     }
 
@@ -143,7 +143,7 @@ public sealed class SafeTensorsFile
     {
         using var file = File.OpenRead(Path);
         if (file.Length < _dataStart + e.End)
-            throw new CheckpointFormatException(Path, $"file shrank while reading tensor '{e.Name}'");
+            throw new InvalidFileException(Path, $"file shrank while reading tensor '{e.Name}'");
         file.Seek(_dataStart + e.Begin, SeekOrigin.Begin);
         var raw = new byte[e.End - e.Begin];
         file.ReadExactly(raw);

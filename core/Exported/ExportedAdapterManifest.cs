@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -51,25 +52,25 @@ public sealed record ExportedAdapterManifest
     /// <summary>Reads and checks format, version and file name; errors name the file.</summary>
     public static ExportedAdapterManifest Read(string path)
     {
-        if (!System.IO.File.Exists(path)) throw new CheckpointFormatException(path, "adapter manifest not found");
+        if (!System.IO.File.Exists(path)) throw new InvalidFileException(path, "adapter manifest not found");
         ExportedAdapterManifest manifest;
         try
         {
             manifest = JsonSerializer.Deserialize<ExportedAdapterManifest>(System.IO.File.ReadAllText(path))
-                ?? throw new CheckpointFormatException(path, "the manifest is empty (JSON null)");
+                ?? throw new InvalidFileException(path, "the manifest is empty (JSON null)");
         }
-        catch (JsonException e) { throw new CheckpointFormatException(path, $"not a valid adapter manifest: {e.Message}"); }
+        catch (JsonException e) { throw new InvalidFileException(path, $"not a valid adapter manifest: {e.Message}"); }
         if (manifest.Format != ExpectedFormat)
-            throw new CheckpointFormatException(path, $"format is '{manifest.Format}', expected '{ExpectedFormat}'");
+            throw new InvalidFileException(path, $"format is '{manifest.Format}', expected '{ExpectedFormat}'");
         if (manifest.FormatVersion != SupportedFormatVersion)
-            throw new CheckpointFormatException(path, $"format_version {manifest.FormatVersion} is not supported (this build reads {SupportedFormatVersion})");
+            throw new InvalidFileException(path, $"format_version {manifest.FormatVersion} is not supported (this build reads {SupportedFormatVersion})");
         if (string.IsNullOrEmpty(manifest.File) || Path.GetFileName(manifest.File) != manifest.File)
-            throw new CheckpointFormatException(path, $"'file' must be a file name in the same folder, got '{manifest.File}'");
-        if (manifest.Rank < 1) throw new CheckpointFormatException(path, $"rank must be positive, got {manifest.Rank}");
+            throw new InvalidFileException(path, $"'file' must be a file name in the same folder, got '{manifest.File}'");
+        if (manifest.Rank < 1) throw new InvalidFileException(path, $"rank must be positive, got {manifest.Rank}");
         if (manifest.Positions is { } positions)
         {
             try { Adapters.PositionSpec.Parse(positions); }
-            catch (ArgumentException e) { throw new CheckpointFormatException(path, e.Message); }
+            catch (ArgumentException e) { throw new InvalidFileException(path, e.Message); }
         }
         return manifest;
     }

@@ -1,12 +1,12 @@
+using Adapters.Core.IO;
 using System.Text.Json;
-using Adapters.Core;
 using Adapters.Core.Model;
 
 namespace Adapters.Core.Exported;
 
 /// <summary>
 /// An exported model folder, checked: its manifest parsed and validated, and every file the
-/// manifest names present. Errors are <see cref="CheckpointFormatException"/>s naming the file.
+/// manifest names present. Errors are <see cref="InvalidFileException"/>s naming the file.
 /// </summary>
 public sealed class ExportedModel
 {
@@ -35,30 +35,30 @@ public sealed class ExportedModel
     public static ExportedModel Open(string folder)
     {
         string full = Path.GetFullPath(folder);
-        if (!Directory.Exists(full)) throw new CheckpointFormatException(full, "exported model folder not found");
+        if (!Directory.Exists(full)) throw new InvalidFileException(full, "exported model folder not found");
         string manifestPath = Path.Combine(full, ExportedModelFiles.ManifestFileName);
         if (!File.Exists(manifestPath))
-            throw new CheckpointFormatException(manifestPath, $"{ExportedModelFiles.ManifestFileName} not found: the folder is not a finished ONNX export");
+            throw new InvalidFileException(manifestPath, $"{ExportedModelFiles.ManifestFileName} not found: the folder is not a finished ONNX export");
 
         ExportedModelManifest manifest;
         try
         {
             manifest = JsonSerializer.Deserialize<ExportedModelManifest>(File.ReadAllText(manifestPath))
-                ?? throw new CheckpointFormatException(manifestPath, "the manifest is empty (JSON null)");
+                ?? throw new InvalidFileException(manifestPath, "the manifest is empty (JSON null)");
         }
         catch (JsonException e)
         {
-            throw new CheckpointFormatException(manifestPath, $"invalid JSON: {e.Message}");
+            throw new InvalidFileException(manifestPath, $"invalid JSON: {e.Message}");
         }
 
         if (manifest.Format != ExportedModelManifest.ExpectedFormat)
-            throw new CheckpointFormatException(manifestPath, $"format is '{manifest.Format}', expected '{ExportedModelManifest.ExpectedFormat}'");
+            throw new InvalidFileException(manifestPath, $"format is '{manifest.Format}', expected '{ExportedModelManifest.ExpectedFormat}'");
         if (manifest.FormatVersion < 1 || manifest.FormatVersion > ExportedModelManifest.SupportedFormatVersion)
-            throw new CheckpointFormatException(manifestPath,
+            throw new InvalidFileException(manifestPath,
                 $"format_version {manifest.FormatVersion} is not supported (this runtime reads 1 to {ExportedModelManifest.SupportedFormatVersion})");
-        var config = manifest.Config ?? throw new CheckpointFormatException(manifestPath, "the manifest has no 'config'");
+        var config = manifest.Config ?? throw new InvalidFileException(manifestPath, "the manifest has no 'config'");
         try { config.Validate(); }
-        catch (ArgumentException e) { throw new CheckpointFormatException(manifestPath, $"invalid config: {e.Message}"); }
+        catch (ArgumentException e) { throw new InvalidFileException(manifestPath, $"invalid config: {e.Message}"); }
 
         string modelPath = RequireFile(full, manifestPath, manifest.ModelFile, "model_file");
         if (manifest.ExternalDataFile is not null) RequireFile(full, manifestPath, manifest.ExternalDataFile, "external_data_file");
@@ -70,12 +70,12 @@ public sealed class ExportedModel
     static string RequireFile(string folder, string manifestPath, string? fileName, string field)
     {
         if (string.IsNullOrEmpty(fileName))
-            throw new CheckpointFormatException(manifestPath, $"'{field}' is missing");
+            throw new InvalidFileException(manifestPath, $"'{field}' is missing");
         if (Path.GetFileName(fileName) != fileName)
-            throw new CheckpointFormatException(manifestPath, $"'{field}' must be a file name inside the folder, got '{fileName}'");
+            throw new InvalidFileException(manifestPath, $"'{field}' must be a file name inside the folder, got '{fileName}'");
         string path = Path.Combine(folder, fileName);
         if (!File.Exists(path))
-            throw new CheckpointFormatException(path, $"file not found ({ExportedModelFiles.ManifestFileName} names it as {field})");
+            throw new InvalidFileException(path, $"file not found ({ExportedModelFiles.ManifestFileName} names it as {field})");
         return path;
     }
 }

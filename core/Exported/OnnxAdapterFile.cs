@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -25,9 +26,9 @@ public sealed class OnnxAdapterFile
 
     public static OnnxAdapterFile Read(string path)
     {
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "adapter file not found");
+        if (!File.Exists(path)) throw new InvalidFileException(path, "adapter file not found");
         try { return Parse(File.ReadAllBytes(path)); }
-        catch (InvalidDataException e) { throw new CheckpointFormatException(path, e.Message); }
+        catch (InvalidDataException e) { throw new InvalidFileException(path, e.Message); }
     }
 
     public static OnnxAdapterFile Parse(byte[] bytes)

@@ -1,4 +1,4 @@
-using Adapters.Core;
+using Adapters.Core.IO;
 
 namespace Adapters.Core.Model;
 
@@ -27,15 +27,15 @@ public sealed record FactorizedProjection(int Layer, string Projection, TensorDa
     public FactorizedProjection Validate(LlamaConfig config, string source)
     {
         if (Layer < 0 || Layer >= config.NumLayers)
-            throw new CheckpointFormatException(source, $"factorised projection of layer {Layer} is outside 0..{config.NumLayers - 1}");
+            throw new InvalidFileException(source, $"factorised projection of layer {Layer} is outside 0..{config.NumLayers - 1}");
         var (o, i) = LlamaTensorNames.ProjectionShape(config, Projection);
         int k = Rank;
         if (k <= 0 || !U.HasShape(o, k))
-            throw new CheckpointFormatException(source, $"tensor '{UName(Layer, Projection)}' has shape {U.ShapeText}, expected [{o}, k] with k ≥ 1");
+            throw new InvalidFileException(source, $"tensor '{UName(Layer, Projection)}' has shape {U.ShapeText}, expected [{o}, k] with k ≥ 1");
         if (!V.HasShape(k, i))
-            throw new CheckpointFormatException(source, $"tensor '{VName(Layer, Projection)}' has shape {V.ShapeText}, expected [{k}, {i}]");
+            throw new InvalidFileException(source, $"tensor '{VName(Layer, Projection)}' has shape {V.ShapeText}, expected [{k}, {i}]");
         if (Bias is not null && !Bias.HasShape(o))
-            throw new CheckpointFormatException(source, $"tensor '{BiasName(Layer, Projection)}' has shape {Bias.ShapeText}, expected [{o}]");
+            throw new InvalidFileException(source, $"tensor '{BiasName(Layer, Projection)}' has shape {Bias.ShapeText}, expected [{o}]");
         return this;
     }
 }

@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using static Adapters.Core.Model.LlamaTensorNames;
 
 namespace Adapters.Core.Model;
@@ -34,16 +35,16 @@ public sealed class LlamaWeights
         {
             f.Validate(config, source);
             if (_tensors.ContainsKey(f.WeightName))
-                throw new CheckpointFormatException(source, $"'{f.WeightName}' is both dense and factorised");
+                throw new InvalidFileException(source, $"'{f.WeightName}' is both dense and factorised");
             _factorized[f.WeightName] = f;
         }
         foreach (var (name, shape) in ExpectedShapes(config))
         {
             if (_factorized.ContainsKey(name)) continue;
             if (!_tensors.TryGetValue(name, out var t))
-                throw new CheckpointFormatException(source, $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}])");
+                throw new InvalidFileException(source, $"missing tensor '{name}' (expected shape [{string.Join(", ", shape)}])");
             if (!t.HasShape(shape))
-                throw new CheckpointFormatException(source, $"tensor '{name}' has shape {t.ShapeText}, expected [{string.Join(", ", shape)}]");
+                throw new InvalidFileException(source, $"tensor '{name}' has shape {t.ShapeText}, expected [{string.Join(", ", shape)}]");
         }
     }
 

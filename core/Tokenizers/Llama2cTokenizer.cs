@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Text;
 
 namespace Adapters.Core.Tokenizers;
@@ -53,12 +54,12 @@ public sealed class Llama2cTokenizer : ITokenizer
     /// Reads a llama2.c tokenizer.bin. With <paramref name="expectedVocabSize"/> (the model's
     /// vocab_size) the file must hold exactly that many tokens; without it, tokens are read to the end.
     /// </summary>
-    /// <exception cref="CheckpointFormatException">Missing, truncated or malformed file, or a vocabulary size mismatch.</exception>
+    /// <exception cref="InvalidFileException">Missing, truncated or malformed file, or a vocabulary size mismatch.</exception>
     public static Llama2cTokenizer Load(string path, int? expectedVocabSize = null)
     {
         var (pieces, scores, maxTokenLength) = Llama2cTokenizerFile.Read(path, expectedVocabSize);
         string? problem = VocabularyProblem(pieces);
-        if (problem != null) throw new CheckpointFormatException(path, problem);
+        if (problem != null) throw new InvalidFileException(path, problem);
         return new Llama2cTokenizer(pieces, scores, maxTokenLength, path);
     }
 

@@ -30,14 +30,14 @@ internal static class Llama2cTokenizerFile
         using var file = Open(path);
         long length = file.Length;
         if (length < HeaderBytes)
-            throw new CheckpointFormatException(path, $"file is {length} bytes, shorter than the 4-byte max_token_length header of a llama2.c tokenizer.bin (truncated?)");
+            throw new InvalidFileException(path, $"file is {length} bytes, shorter than the 4-byte max_token_length header of a llama2.c tokenizer.bin (truncated?)");
 
         var reader = new BufferedStream(file, 1 << 16);
         Span<byte> head = stackalloc byte[RecordHeaderBytes];
         reader.ReadExactly(head[..HeaderBytes]);
         int maxTokenLength = BinaryPrimitives.ReadInt32LittleEndian(head);
         if (maxTokenLength <= 0 || maxTokenLength > MaxPlausibleTokenLength)
-            throw new CheckpointFormatException(path, $"max_token_length is {maxTokenLength}, expected 1..{MaxPlausibleTokenLength}; not a llama2.c tokenizer.bin?");
+            throw new InvalidFileException(path, $"max_token_length is {maxTokenLength}, expected 1..{MaxPlausibleTokenLength}; not a llama2.c tokenizer.bin?");
 
         var pieces = new List<string>(expectedVocabSize ?? 1024);
         var scores = new List<float>(expectedVocabSize ?? 1024);
@@ -53,9 +53,9 @@ internal static class Llama2cTokenizerFile
             float score = BinaryPrimitives.ReadSingleLittleEndian(head);
             int byteCount = BinaryPrimitives.ReadInt32LittleEndian(head[sizeof(float)..]);
             if (!float.IsFinite(score))
-                throw new CheckpointFormatException(path, $"token {index} has score {score} at byte {Size(offset)}; not a llama2.c tokenizer.bin?");
+                throw new InvalidFileException(path, $"token {index} has score {score} at byte {Size(offset)}; not a llama2.c tokenizer.bin?");
             if (byteCount <= 0 || byteCount > maxTokenLength)
-                throw new CheckpointFormatException(path, $"token {index} has length {byteCount} at byte {Size(offset + sizeof(float))}, outside 1..max_token_length {maxTokenLength}; not a llama2.c tokenizer.bin?");
+                throw new InvalidFileException(path, $"token {index} has length {byteCount} at byte {Size(offset + sizeof(float))}, outside 1..max_token_length {maxTokenLength}; not a llama2.c tokenizer.bin?");
             offset += RecordHeaderBytes;
             if (length - offset < byteCount)
                 throw Truncated(path, $"token {index}{ofExpected} needs {byteCount} bytes at byte {Size(offset)} but only {length - offset} remain", length, offset + byteCount);
@@ -63,18 +63,18 @@ internal static class Llama2cTokenizerFile
             offset += byteCount;
             try { pieces.Add(Strict.GetString(buffer, 0, byteCount)); }
             catch (DecoderFallbackException)
-            { throw new CheckpointFormatException(path, $"token {index} is not valid UTF-8; not a llama2.c tokenizer.bin?"); }
+            { throw new InvalidFileException(path, $"token {index} is not valid UTF-8; not a llama2.c tokenizer.bin?"); }
             scores.Add(score);
         }
 
         if (expectedVocabSize is int expected)
         {
             if (pieces.Count < expected)
-                throw new CheckpointFormatException(path, $"vocab size mismatch: the tokenizer holds {pieces.Count} tokens but the model's vocab_size is {expected} (another vocabulary, or a file cut short)");
+                throw new InvalidFileException(path, $"vocab size mismatch: the tokenizer holds {pieces.Count} tokens but the model's vocab_size is {expected} (another vocabulary, or a file cut short)");
             if (offset < length)
             {
                 int total = CountRemaining(reader, length - offset, maxTokenLength) is int more ? expected + more : -1;
-                throw new CheckpointFormatException(path, total > 0
+                throw new InvalidFileException(path, total > 0
                     ? $"vocab size mismatch: the tokenizer holds {total} tokens but the model's vocab_size is {expected}"
                     : $"vocab size mismatch: {Size(length - offset)} bytes remain after the model's vocab_size of {expected} tokens");
             }
@@ -117,7 +117,7 @@ internal static class Llama2cTokenizerFile
         return count;
     }
 
-    static CheckpointFormatException Truncated(string path, string detail, long actual, long needed) =>
+    static InvalidFileException Truncated(string path, string detail, long actual, long needed) =>
         new(path, $"truncated llama2.c tokenizer.bin: {detail} (file is {Size(actual)} bytes, needs at least {Size(needed)})");
 
     static string Size(long bytes) => bytes.ToString("N0", CultureInfo.InvariantCulture);
@@ -125,7 +125,7 @@ internal static class Llama2cTokenizerFile
     static FileStream Open(string path)
     {
         try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
-        catch (FileNotFoundException) { throw new CheckpointFormatException(path, "tokenizer file not found"); }
-        catch (DirectoryNotFoundException) { throw new CheckpointFormatException(path, "tokenizer file not found"); }
+        catch (FileNotFoundException) { throw new InvalidFileException(path, "tokenizer file not found"); }
+        catch (DirectoryNotFoundException) { throw new InvalidFileException(path, "tokenizer file not found"); }
     }
 }

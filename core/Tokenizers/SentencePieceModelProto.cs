@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -39,7 +40,7 @@ internal static class SentencePieceModelProto
         return pos < head.Length && head[pos] == 0x0A;
     }
 
-    /// <exception cref="CheckpointFormatException">The bytes are not a well-formed ModelProto.</exception>
+    /// <exception cref="InvalidFileException">The bytes are not a well-formed ModelProto.</exception>
     public static Model Parse(string path, ReadOnlySpan<byte> data)
     {
         var pieces = new List<Piece>();
@@ -59,7 +60,7 @@ internal static class SentencePieceModelProto
             else
                 Skip(path, data, ref pos, wire);
         }
-        if (pieces.Count == 0) throw new CheckpointFormatException(path, "SentencePiece model has no pieces");
+        if (pieces.Count == 0) throw new InvalidFileException(path, "SentencePiece model has no pieces");
         return new Model(pieces, modelType, hasTrainerSpec);
     }
 
@@ -160,6 +161,6 @@ internal static class SentencePieceModelProto
         return false;
     }
 
-    static CheckpointFormatException Malformed(string path, string problem) =>
+    static InvalidFileException Malformed(string path, string problem) =>
         new(path, $"not a valid SentencePiece model: {problem}");
 }

@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using Microsoft.ML.Tokenizers;
 
 namespace Adapters.Core.Tokenizers;
@@ -25,21 +26,21 @@ public sealed class SentencePieceTokenizer : ITokenizer
     }
 
     /// <summary>Reads a SentencePiece tokenizer.model; <paramref name="expectedVocabSize"/> is the model's vocab_size.</summary>
-    /// <exception cref="CheckpointFormatException">Missing or malformed file, a non-BPE model, or a vocabulary size mismatch.</exception>
+    /// <exception cref="InvalidFileException">Missing or malformed file, a non-BPE model, or a vocabulary size mismatch.</exception>
     public static SentencePieceTokenizer Load(string path, int? expectedVocabSize = null)
     {
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "tokenizer file not found");
+        if (!File.Exists(path)) throw new InvalidFileException(path, "tokenizer file not found");
         long length = new FileInfo(path).Length;
         if (length > MaxModelBytes)
-            throw new CheckpointFormatException(path, $"file is {length} bytes, too large for a SentencePiece model (at most {MaxModelBytes})");
+            throw new InvalidFileException(path, $"file is {length} bytes, too large for a SentencePiece model (at most {MaxModelBytes})");
         byte[] bytes = File.ReadAllBytes(path);
         if (!SentencePieceModelProto.LooksLikeModel(bytes))
-            throw new CheckpointFormatException(path, "not a SentencePiece model: it does not start with a protobuf vocabulary piece");
+            throw new InvalidFileException(path, "not a SentencePiece model: it does not start with a protobuf vocabulary piece");
         var model = SentencePieceModelProto.Parse(path, bytes);
         if (!model.HasTrainerSpec)
-            throw new CheckpointFormatException(path, $"SentencePiece model ends after {model.Pieces.Count} pieces without its trainer_spec (truncated?)");
+            throw new InvalidFileException(path, $"SentencePiece model ends after {model.Pieces.Count} pieces without its trainer_spec (truncated?)");
         if (model.Type != SentencePieceModelProto.ModelType.Bpe)
-            throw new CheckpointFormatException(path, $"SentencePiece model type is {model.Type}; only BPE models (LLaMA's) are supported");
+            throw new InvalidFileException(path, $"SentencePiece model type is {model.Type}; only BPE models (LLaMA's) are supported");
 
         LlamaTokenizer tokenizer;
         try
@@ -49,11 +50,11 @@ public sealed class SentencePieceTokenizer : ITokenizer
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new CheckpointFormatException(path, $"Microsoft.ML.Tokenizers cannot read this SentencePiece model: {e.Message}");
+            throw new InvalidFileException(path, $"Microsoft.ML.Tokenizers cannot read this SentencePiece model: {e.Message}");
         }
         int vocabSize = model.Pieces.Count;
         if (expectedVocabSize is int expected && expected != vocabSize)
-            throw new CheckpointFormatException(path, $"vocab size mismatch: the tokenizer holds {vocabSize} tokens but the model's vocab_size is {expected}");
+            throw new InvalidFileException(path, $"vocab size mismatch: the tokenizer holds {vocabSize} tokens but the model's vocab_size is {expected}");
         return new SentencePieceTokenizer(tokenizer, model, path);
     }
 

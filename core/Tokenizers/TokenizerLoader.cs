@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Buffers.Binary;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
@@ -6,7 +7,7 @@ namespace Adapters.Core.Tokenizers;
 
 /// <summary>
 /// Opens a tokenizer file of either supported kind, recognised by its content (not its name), and
-/// turns every way it can be wrong into one <see cref="CheckpointFormatException"/> naming the file.
+/// turns every way it can be wrong into one <see cref="InvalidFileException"/> naming the file.
 /// </summary>
 public static class TokenizerLoader
 {
@@ -18,7 +19,7 @@ public static class TokenizerLoader
     /// tokenizer.bin). <paramref name="expectedVocabSize"/> is the model's vocab_size: llama2.c files
     /// then hold exactly that many tokens (run.c reads that many), and any mismatch is an error.
     /// </summary>
-    /// <exception cref="CheckpointFormatException">Missing file, another format, truncated file or vocabulary size mismatch.</exception>
+    /// <exception cref="InvalidFileException">Missing file, another format, truncated file or vocabulary size mismatch.</exception>
     public static ITokenizer Load(string path, int? expectedVocabSize = null)
     {
         string file = ResolveFile(path);
@@ -26,31 +27,31 @@ public static class TokenizerLoader
         {
             TokenizerKind.Llama2c => Llama2cTokenizer.Load(file, expectedVocabSize),
             TokenizerKind.SentencePiece => SentencePieceTokenizer.Load(file, expectedVocabSize),
-            var kind => throw new CheckpointFormatException(file, $"unsupported tokenizer kind {kind}"),
+            var kind => throw new InvalidFileException(file, $"unsupported tokenizer kind {kind}"),
         };
     }
 
     /// <summary>Recognises the format from the first bytes; formats that are clearly not tokenizers are named.</summary>
-    /// <exception cref="CheckpointFormatException">The file is missing or is not a tokenizer.</exception>
+    /// <exception cref="InvalidFileException">The file is missing or is not a tokenizer.</exception>
     public static TokenizerKind DetectKind(string path)
     {
         if (Directory.Exists(path))
-            throw new CheckpointFormatException(path, $"is a folder; expected a tokenizer file ({DefaultFileName(TokenizerKind.SentencePiece)} or {DefaultFileName(TokenizerKind.Llama2c)})");
-        if (!File.Exists(path)) throw new CheckpointFormatException(path, "tokenizer file not found");
+            throw new InvalidFileException(path, $"is a folder; expected a tokenizer file ({DefaultFileName(TokenizerKind.SentencePiece)} or {DefaultFileName(TokenizerKind.Llama2c)})");
+        if (!File.Exists(path)) throw new InvalidFileException(path, "tokenizer file not found");
         long length = new FileInfo(path).Length;
-        if (length == 0) throw new CheckpointFormatException(path, "tokenizer file is empty");
+        if (length == 0) throw new InvalidFileException(path, "tokenizer file is empty");
         byte[] head = new byte[(int)Math.Min(length, HeadBytes)];
         using (var stream = File.OpenRead(path)) stream.ReadExactly(head);
 
         if (SentencePieceModelProto.LooksLikeModel(head)) return TokenizerKind.SentencePiece;
         string? other = OtherFormat(head, length);
-        if (other != null) throw new CheckpointFormatException(path, $"this is {other}, not a tokenizer; expected a SentencePiece tokenizer.model or a llama2.c tokenizer.bin");
+        if (other != null) throw new InvalidFileException(path, $"this is {other}, not a tokenizer; expected a SentencePiece tokenizer.model or a llama2.c tokenizer.bin");
         if (length >= sizeof(int))
         {
             int maxTokenLength = BinaryPrimitives.ReadInt32LittleEndian(head);
             if (maxTokenLength is > 0 and <= Llama2cTokenizerFile.MaxPlausibleTokenLength) return TokenizerKind.Llama2c;
         }
-        throw new CheckpointFormatException(path,
+        throw new InvalidFileException(path,
             $"not a tokenizer: neither a SentencePiece model nor a llama2.c tokenizer.bin (first bytes {Convert.ToHexString(head.AsSpan(0, Math.Min(head.Length, 8)))})");
     }
 
@@ -86,7 +87,7 @@ public static class TokenizerLoader
             string candidate = Path.Combine(path, DefaultFileName(kind));
             if (File.Exists(candidate)) return candidate;
         }
-        throw new CheckpointFormatException(path, $"folder has no {DefaultFileName(TokenizerKind.SentencePiece)} or {DefaultFileName(TokenizerKind.Llama2c)}");
+        throw new InvalidFileException(path, $"folder has no {DefaultFileName(TokenizerKind.SentencePiece)} or {DefaultFileName(TokenizerKind.Llama2c)}");
     }
 
     /// <summary>Names formats that a user may pass by mistake (model weights, tokenizer.json), or null.</summary>

@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using Adapters.Core.Checkpoints;
 
 namespace Adapters.Core.Tokenizers;
@@ -18,7 +19,7 @@ public static class TokenizerLocator
             string path = Path.Combine(folder, name);
             if (File.Exists(path)) return path;
         }
-        throw new CheckpointFormatException(modelPath,
+        throw new InvalidFileException(modelPath,
             $"no tokenizer found beside the model (looked for {string.Join(", ", candidates)} in {folder}); pass --tokenizer");
     }
 }

@@ -1,6 +1,6 @@
+using Adapters.Core.IO;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Adapters.Core;
 using Adapters.Core.Tokenizers;
 using Adapters.Host.Metrics;
 using Adapters.Runtime;
@@ -43,16 +43,16 @@ public sealed class SchedulerBackend : ICompletionBackend
     /// it; at most <paramref name="maxLoadedAdapters"/> adapter versions stay in memory (LRU
     /// eviction beyond; evicted ones are read back on their next request). The backend owns the model.
     /// </summary>
-    /// <exception cref="CheckpointFormatException">The folder is not a usable export, has no adapter inputs, or has no tokenizer.</exception>
+    /// <exception cref="InvalidFileException">The folder is not a usable export, has no adapter inputs, or has no tokenizer.</exception>
     public static SchedulerBackend Load(string folder, string name, int maxBatch, int maxLoadedAdapters, OnnxRuntimeOptions? options = null)
     {
         var model = OnnxDecoderModel.Load(folder, options);
         try
         {
             if (model.Exported.Manifest.Adapters is null)
-                throw new CheckpointFormatException(model.Exported.Folder, "the export has no adapter inputs; export it with --mode swappable or batched to serve adapters");
+                throw new InvalidFileException(model.Exported.Folder, "the export has no adapter inputs; export it with --mode swappable or batched to serve adapters");
             string tokenizerPath = model.Exported.TokenizerPath
-                ?? throw new CheckpointFormatException(model.Exported.Folder, "the export has no tokenizer; the host needs one to read prompts (export with --tokenizer)");
+                ?? throw new InvalidFileException(model.Exported.Folder, "the export has no tokenizer; the host needs one to read prompts (export with --tokenizer)");
             var tokenizer = TokenizerLoader.Load(tokenizerPath, model.Config.VocabSize);
             var registry = AdapterRegistry.WithExportedAdapters(model.Exported, maxResident: maxLoadedAdapters);
             return new SchedulerBackend(model, registry, tokenizer, name, new SchedulerOptions { MaxBatchSize = maxBatch }, ownsModel: true);

@@ -1,6 +1,6 @@
+using Adapters.Core.IO;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using Adapters.Core;
 using Adapters.Core.Generation;
 using Adapters.Core.Tokenizers;
 using Adapters.Runtime;
@@ -38,14 +38,14 @@ public sealed class SessionPerRequestBackend : ICompletionBackend
     }
 
     /// <summary>Loads an exported ONNX folder and the tokenizer it recorded; the backend owns the model.</summary>
-    /// <exception cref="CheckpointFormatException">The folder is not a usable export, or it has no tokenizer.</exception>
+    /// <exception cref="InvalidFileException">The folder is not a usable export, or it has no tokenizer.</exception>
     public static SessionPerRequestBackend Load(string folder, string name, int maxConcurrent, OnnxRuntimeOptions? options = null)
     {
         var model = OnnxDecoderModel.Load(folder, options);
         try
         {
             string tokenizerPath = model.Exported.TokenizerPath
-                ?? throw new CheckpointFormatException(model.Exported.Folder, "the export has no tokenizer; the host needs one to read prompts (export with --tokenizer)");
+                ?? throw new InvalidFileException(model.Exported.Folder, "the export has no tokenizer; the host needs one to read prompts (export with --tokenizer)");
             var tokenizer = TokenizerLoader.Load(tokenizerPath, model.Config.VocabSize);
             return new SessionPerRequestBackend(model, tokenizer, name, model.Exported.Manifest.EosTokenId, maxConcurrent, ownsModel: true);
         }

@@ -1,4 +1,4 @@
-using Adapters.Core;
+using Adapters.Core.IO;
 using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
 using Adapters.Core.Model;
@@ -48,10 +48,10 @@ public sealed class LoadedAdapter
     {
         var adapterInterface = model.Manifest.Adapters;
         if (adapterInterface is null || adapterInterface.Mode == AdapterExportMode.Fused)
-            throw new CheckpointFormatException(model.Folder, "this model was exported without adapter inputs (plain or fused); export it swappable or batched to serve adapters");
+            throw new InvalidFileException(model.Folder, "this model was exported without adapter inputs (plain or fused); export it swappable or batched to serve adapters");
         var manifest = ExportedAdapterManifest.Read(manifestPath);
         if (model.Manifest.Fingerprint is { } fingerprint && manifest.BaseModel != fingerprint)
-            throw new CheckpointFormatException(manifestPath, $"adapter belongs to base model {manifest.BaseModel}, not to this model ({fingerprint})");
+            throw new InvalidFileException(manifestPath, $"adapter belongs to base model {manifest.BaseModel}, not to this model ({fingerprint})");
         string filePath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifest.File);
         var file = OnnxAdapterFile.Read(filePath);
 
@@ -59,20 +59,20 @@ public sealed class LoadedAdapter
         foreach (var t in file.Parameters)
         {
             var spec = adapterInterface.Find(t.Name)
-                ?? throw new CheckpointFormatException(filePath, $"parameter '{t.Name}' is not an adapter input of this model (its adapter inputs were fixed at export)");
+                ?? throw new InvalidFileException(filePath, $"parameter '{t.Name}' is not an adapter input of this model (its adapter inputs were fixed at export)");
             if (!spec.Accepts(t.Shape, out int rank))
-                throw new CheckpointFormatException(filePath, $"parameter '{t.Name}' has shape {t.ShapeText}, the model expects {spec}");
+                throw new InvalidFileException(filePath, $"parameter '{t.Name}' has shape {t.ShapeText}, the model expects {spec}");
             if (adapterInterface.Mode == AdapterExportMode.Batched && rank > spec.RankCapacity(adapterInterface.MaxRank))
-                throw new CheckpointFormatException(filePath, spec.RankBlocks == 1
+                throw new InvalidFileException(filePath, spec.RankBlocks == 1
                     ? $"parameter '{t.Name}' has rank {rank}, larger than this batched export's slot rank {adapterInterface.MaxRank}"
                     : $"parameter '{t.Name}' has rank {rank} over its {spec.RankBlocks} packed projections, more than this batched export's slot rank {adapterInterface.MaxRank} allows ({spec.RankCapacity(adapterInterface.MaxRank)})");
             if (!manifest.Inputs.TryGetValue(t.Name, out var declared) || !t.HasShape(declared))
-                throw new CheckpointFormatException(filePath, $"parameter '{t.Name}' {t.ShapeText} is not in the adapter manifest with that shape");
+                throw new InvalidFileException(filePath, $"parameter '{t.Name}' {t.ShapeText} is not in the adapter manifest with that shape");
             AdapterFolder.EnsureFinite(filePath, t);
             tensors[t.Name] = t;
         }
         var missing = manifest.Inputs.Keys.FirstOrDefault(n => !tensors.ContainsKey(n));
-        if (missing is not null) throw new CheckpointFormatException(filePath, $"parameter '{missing}' named by the manifest is missing");
+        if (missing is not null) throw new InvalidFileException(filePath, $"parameter '{missing}' named by the manifest is missing");
         return new LoadedAdapter(name, Interlocked.Increment(ref _nextId), Path.GetFullPath(manifestPath), manifest, tensors);
     }
 

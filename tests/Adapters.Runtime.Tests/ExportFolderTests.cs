@@ -1,5 +1,5 @@
+using Adapters.Core.IO;
 using Adapters.Core.Exported;
-using Adapters.Core;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
 using Adapters.Export;
@@ -33,7 +33,7 @@ public sealed class ExportFolderTests
         try
         {
             string folder = Path.Combine(root, "export");
-            var e = Assert.Throws<CheckpointFormatException>(() =>
+            var e = Assert.Throws<InvalidFileException>(() =>
                 LlamaOnnxExporter.Export(weights, folder, new LlamaExportOptions { TokenizerPath = SharedModels.Tok512 }));
             Assert.Contains("tok512.bin", e.Message);
             Assert.Contains("vocab size mismatch", e.Message);
@@ -89,7 +89,7 @@ public sealed class ExportFolderTests
         using var export = new TempExport(RandomCheckpoint.Create(TinyConfig));
         File.Delete(Path.Combine(export.Folder, fileName));
 
-        var e = Assert.Throws<CheckpointFormatException>(() => OnnxDecoderModel.Load(export.Folder, TestRuntime.Options));
+        var e = Assert.Throws<InvalidFileException>(() => OnnxDecoderModel.Load(export.Folder, TestRuntime.Options));
 
         Assert.Equal(fileName, Path.GetFileName(e.Path));
         Assert.Contains(fileName, e.Message);
@@ -102,7 +102,7 @@ public sealed class ExportFolderTests
         string manifest = Path.Combine(export.Folder, ExportedModelFiles.ManifestFileName);
         File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"format_version\": 1", "\"format_version\": 99"));
 
-        var e = Assert.Throws<CheckpointFormatException>(() => ExportedModel.Open(export.Folder));
+        var e = Assert.Throws<InvalidFileException>(() => ExportedModel.Open(export.Folder));
 
         Assert.Equal(manifest, e.Path);
         Assert.Contains("99", e.Message);

@@ -1,4 +1,4 @@
-using Adapters.Core;
+using Adapters.Core.IO;
 using Adapters.Core.Adapters;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
@@ -102,7 +102,7 @@ public class AdapterPersistenceTests : IDisposable
         var other = RandomCheckpoint.Create(weights.Config, seed: 4);
         using var otherModel = LlamaModel.FromWeights(other);
 
-        var error = Assert.Throws<CheckpointFormatException>(() => AdapterStore.Load(_folder, otherModel, ModelFingerprint.Of(other)));
+        var error = Assert.Throws<InvalidFileException>(() => AdapterStore.Load(_folder, otherModel, ModelFingerprint.Of(other)));
         Assert.Contains("trained on base model", error.Message);
     }
 }

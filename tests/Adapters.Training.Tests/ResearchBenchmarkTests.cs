@@ -2,6 +2,7 @@ using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
 using Adapters.Core.Tokenizers;
 using Adapters.TestSupport;
+using Adapters.Training.Benchmarks;
 using Adapters.Training.Compression;
 using Adapters.Training.Tests.Support;
 using Adapters.Training.Trainer;

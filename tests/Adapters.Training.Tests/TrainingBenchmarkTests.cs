@@ -1,5 +1,6 @@
 using Adapters.TestSupport;
 using Adapters.Core.Tokenizers;
+using Adapters.Training.Benchmarks;
 using Adapters.Training.Tests.Support;
 using Adapters.Training.Trainer;
 using Xunit.Abstractions;

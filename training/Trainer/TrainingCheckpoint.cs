@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Adapters.Core.Adapters;
-using Adapters.Core;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.IO;
 using Adapters.Core.Model;
@@ -39,12 +38,12 @@ public static class TrainingCheckpoint
         string statePath = Path.Combine(folder, TrainerState.FileName);
         TrainerState state;
         try { state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), AdapterManifest.Json)!; }
-        catch (JsonException e) { throw new CheckpointFormatException(statePath, "not a valid trainer state: " + e.Message); }
+        catch (JsonException e) { throw new InvalidFileException(statePath, "not a valid trainer state: " + e.Message); }
         if (state.Method != method.Name)
-            throw new CheckpointFormatException(statePath, $"checkpoint is of method '{state.Method}', this run trains '{method.Name}'");
+            throw new InvalidFileException(statePath, $"checkpoint is of method '{state.Method}', this run trains '{method.Name}'");
         string saved = state.Hyperparameters.ToJsonString(), current = method.Hyperparameters.ToJsonString();
         if (saved != current)
-            throw new CheckpointFormatException(statePath, $"checkpoint hyperparameters {saved} differ from this run's {current}");
+            throw new InvalidFileException(statePath, $"checkpoint hyperparameters {saved} differ from this run's {current}");
 
         var adapter = AdapterFolder.Read(Path.Combine(folder, AdapterFolderName), model, baseModel);
         AdapterStore.ImportTensors(method, adapter.Tensors);

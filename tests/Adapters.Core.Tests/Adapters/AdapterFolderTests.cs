@@ -1,4 +1,4 @@
-using Adapters.Core;
+using Adapters.Core.IO;
 using Adapters.Core.Adapters;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
@@ -44,7 +44,7 @@ public class AdapterFolderTests : IDisposable
         string folder = Path.Combine(_dir, "a");
         AdapterFolder.Write(folder, manifest, Tensors(manifest));
 
-        var e = Assert.Throws<CheckpointFormatException>(() => AdapterFolder.Read(folder, Model, ModelFingerprint.Of(_base)));
+        var e = Assert.Throws<InvalidFileException>(() => AdapterFolder.Read(folder, Model, ModelFingerprint.Of(_base)));
         Assert.Contains("manifest.json", e.Message);
         Assert.Contains("trained on base model", e.Message);
     }
@@ -59,7 +59,7 @@ public class AdapterFolderTests : IDisposable
         tensors[0].Data[3] = float.NaN;
         SafeTensorsFile.Write(Path.Combine(folder, manifest.WeightsFile), tensors.Select(SafeTensorsFile.Float));
 
-        var e = Assert.Throws<CheckpointFormatException>(() => AdapterFolder.Read(folder, Model));
+        var e = Assert.Throws<InvalidFileException>(() => AdapterFolder.Read(folder, Model));
         Assert.Contains(tensors[0].Name, e.Message);
         Assert.Contains("non-finite", e.Message);
     }
@@ -72,7 +72,7 @@ public class AdapterFolderTests : IDisposable
         tensors[1].Data[0] = float.PositiveInfinity;
         string folder = Path.Combine(_dir, "a");
 
-        Assert.Throws<CheckpointFormatException>(() => AdapterFolder.Write(folder, manifest, tensors));
+        Assert.Throws<InvalidFileException>(() => AdapterFolder.Write(folder, manifest, tensors));
         Assert.False(Directory.Exists(folder));
     }
 
@@ -85,7 +85,7 @@ public class AdapterFolderTests : IDisposable
         var bad = Tensors(manifest).Select(t => t.Name.EndsWith(".W") ? new TensorData(t.Name, [3, 16], new float[48]) : t);
         SafeTensorsFile.Write(Path.Combine(folder, manifest.WeightsFile), bad.Select(SafeTensorsFile.Float));
 
-        var e = Assert.Throws<CheckpointFormatException>(() => AdapterFolder.Read(folder, Model));
+        var e = Assert.Throws<InvalidFileException>(() => AdapterFolder.Read(folder, Model));
         Assert.Contains("[3, 16]", e.Message);
         Assert.Contains("[2, 16]", e.Message);
     }

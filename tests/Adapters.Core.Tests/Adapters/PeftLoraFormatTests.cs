@@ -1,4 +1,4 @@
-using Adapters.Core;
+using Adapters.Core.IO;
 using Adapters.Core.Adapters;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
@@ -59,7 +59,7 @@ public class PeftLoraFormatTests : IDisposable
         string configPath = Path.Combine(folder, PeftLoraFormat.ConfigFile);
         File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"r\": 4", "\"r\": 8"));
 
-        var e = Assert.Throws<CheckpointFormatException>(() => PeftLoraFormat.Read(folder, _base));
+        var e = Assert.Throws<InvalidFileException>(() => PeftLoraFormat.Read(folder, _base));
         Assert.Contains("adapter_model.safetensors", e.Message);
         Assert.Contains("[4, 32]", e.Message);
         Assert.Contains("[8, 32]", e.Message);
@@ -76,7 +76,7 @@ public class PeftLoraFormatTests : IDisposable
         PeftLoraFormat.Write(folder, lora, Model, RandomLora(lora));
         SafeTensorsFile.Write(Path.Combine(folder, PeftLoraFormat.WeightsFile), fewer);
 
-        var e = Assert.Throws<CheckpointFormatException>(() => PeftLoraFormat.Read(folder, _base));
+        var e = Assert.Throws<InvalidFileException>(() => PeftLoraFormat.Read(folder, _base));
         Assert.Contains("missing tensor 'base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight'", e.Message);
     }
 }

@@ -1,4 +1,4 @@
-using Adapters.Core;
+using Adapters.Core.IO;
 using Adapters.Core.Adapters;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
@@ -55,7 +55,7 @@ public class SparseTensorEncodingTests : IDisposable
             new SafeTensorsFile.WriteEntry(name + SparseTensorEncoding.ValuesSuffix, [2], Floats: [1, 2]),
         ]);
 
-        var e = Assert.Throws<CheckpointFormatException>(() => AdapterFolder.Read(folder, Model));
+        var e = Assert.Throws<InvalidFileException>(() => AdapterFolder.Read(folder, Model));
         Assert.Contains(name, e.Message);
         Assert.Contains("out of order", e.Message);
     }

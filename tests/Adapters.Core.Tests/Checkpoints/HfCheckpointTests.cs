@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Buffers.Binary;
 using System.Text.Json.Nodes;
 using Adapters.Core.Checkpoints;
@@ -89,7 +90,7 @@ public sealed class HfCheckpointTests : IDisposable
         var kept = st.Entries.Where(e => e.Name != dropped).Select(e => SafeTensorsFile.Float(st.ReadFloat(e.Name))).ToList();
         SafeTensorsFile.Write(file, kept);
 
-        var e = Assert.Throws<CheckpointFormatException>(() => HfCheckpoint.Read(Folder()));
+        var e = Assert.Throws<InvalidFileException>(() => HfCheckpoint.Read(Folder()));
         Assert.Equal(file, e.Path);
         Assert.Contains($"missing tensor '{dropped}'", e.Message);
     }
@@ -107,7 +108,7 @@ public sealed class HfCheckpointTests : IDisposable
             f.Write(header);
         }
 
-        var e = Assert.Throws<CheckpointFormatException>(() => HfCheckpoint.Read(Folder()));
+        var e = Assert.Throws<InvalidFileException>(() => HfCheckpoint.Read(Folder()));
         Assert.Equal(file, e.Path);
         Assert.Contains($"header length {length * 2}", e.Message);
         Assert.Contains($"{length}-byte file", e.Message);
@@ -120,7 +121,7 @@ public sealed class HfCheckpointTests : IDisposable
         string file = Path.Combine(_dir, "model.safetensors");
         File.WriteAllBytes(file, [.. Enumerable.Repeat((byte)0xFF, 8), .. "{}"u8.ToArray()]);
 
-        var e = Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.Open(file));
+        var e = Assert.Throws<InvalidFileException>(() => SafeTensorsFile.Open(file));
         Assert.Equal(file, e.Path);
         Assert.Contains("header length 18446744073709551615", e.Message);
     }
@@ -132,7 +133,7 @@ public sealed class HfCheckpointTests : IDisposable
         string file = Path.Combine(Folder(), HfCheckpoint.WeightsFile);
         using (var f = new FileStream(file, FileMode.Open)) f.SetLength(f.Length - 64);
 
-        var e = Assert.Throws<CheckpointFormatException>(() => HfCheckpoint.Read(Folder()));
+        var e = Assert.Throws<InvalidFileException>(() => HfCheckpoint.Read(Folder()));
         Assert.Equal(file, e.Path);
         Assert.Contains("truncated", e.Message);
     }
@@ -147,7 +148,7 @@ public sealed class HfCheckpointTests : IDisposable
         config["intermediate_size"] = 64;
         File.WriteAllText(configPath, config.ToJsonString());
 
-        var e = Assert.Throws<CheckpointFormatException>(() => HfCheckpoint.Read(Folder()));
+        var e = Assert.Throws<InvalidFileException>(() => HfCheckpoint.Read(Folder()));
         Assert.Contains("has shape [48, 32], expected [64, 32]", e.Message);
     }
 
@@ -156,7 +157,7 @@ public sealed class HfCheckpointTests : IDisposable
     {
         HfCheckpoint.Write(Small(), Folder());
         File.Delete(Path.Combine(Folder(), HfCheckpoint.WeightsFile));
-        var e = Assert.Throws<CheckpointFormatException>(() => HfCheckpoint.Read(Folder()));
+        var e = Assert.Throws<InvalidFileException>(() => HfCheckpoint.Read(Folder()));
         Assert.Contains(HfCheckpoint.WeightsFile, e.Message);
         Assert.Contains(HfCheckpoint.IndexFile, e.Message);
     }

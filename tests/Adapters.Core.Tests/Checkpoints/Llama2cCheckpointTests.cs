@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Globalization;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
@@ -64,7 +65,7 @@ public sealed class Llama2cCheckpointTests : IDisposable
         long full = new FileInfo(path).Length;
         using (var f = new FileStream(path, FileMode.Open)) f.SetLength(full - 100);
 
-        var e = Assert.Throws<CheckpointFormatException>(() => Llama2cCheckpoint.Read(path));
+        var e = Assert.Throws<InvalidFileException>(() => Llama2cCheckpoint.Read(path));
         Assert.Equal(path, e.Path);
         Assert.Contains("truncated", e.Message);
         Assert.Contains(Size(full - 100), e.Message);
@@ -79,7 +80,7 @@ public sealed class Llama2cCheckpointTests : IDisposable
         using (var f = new FileStream(path, FileMode.Open)) { f.Seek(2 * sizeof(int), SeekOrigin.Begin); f.Write(BitConverter.GetBytes(1)); } // n_layers 2 → 1
         long implied = Llama2cCheckpoint.ExpectedFileSize(CheckpointAssert.SmallConfig() with { NumLayers = 1 });
 
-        var e = Assert.Throws<CheckpointFormatException>(() => Llama2cCheckpoint.Read(path));
+        var e = Assert.Throws<InvalidFileException>(() => Llama2cCheckpoint.Read(path));
         Assert.Contains(path, e.Message);
         Assert.Contains($"file is {Size(actual)} bytes", e.Message);
         Assert.Contains($"implies {Size(implied)} bytes", e.Message);
@@ -92,7 +93,7 @@ public sealed class Llama2cCheckpointTests : IDisposable
         string path = WriteSmall();
         using (var f = new FileStream(path, FileMode.Open)) { f.Seek(3 * sizeof(int), SeekOrigin.Begin); f.Write(BitConverter.GetBytes(0)); } // n_heads = 0
 
-        var e = Assert.Throws<CheckpointFormatException>(() => Llama2cCheckpoint.Read(path));
+        var e = Assert.Throws<InvalidFileException>(() => Llama2cCheckpoint.Read(path));
         Assert.Contains(path, e.Message);
         Assert.Contains("n_heads = 0", e.Message);
     }
@@ -102,7 +103,7 @@ public sealed class Llama2cCheckpointTests : IDisposable
     {
         string path = Path.Combine(_dir, "tiny.bin");
         File.WriteAllBytes(path, new byte[10]);
-        var e = Assert.Throws<CheckpointFormatException>(() => Llama2cCheckpoint.Read(path));
+        var e = Assert.Throws<InvalidFileException>(() => Llama2cCheckpoint.Read(path));
         Assert.Contains("10 bytes", e.Message);
         Assert.Contains("header", e.Message);
     }
@@ -111,7 +112,7 @@ public sealed class Llama2cCheckpointTests : IDisposable
     public void Missing_file_is_reported()
     {
         string path = Path.Combine(_dir, "absent.bin");
-        var e = Assert.Throws<CheckpointFormatException>(() => CheckpointLoader.Load(path));
+        var e = Assert.Throws<InvalidFileException>(() => CheckpointLoader.Load(path));
         Assert.Equal(path, e.Path);
         Assert.Contains("no such file", e.Message);
     }

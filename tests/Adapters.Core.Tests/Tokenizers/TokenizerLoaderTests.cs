@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using System.Globalization;
 using System.Text.Json;
 using Adapters.Core.Checkpoints;
@@ -9,7 +10,7 @@ namespace Adapters.Core.Tests.Tokenizers;
 
 /// <summary>
 /// TokenizerLoader recognises the format by content and reports every bad input as one
-/// CheckpointFormatException whose message names the file and the problem.
+/// InvalidFileException whose message names the file and the problem.
 /// </summary>
 public sealed class TokenizerLoaderTests : IDisposable
 {
@@ -24,9 +25,9 @@ public sealed class TokenizerLoaderTests : IDisposable
         return path;
     }
 
-    static CheckpointFormatException LoadFails(string path, int? expectedVocabSize = null, params string[] problem)
+    static InvalidFileException LoadFails(string path, int? expectedVocabSize = null, params string[] problem)
     {
-        var e = Assert.Throws<CheckpointFormatException>(() => TokenizerLoader.Load(path, expectedVocabSize));
+        var e = Assert.Throws<InvalidFileException>(() => TokenizerLoader.Load(path, expectedVocabSize));
         Assert.Equal(path, e.Path);
         Assert.StartsWith(path, e.Message);
         foreach (string p in problem) Assert.Contains(p, e.Message);
@@ -87,7 +88,7 @@ public sealed class TokenizerLoaderTests : IDisposable
     [Fact]
     public void A_model_checkpoint_given_as_tokenizer_is_named_as_such()
     {
-        var e = Assert.Throws<CheckpointFormatException>(() => TokenizerLoader.Load(SharedModels.Stories260K));
+        var e = Assert.Throws<InvalidFileException>(() => TokenizerLoader.Load(SharedModels.Stories260K));
         Assert.Contains(SharedModels.Stories260K, e.Message);
         Assert.Contains("llama2.c model checkpoint", e.Message);
         Assert.Contains("not a tokenizer", e.Message);
@@ -174,7 +175,7 @@ public sealed class TokenizerLoaderTests : IDisposable
     [Fact]
     public void Llama2c_tokenizer_smaller_than_the_model_vocabulary_is_a_mismatch()
     {
-        var e = Assert.Throws<CheckpointFormatException>(() => TokenizerLoader.Load(SharedModels.Tok512, 32000));
+        var e = Assert.Throws<InvalidFileException>(() => TokenizerLoader.Load(SharedModels.Tok512, 32000));
         Assert.Contains(SharedModels.Tok512, e.Message);
         Assert.Contains("vocab size mismatch: the tokenizer holds 512 tokens but the model's vocab_size is 32000", e.Message);
     }
@@ -182,7 +183,7 @@ public sealed class TokenizerLoaderTests : IDisposable
     [Fact]
     public void Llama2c_tokenizer_larger_than_the_model_vocabulary_is_a_mismatch()
     {
-        var e = Assert.Throws<CheckpointFormatException>(() => TokenizerLoader.Load(SharedModels.Llama2TokenizerBin, 512));
+        var e = Assert.Throws<InvalidFileException>(() => TokenizerLoader.Load(SharedModels.Llama2TokenizerBin, 512));
         Assert.Contains(SharedModels.Llama2TokenizerBin, e.Message);
         Assert.Contains("vocab size mismatch: the tokenizer holds 32000 tokens but the model's vocab_size is 512", e.Message);
     }
@@ -190,7 +191,7 @@ public sealed class TokenizerLoaderTests : IDisposable
     [Fact]
     public void SentencePiece_model_with_another_vocabulary_size_is_a_mismatch()
     {
-        var e = Assert.Throws<CheckpointFormatException>(() => TokenizerLoader.Load(SharedModels.Llama2TokenizerModel, 512));
+        var e = Assert.Throws<InvalidFileException>(() => TokenizerLoader.Load(SharedModels.Llama2TokenizerModel, 512));
         Assert.Contains(SharedModels.Llama2TokenizerModel, e.Message);
         Assert.Contains("vocab size mismatch: the tokenizer holds 32000 tokens but the model's vocab_size is 512", e.Message);
     }

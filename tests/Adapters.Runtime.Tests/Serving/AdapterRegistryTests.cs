@@ -1,5 +1,5 @@
+using Adapters.Core.IO;
 using Adapters.TestSupport;
-using Adapters.Core;
 using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
 using Adapters.Core.Model;
@@ -75,9 +75,9 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
 
         var error = Assert.ThrowsAny<IOException>(() => registry.Replace("lora-a", path));
 
-        Assert.IsType<CheckpointFormatException>(error);
+        Assert.IsType<InvalidFileException>(error);
         Assert.Contains(expectedMessage, error.Message);
-        Assert.Throws<CheckpointFormatException>(() => registry.Load("other", path));
+        Assert.Throws<InvalidFileException>(() => registry.Load("other", path));
         AssertUnchanged(registry, "lora-a", current);
     }
 
@@ -167,7 +167,7 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
         foreach (string file in Directory.GetFiles(Model.Exported.Folder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         File.WriteAllText(Path.Combine(folder, ExportedModelFiles.ManifestFileName), (Model.Exported.Manifest with { Adapters = null }).ToJson());
 
-        var error = Assert.Throws<CheckpointFormatException>(() => new AdapterRegistry(ExportedModel.Open(folder)).Load("x", AdapterExportFixture.ManifestPath(Model, "lora-a")));
+        var error = Assert.Throws<InvalidFileException>(() => new AdapterRegistry(ExportedModel.Open(folder)).Load("x", AdapterExportFixture.ManifestPath(Model, "lora-a")));
 
         Assert.Contains("without adapter inputs", error.Message);
     }

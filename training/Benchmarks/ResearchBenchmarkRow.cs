@@ -1,4 +1,4 @@
-namespace Adapters.Training.Trainer;
+namespace Adapters.Training.Benchmarks;
 
 /// <summary>
 /// One line of <see cref="ResearchBenchmark.Run"/>. <paramref name="ChangedParameters"/> counts

@@ -1,6 +1,5 @@
 using Adapters.Core.Adapters.WeightDeltas;
 using System.Text.RegularExpressions;
-using Adapters.Core;
 using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
 using Adapters.Core.Model;

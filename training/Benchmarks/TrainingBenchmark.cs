@@ -5,8 +5,9 @@ using Adapters.Core.Model;
 using Adapters.Core.Tokenizers;
 using Adapters.Training.Methods;
 using Adapters.Training.Model;
+using Adapters.Training.Trainer;
 
-namespace Adapters.Training.Trainer;
+namespace Adapters.Training.Benchmarks;
 
 /// <summary>
 /// Trains several methods and configs on one task with the same options (steps, batch, learning

@@ -7,8 +7,9 @@ using Adapters.Training.Compression;
 using Adapters.Training.Methods;
 using Adapters.Training.Methods.Gmt;
 using Adapters.Training.Model;
+using Adapters.Training.Trainer;
 
-namespace Adapters.Training.Trainer;
+namespace Adapters.Training.Benchmarks;
 
 /// <summary>
 /// Compares the research methods with LoRA and LoReFT on one task (same steps, batch and seed;
