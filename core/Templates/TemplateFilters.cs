@@ -144,7 +144,7 @@ internal static class TemplateFilters
                 double factor = Math.Pow(10, precision);
                 return method switch
                 {
-                    "common" => Math.Round(x, Math.Max(precision, 0), MidpointRounding.AwayFromZero),
+                    "common" => Math.Round(x, Math.Max(precision, 0), MidpointRounding.ToEven),
                     "floor" => Math.Floor(x * factor) / factor,
                     "ceil" => Math.Ceiling(x * factor) / factor,
                     _ => throw new TemplateError($"{what}: method must be 'common', 'ceil' or 'floor'"),

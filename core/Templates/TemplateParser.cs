@@ -275,7 +275,7 @@ internal sealed class TemplateParser
         var items = new List<Expr> { first };
         while (SkipOperator(","))
         {
-            if (Current.Kind is TemplateTokenKind.BlockEnd or TemplateTokenKind.VariableEnd || Current.IsName("if")) break;
+            if (Current.Kind is TemplateTokenKind.BlockEnd or TemplateTokenKind.VariableEnd || Current.IsName("if") || Current.IsOperator(")")) break;
             items.Add(ParseExpression(withConditional));
         }
         return new TupleExpr(line, items);
