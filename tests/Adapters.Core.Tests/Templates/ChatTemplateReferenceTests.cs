@@ -6,9 +6,11 @@ using Adapters.TestSupport;
 namespace Adapters.Core.Tests.Templates;
 
 /// <summary>
-/// The real Llama 3 and Qwen3 chat templates (read from ../shared/models/tokenizers at run time) render
-/// byte-identical to @huggingface/jinja's renderings in tests/reference/jinja/renderings.json (made by
-/// render-chat-templates.mjs; check-with-python-jinja2.py confirms Python Jinja2 agrees with all of them).
+/// The real Llama 3 and Qwen3 chat templates (read from ../shared/models/tokenizers at run time), and the
+/// small templates of simple-templates.json (ChatML, Zephyr and Mistral-instruct styles, macros and tojson),
+/// render byte-identical to @huggingface/jinja's renderings in tests/reference/jinja/renderings.json (made
+/// by render-chat-templates.mjs; check-with-python-jinja2.py confirms Python Jinja2 agrees with all of
+/// them), and refuse the same conversations with the same raise_exception message.
 /// </summary>
 public class ChatTemplateReferenceTests
 {
@@ -25,6 +27,17 @@ public class ChatTemplateReferenceTests
 
     static string ConfigPath(string name) => Path.Combine(SharedModels.Root, "tokenizers", name, "tokenizer_config.json");
 
+    static (string Source, string Origin) TemplateSource(string name)
+    {
+        if (name is "llama3" or "qwen3")
+        {
+            var config = JsonDocument.Parse(File.ReadAllText(ConfigPath(name))).RootElement;
+            return (config.GetProperty("chat_template").GetString()!, ConfigPath(name));
+        }
+        var simple = Load("simple-templates.json").GetProperty("templates").EnumerateArray().Single(t => t.GetProperty("name").GetString() == name);
+        return (simple.GetProperty("chat_template").GetString()!, $"simple-templates.json:{name}");
+    }
+
     public static TheoryData<string, string, bool> Cases()
     {
         var data = new TheoryData<string, string, bool>();
@@ -39,8 +52,8 @@ public class ChatTemplateReferenceTests
     public void Renders_byte_identical_to_huggingface_jinja(string templateName, string conversationName, bool addGenerationPrompt)
     {
         var reference = Template(templateName);
-        var config = JsonDocument.Parse(File.ReadAllText(ConfigPath(templateName))).RootElement;
-        var template = ChatTemplate.Parse(config.GetProperty("chat_template").GetString()!, ConfigPath(templateName));
+        var (source, origin) = TemplateSource(templateName);
+        var template = ChatTemplate.Parse(source, origin);
         var conversation = Conversations.Value[conversationName];
         var messages = conversation.GetProperty("messages").EnumerateArray()
             .Select(m => new ChatMessage(m.GetProperty("role").GetString()!, m.GetProperty("content").GetString()!)).ToList();
@@ -48,12 +61,17 @@ public class ChatTemplateReferenceTests
             ? e.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value)
             : null;
 
-        string rendered = template.Render(messages, addGenerationPrompt, NullableString(reference, "bos_token"), NullableString(reference, "eos_token"), extra);
+        string Render() => template.Render(messages, addGenerationPrompt, NullableString(reference, "bos_token"), NullableString(reference, "eos_token"), extra);
 
-        string expected = reference.GetProperty("renderings").EnumerateArray()
-            .Single(r => r.GetProperty("conversation").GetString() == conversationName && r.GetProperty("add_generation_prompt").GetBoolean() == addGenerationPrompt)
-            .GetProperty("text").GetString()!;
-        Assert.Equal(expected, rendered);
+        var expected = reference.GetProperty("renderings").EnumerateArray()
+            .Single(r => r.GetProperty("conversation").GetString() == conversationName && r.GetProperty("add_generation_prompt").GetBoolean() == addGenerationPrompt);
+        if (expected.TryGetProperty("error", out var error))
+        {
+            var refused = Assert.Throws<TemplateRenderException>(Render);
+            Assert.True(refused.RaisedByTemplate);
+            Assert.Equal($"the template refused: {error.GetString()}", refused.Problem);
+        }
+        else Assert.Equal(expected.GetProperty("text").GetString(), Render());
     }
 
     [Theory]
@@ -74,6 +92,9 @@ public class ChatTemplateReferenceTests
         Assert.Contains(qwen, t => t.Contains("<think>\n17 * 3 = 51.\n</think>\n\nIt is 51.<|im_end|>"));
         Assert.Contains(qwen, t => t.Contains("<|im_start|>user\n<tool_response>\n"));
         Assert.True(Template("llama3").GetProperty("renderings").GetArrayLength() >= 20);
+        var mistral = Template("mistral-instruct-style").GetProperty("renderings").EnumerateArray().ToList();
+        Assert.Contains(mistral, r => r.TryGetProperty("error", out _));
+        Assert.Contains(mistral, r => r.TryGetProperty("text", out _));
     }
 
     static string? NullableString(JsonElement element, string property) =>

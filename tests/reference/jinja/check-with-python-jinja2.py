@@ -13,7 +13,8 @@ here=os.path.dirname(os.path.abspath(__file__))
 ref=json.load(open(os.path.join(here,'renderings.json'))); convs={c['name']:c for c in json.load(open(os.path.join(here,'conversations.json')))['conversations']}
 bad=0
 for t in ref['templates']:
-    cfg=json.load(open('%s/../../../../shared/models/tokenizers/%s/tokenizer_config.json'%(here, t['name'])))
+    if 'tokenizer_config' in t: cfg=json.load(open('%s/../../../../shared/models/%s'%(here, t['tokenizer_config'])))
+    else: cfg=next(x for x in json.load(open(os.path.join(here,'simple-templates.json')))['templates'] if x['name']==t['name'])
     tpl=env.from_string(cfg['chat_template'])
     for r in t['renderings']:
         c=convs[r['conversation']]
@@ -21,7 +22,8 @@ for t in ref['templates']:
         if t['bos_token']: kw['bos_token']=t['bos_token']
         if t['eos_token']: kw['eos_token']=t['eos_token']
         kw.update(c.get('extra',{}))
-        out=tpl.render(**kw)
-        if out!=r['text']: bad+=1; print("DIFF", t['name'], r['conversation'], repr(out[:200]), repr(r['text'][:200]))
+        try: out=tpl.render(**kw)
+        except jinja2.exceptions.TemplateError as e: out={'error': str(e)}
+        if out!=r.get('text', {'error': r.get('error')}): bad+=1; print("DIFF", t['name'], r['conversation'], repr(out[:200]), repr(r['text'][:200]))
 print(f"python jinja2 {jinja2.__version__}: {bad} of {sum(len(t['renderings']) for t in ref['templates'])} renderings differ")
 sys.exit(1 if bad else 0)

@@ -6,7 +6,8 @@
 //
 // Run: cd tests/reference/jinja && npm ci && node render-chat-templates.mjs
 // Reads ../../../../shared/models/tokenizers/{llama3,qwen3}/tokenizer_config.json (never copied into
-// the repository) and conversations.json; writes renderings.json, which the C# tests compare with.
+// the repository), simple-templates.json and conversations.json; writes renderings.json, which the C#
+// tests compare with. A rendering that raises (raise_exception) is recorded as { error: message }.
 import { Template } from "@huggingface/jinja";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -20,11 +21,19 @@ const { conversations } = JSON.parse(readFileSync(join(here, "conversations.json
 
 const tokenText = (token) => (token && typeof token === "object" ? token.content : token) ?? null;
 
+const sources = ["llama3", "qwen3"].map((name) => {
+  const bytes = readFileSync(join(tokenizers, name, "tokenizer_config.json"));
+  return {
+    name,
+    config: JSON.parse(bytes.toString("utf8")),
+    about: { tokenizer_config: `tokenizers/${name}/tokenizer_config.json`, tokenizer_config_sha256: createHash("sha256").update(bytes).digest("hex") },
+  };
+});
+for (const simple of JSON.parse(readFileSync(join(here, "simple-templates.json"), "utf8")).templates)
+  sources.push({ name: simple.name, config: simple, about: { source: "simple-templates.json" } });
+
 const templates = [];
-for (const name of ["llama3", "qwen3"]) {
-  const path = join(tokenizers, name, "tokenizer_config.json");
-  const bytes = readFileSync(path);
-  const config = JSON.parse(bytes.toString("utf8"));
+for (const { name, config, about } of sources) {
   const template = new Template(config.chat_template);
   const bos = tokenText(config.bos_token);
   const eos = tokenText(config.eos_token);
@@ -35,13 +44,18 @@ for (const name of ["llama3", "qwen3"]) {
       if (bos) variables.bos_token = bos;
       if (eos) variables.eos_token = eos;
       Object.assign(variables, conversation.extra ?? {});
-      renderings.push({ conversation: conversation.name, add_generation_prompt: addGenerationPrompt, text: template.render(variables) });
+      const rendering = { conversation: conversation.name, add_generation_prompt: addGenerationPrompt };
+      try {
+        rendering.text = template.render(variables);
+      } catch (e) {
+        rendering.error = e.message;
+      }
+      renderings.push(rendering);
     }
   }
   templates.push({
     name,
-    tokenizer_config: `tokenizers/${name}/tokenizer_config.json`,
-    tokenizer_config_sha256: createHash("sha256").update(bytes).digest("hex"),
+    ...about,
     bos_token: bos,
     eos_token: eos,
     renderings,
