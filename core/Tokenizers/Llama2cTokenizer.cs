@@ -72,6 +72,17 @@ public sealed class Llama2cTokenizer : ITokenizer
     public int BosId => BeginOfSentenceId;
     public int EosId => EndOfSentenceId;
     public int UnkId => UnknownId;
+    public IReadOnlyList<int> EndOfTurnIds { get; } = [EndOfSentenceId];
+
+    /// <summary>A piece as llama2.c stores it (plain spaces); the control tokens also by their SentencePiece names.</summary>
+    public int? TokenId(string token) =>
+        token switch
+        {
+            "<unk>" => UnknownId,
+            "<s>" => BeginOfSentenceId,
+            "</s>" => EndOfSentenceId,
+            _ => _ids.TryGetValue(token, out int id) ? id : null,
+        };
     public int MaxTokenLength { get; }
 
     /// <summary>Pieces as stored by llama2.c: plain spaces, BOS/EOS written as "\n&lt;s&gt;\n" and "\n&lt;/s&gt;\n".</summary>

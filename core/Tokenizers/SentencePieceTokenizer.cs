@@ -23,6 +23,12 @@ public sealed class SentencePieceTokenizer : ITokenizer
         Source = source;
         Pieces = model.Pieces.Select(p => p.Text).ToArray();
         Scores = model.Pieces.Select(p => p.Score).ToArray();
+        _pieceIds = new(() =>
+        {
+            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < Pieces.Count; i++) ids.TryAdd(Pieces[i], i);
+            return ids;
+        });
     }
 
     /// <summary>Reads a SentencePiece tokenizer.model; <paramref name="expectedVocabSize"/> is the model's vocab_size.</summary>
@@ -64,6 +70,12 @@ public sealed class SentencePieceTokenizer : ITokenizer
     public int BosId => _tokenizer.BeginningOfSentenceId;
     public int EosId => _tokenizer.EndOfSentenceId;
     public int UnkId => _tokenizer.UnknownId;
+    public IReadOnlyList<int> EndOfTurnIds => [EosId];
+
+    /// <summary>A piece in SentencePiece spelling ('▁' for a space), e.g. "&lt;/s&gt;".</summary>
+    public int? TokenId(string token) => _pieceIds.Value.TryGetValue(token, out int id) ? id : null;
+
+    readonly Lazy<Dictionary<string, int>> _pieceIds;
 
     /// <summary>Pieces in SentencePiece's own spelling ('▁' for a space), indexed by id.</summary>
     public IReadOnlyList<string> Pieces { get; }

@@ -14,4 +14,7 @@ public enum TokenizerKind
 
     /// <summary>SentencePiece tokenizer.model (protobuf ModelProto), as shipped with LLaMA.</summary>
     [JsonStringEnumMemberName("sentencepiece")] SentencePiece,
+
+    /// <summary>Hugging Face tokenizer.json (with tokenizer_config.json beside it), as shipped with Llama 3, Qwen, Mistral.</summary>
+    [JsonStringEnumMemberName("huggingface")] HuggingFace,
 }

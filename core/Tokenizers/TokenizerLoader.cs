@@ -6,8 +6,9 @@ using Adapters.Core.Model;
 namespace Adapters.Core.Tokenizers;
 
 /// <summary>
-/// Opens a tokenizer file of either supported kind, recognised by its content (not its name), and
-/// turns every way it can be wrong into one <see cref="InvalidFileException"/> naming the file.
+/// Opens a tokenizer file of any supported kind (SentencePiece tokenizer.model, llama2.c
+/// tokenizer.bin, Hugging Face tokenizer.json), recognised by its content (not its name), and turns
+/// every way it can be wrong into one <see cref="InvalidFileException"/> naming the file.
 /// </summary>
 public static class TokenizerLoader
 {
@@ -15,9 +16,12 @@ public static class TokenizerLoader
     const int HeadBytes = 64;
 
     /// <summary>
-    /// Loads <paramref name="path"/> (a tokenizer file, or a folder holding tokenizer.model or
-    /// tokenizer.bin). <paramref name="expectedVocabSize"/> is the model's vocab_size: llama2.c files
-    /// then hold exactly that many tokens (run.c reads that many), and any mismatch is an error.
+    /// Loads <paramref name="path"/> (a tokenizer file, or a folder holding tokenizer.json,
+    /// tokenizer.model or tokenizer.bin, looked for in that order: a folder with both tokenizer.json
+    /// and tokenizer.model uses tokenizer.json, as Hugging Face's fast tokenizers do).
+    /// <paramref name="expectedVocabSize"/> is the model's vocab_size: llama2.c and SentencePiece
+    /// files then hold exactly that many tokens (run.c reads that many); a tokenizer.json may have
+    /// fewer (models pad their embedding) but never more.
     /// </summary>
     /// <exception cref="InvalidFileException">Missing file, another format, truncated file or vocabulary size mismatch.</exception>
     public static ITokenizer Load(string path, int? expectedVocabSize = null)
@@ -27,6 +31,7 @@ public static class TokenizerLoader
         {
             TokenizerKind.Llama2c => Llama2cTokenizer.Load(file, expectedVocabSize),
             TokenizerKind.SentencePiece => SentencePieceTokenizer.Load(file, expectedVocabSize),
+            TokenizerKind.HuggingFace => HfTokenizer.Load(file, expectedVocabSize),
             var kind => throw new InvalidFileException(file, $"unsupported tokenizer kind {kind}"),
         };
     }
@@ -36,7 +41,7 @@ public static class TokenizerLoader
     public static TokenizerKind DetectKind(string path)
     {
         if (Directory.Exists(path))
-            throw new InvalidFileException(path, $"is a folder; expected a tokenizer file ({DefaultFileName(TokenizerKind.SentencePiece)} or {DefaultFileName(TokenizerKind.Llama2c)})");
+            throw new InvalidFileException(path, $"is a folder; expected a tokenizer file ({KnownFileNames})");
         if (!File.Exists(path)) throw new InvalidFileException(path, "tokenizer file not found");
         long length = new FileInfo(path).Length;
         if (length == 0) throw new InvalidFileException(path, "tokenizer file is empty");
@@ -44,15 +49,16 @@ public static class TokenizerLoader
         using (var stream = File.OpenRead(path)) stream.ReadExactly(head);
 
         if (SentencePieceModelProto.LooksLikeModel(head)) return TokenizerKind.SentencePiece;
+        if (LooksLikeJson(head)) return TokenizerKind.HuggingFace;
         string? other = OtherFormat(head, length);
-        if (other != null) throw new InvalidFileException(path, $"this is {other}, not a tokenizer; expected a SentencePiece tokenizer.model or a llama2.c tokenizer.bin");
+        if (other != null) throw new InvalidFileException(path, $"this is {other}, not a tokenizer; expected a Hugging Face tokenizer.json, a SentencePiece tokenizer.model or a llama2.c tokenizer.bin");
         if (length >= sizeof(int))
         {
             int maxTokenLength = BinaryPrimitives.ReadInt32LittleEndian(head);
             if (maxTokenLength is > 0 and <= Llama2cTokenizerFile.MaxPlausibleTokenLength) return TokenizerKind.Llama2c;
         }
         throw new InvalidFileException(path,
-            $"not a tokenizer: neither a SentencePiece model nor a llama2.c tokenizer.bin (first bytes {Convert.ToHexString(head.AsSpan(0, Math.Min(head.Length, 8)))})");
+            $"not a tokenizer: neither a Hugging Face tokenizer.json, a SentencePiece model nor a llama2.c tokenizer.bin (first bytes {Convert.ToHexString(head.AsSpan(0, Math.Min(head.Length, 8)))})");
     }
 
     /// <summary>The string a manifest records for a kind: "llama2c" or "sentencepiece".</summary>
@@ -60,6 +66,7 @@ public static class TokenizerLoader
     {
         TokenizerKind.Llama2c => "llama2c",
         TokenizerKind.SentencePiece => "sentencepiece",
+        TokenizerKind.HuggingFace => "huggingface",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown tokenizer kind"),
     };
 
@@ -76,21 +83,39 @@ public static class TokenizerLoader
     {
         TokenizerKind.Llama2c => "tokenizer.bin",
         TokenizerKind.SentencePiece => "tokenizer.model",
+        TokenizerKind.HuggingFace => HfTokenizer.FileName,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown tokenizer kind"),
     };
 
     static string ResolveFile(string path)
     {
         if (!Directory.Exists(path)) return path;
-        foreach (var kind in new[] { TokenizerKind.SentencePiece, TokenizerKind.Llama2c })
+        foreach (var kind in FolderPreference)
         {
             string candidate = Path.Combine(path, DefaultFileName(kind));
             if (File.Exists(candidate)) return candidate;
         }
-        throw new InvalidFileException(path, $"folder has no {DefaultFileName(TokenizerKind.SentencePiece)} or {DefaultFileName(TokenizerKind.Llama2c)}");
+        throw new InvalidFileException(path, $"folder has no tokenizer ({KnownFileNames})");
     }
 
-    /// <summary>Names formats that a user may pass by mistake (model weights, tokenizer.json), or null.</summary>
+    /// <summary>The order a folder is searched in: tokenizer.json first, as Hugging Face's fast tokenizers prefer it.</summary>
+    public static readonly IReadOnlyList<TokenizerKind> FolderPreference = [TokenizerKind.HuggingFace, TokenizerKind.SentencePiece, TokenizerKind.Llama2c];
+
+    static string KnownFileNames => string.Join(", ", FolderPreference.Select(DefaultFileName));
+
+    /// <summary>A JSON object: '{' then '"' or '}' (whitespace and a UTF-8 BOM allowed), which no llama2.c header starts with.</summary>
+    static bool LooksLikeJson(byte[] head)
+    {
+        int i = head.Length >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0;
+        static bool Space(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+        while (i < head.Length && Space(head[i])) i++;
+        if (i >= head.Length || head[i] != (byte)'{') return false;
+        i++;
+        while (i < head.Length && Space(head[i])) i++;
+        return i >= head.Length || head[i] is (byte)'"' or (byte)'}';
+    }
+
+    /// <summary>Names formats that a user may pass by mistake (model weights, a JSON array), or null.</summary>
     static string? OtherFormat(byte[] head, long length)
     {
         if (LooksLikeLlama2cCheckpoint(head, length, out string? shape)) return $"a llama2.c model checkpoint ({shape})";
@@ -100,7 +125,7 @@ public static class TokenizerLoader
             if (headerLength > 0 && headerLength <= (ulong)(length - 8) && head[8] == (byte)'{') return "a safetensors file";
         }
         int first = Array.FindIndex(head, b => b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'));
-        if (first >= 0 && head[first] is (byte)'{' or (byte)'[') return "a JSON file (a Hugging Face tokenizer.json?)";
+        if (first >= 0 && head[first] == (byte)'[') return "a JSON array, not a Hugging Face tokenizer.json object";
         return null;
     }
 

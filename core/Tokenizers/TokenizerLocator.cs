@@ -5,7 +5,7 @@ namespace Adapters.Core.Tokenizers;
 
 /// <summary>
 /// Finds the tokenizer that belongs to a model when the user names none: a file beside a
-/// llama2.c checkpoint (tokenizer.model, tokenizer.bin, or llama2.c's tok{vocab}.bin), or inside
+/// llama2.c checkpoint (tokenizer.json, tokenizer.model, tokenizer.bin, or llama2.c's tok{vocab}.bin), or inside
 /// a Hugging Face folder.
 /// </summary>
 public static class TokenizerLocator
@@ -13,7 +13,7 @@ public static class TokenizerLocator
     public static string FindBeside(string modelPath, int vocabSize)
     {
         string folder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
-        string[] candidates = ["tokenizer.model", "tokenizer.bin", $"tok{vocabSize}.bin"];
+        string[] candidates = [HfTokenizer.FileName, "tokenizer.model", "tokenizer.bin", $"tok{vocabSize}.bin"];
         foreach (string name in candidates)
         {
             string path = Path.Combine(folder, name);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Adapters.Host.Backends;
 using Adapters.Host.Metrics;
+using Adapters.Core.Tokenizers;
 
 namespace Adapters.Host.Completions;
 
@@ -21,7 +22,7 @@ internal sealed class CompletionRun(ICompletionBackend backend, CompletionPlan p
 
     public async IAsyncEnumerable<string> TextAsync([EnumeratorCancellation] CancellationToken cancel)
     {
-        var decoder = new IncrementalDecoder(backend.Tokenizer, plan.Job.PromptTokens);
+        var decoder = new StreamingDecoder(backend.Tokenizer, plan.Job.PromptTokens);
         var stops = new StopMatcher(plan.Stops);
         var generated = metrics.GeneratedTokens.WithLabels(plan.Job.Model);
         metrics.PromptTokens.WithLabels(plan.Job.Model).Inc(plan.Job.PromptTokens.Count);

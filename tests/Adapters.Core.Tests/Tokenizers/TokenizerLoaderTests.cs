@@ -103,9 +103,17 @@ public sealed class TokenizerLoaderTests : IDisposable
     }
 
     [Fact]
-    public void A_tokenizer_json_given_as_tokenizer_is_named_as_such()
+    public void A_json_file_is_read_as_a_Hugging_Face_tokenizer_and_its_problem_named()
     {
-        LoadFails(Write("tokenizer.json", "{\"model\": {}}"u8.ToArray()), problem: ["JSON", "not a tokenizer"]);
+        string path = Write("tokenizer.json", "{\"model\": {}}"u8.ToArray());
+        Assert.Equal(TokenizerKind.HuggingFace, TokenizerLoader.DetectKind(path));
+        LoadFails(path, problem: ["model.vocab", "missing"]);
+    }
+
+    [Fact]
+    public void A_json_array_is_not_a_tokenizer()
+    {
+        LoadFails(Write("tokenizer.json", "[1, 2]"u8.ToArray()), problem: ["JSON array", "not a tokenizer"]);
     }
 
     [Fact]
