@@ -1,6 +1,6 @@
 using Adapters.Host.Admin;
 using Adapters.Host.Api;
-using Adapters.Host.Backends;
+using Adapters.Runtime.Backends;
 using Adapters.Host.Completions;
 using Adapters.Host.Endpoints;
 using Adapters.Host.Metrics;
@@ -143,7 +143,9 @@ public sealed class HostServer : IAsyncDisposable
 
         app.Use((http, next) => ErrorBoundary(http, next, metrics, log));
         app.MapPost("/v1/completions", http => CompletionsEndpoint.HandleAsync(http, state));
+        app.MapPost("/v1/chat/completions", http => ChatCompletionsEndpoint.HandleAsync(http, state));
         app.MapGet("/v1/models", http => ModelsEndpoint.HandleAsync(http, state));
+        app.MapGet("/v1/models/{**id}", (HttpContext http, string id) => ModelsEndpoint.HandleOneAsync(http, state, id));
         app.MapPost("/v1/load_lora_adapter", http => AdapterAdminEndpoints.LoadAsync(http, state));
         app.MapPost("/v1/unload_lora_adapter", http => AdapterAdminEndpoints.UnloadAsync(http, state));
         app.MapGet("/health", http => HealthEndpoint.HandleAsync(http, state));
@@ -152,7 +154,7 @@ public sealed class HostServer : IAsyncDisposable
             $"no endpoint {http.Request.Method} {http.Request.Path}; see /v1/completions, /v1/models, /health, /metrics"));
 
         foreach (string problem in startupProblems) log.LogWarning("adapter not served: {Problem}", problem);
-        var metricsFeed = (backend as SchedulerBackend)?.AttachMetrics(metrics);
+        var metricsFeed = backend is SchedulerBackend scheduled ? SchedulerMetricsFeed.Attach(scheduled, metrics) : null;
         try { await app.StartAsync(cancel); }
         catch
         {

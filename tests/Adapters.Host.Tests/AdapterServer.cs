@@ -6,7 +6,7 @@ using Adapters.Core.Model;
 using Adapters.Core.Tokenizers;
 using Adapters.Export;
 using Adapters.Export.AdapterExport;
-using Adapters.Host.Backends;
+using Adapters.Runtime.Backends;
 using Adapters.Runtime;
 using Adapters.Runtime.Serving;
 using Adapters.TestSupport;

@@ -1,6 +1,6 @@
 using Adapters.Core.Tokenizers;
 
-namespace Adapters.Host.Completions;
+namespace Adapters.Runtime.Backends;
 
 /// <summary>
 /// Turns generated ids into text pieces as they arrive. The completion is decode(prompt +
@@ -8,7 +8,7 @@ namespace Adapters.Host.Completions;
 /// leading space and multi-token UTF-8 characters come out right; a piece that ends inside a
 /// UTF-8 character (U+FFFD so far) is held back until the character is complete.
 /// </summary>
-internal sealed class IncrementalDecoder
+public sealed class IncrementalDecoder
 {
     const char Replacement = '\uFFFD';
 
