@@ -61,11 +61,20 @@ public sealed class ChatFormat
         if (eos is not null && SingleToken(tokenizer, eos) is int eosId) stops.Add(eosId);
         foreach (string marker in EndOfTurnMarkers)
             if (source.Contains(marker, StringComparison.Ordinal) && SingleToken(tokenizer, marker) is int id) stops.Add(id);
-        return new ChatFormat(template, tokenizer, bos, eos, stops);
+        var markers = EndOfTurnMarkers.Where(m => source.Contains(m, StringComparison.Ordinal) && SingleToken(tokenizer, m) is not null).ToList();
+        if (eos is not null && !markers.Contains(eos) && SingleToken(tokenizer, eos) is not null) markers.Add(eos);
+        return new ChatFormat(template, tokenizer, bos, eos, stops) { EndOfTurnStrings = markers };
     }
 
     /// <summary>The template's text for <paramref name="messages"/> followed by the assistant's generation prompt.</summary>
-    public string Render(IReadOnlyList<ChatMessage> messages) => _template.Render(messages, addGenerationPrompt: true, BosToken, EosToken);
+    public string Render(IReadOnlyList<ChatMessage> messages) => Render(messages, addGenerationPrompt: true);
+
+    /// <summary>The template's text for <paramref name="messages"/>, with or without the generation prompt.</summary>
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
+        _template.Render(messages, addGenerationPrompt, BosToken, EosToken);
+
+    /// <summary>The end-of-turn marker strings this format stops at (for cutting a rendered assistant turn).</summary>
+    public IReadOnlyList<string> EndOfTurnStrings { get; private init; } = [];
 
     /// <summary>Prompt token ids for <paramref name="messages"/>: the rendering, tokenized with no special tokens added.</summary>
     public IReadOnlyList<int> Encode(IReadOnlyList<ChatMessage> messages) => _tokenizer.Encode(Render(messages), addBos: false);
