@@ -156,6 +156,13 @@ public sealed class HostServer : IAsyncDisposable
         foreach (string problem in startupProblems) log.LogWarning("adapter not served: {Problem}", problem);
         var metricsFeed = backend is SchedulerBackend scheduled ? SchedulerMetricsFeed.Attach(scheduled, metrics) : null;
         try { await app.StartAsync(cancel); }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        {
+            metricsFeed?.Dispose();
+            await app.DisposeAsync();
+            // A port in use, an address this machine does not have, an IPv4-mapped IPv6 address: the user's to fix.
+            throw new IOException($"cannot listen on {options.BindAddress}:{options.Port}: {e.Message}", e);
+        }
         catch
         {
             metricsFeed?.Dispose();
@@ -202,12 +209,18 @@ public sealed class HostServer : IAsyncDisposable
     public Task WaitForShutdownAsync(CancellationToken cancel = default) => _app.WaitForShutdownAsync(cancel);
 
     /// <summary>
-    /// Graceful shutdown: Kestrel stops accepting at once, in-flight requests get up to the
-    /// shutdown timeout to finish, then the backend is released once no generation runs on it.
+    /// Graceful shutdown: new generation requests get 503 and /health 503 at once; in-flight
+    /// requests get up to the shutdown timeout to finish while the port stays open; then Kestrel
+    /// stops, and the backend is released once no generation runs on it.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Drain before Kestrel stops listening: while in-flight requests finish (up to the shutdown
+        // timeout) the port stays open and /health answers 503, so load balancers move away
+        // instead of seeing refused connections. Only then does Kestrel stop (aborting what is left).
+        _app.Lifetime.StopApplication();
+        await _state.Admission.WaitIdleAsync(_state.Options.ShutdownTimeout);
         await _app.StopAsync();
         await _state.Admission.WaitIdleAsync(UnwindTimeout);
         await _app.DisposeAsync();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Adapters.Core.Chat;
 using Adapters.Core.Templates;
 using Adapters.Host.Api;
+using Adapters.Host.Endpoints;
 using Adapters.Runtime.Backends;
 using static Adapters.Host.Completions.GenerationFieldsReader;
 
@@ -31,7 +32,7 @@ internal static class ChatValidator
         if (request.ResponseFormat is { } format && format.ValueKind != JsonValueKind.Null && !IsPlainText(format))
             throw Invalid("response_format other than {\"type\": \"text\"} is not supported (no constrained decoding)", "response_format");
         if (request.Modalities is { } modalities && modalities.ValueKind == JsonValueKind.Array
-            && modalities.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.String || m.GetString() != "text"))
+            && modalities.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.String || !m.ValueEquals("text")))
             throw Invalid("only the \"text\" modality is supported", "modalities");
         if (request.Logprobs == true) throw Invalid("logprobs is not supported", "logprobs");
         if (request.TopLogprobs is not null) throw Invalid("top_logprobs is not supported", "top_logprobs");
@@ -64,7 +65,7 @@ internal static class ChatValidator
 
     static bool IsPlainText(JsonElement format) =>
         format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out var type)
-        && type.ValueKind == JsonValueKind.String && type.GetString() == "text";
+        && type.ValueKind == JsonValueKind.String && type.ValueEquals("text");
 
     static List<ChatMessage> ReadMessages(JsonElement? messages)
     {
@@ -86,7 +87,7 @@ internal static class ChatValidator
     {
         if (!message.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String)
             throw Invalid($"{at}.role is required and must be a string", $"{at}.role");
-        string name = role.GetString()!;
+        string name = JsonText.GetString(role, $"{at}.role");
         if (name == "developer") return "system";
         if (name is "tool" or "function") throw Invalid($"{at}.role '{name}': tool calling is not supported", $"{at}.role");
         if (!Roles.Contains(name))
@@ -104,7 +105,7 @@ internal static class ChatValidator
     {
         if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
             throw Invalid($"{at}.content is required", $"{at}.content");
-        if (content.ValueKind == JsonValueKind.String) return content.GetString()!;
+        if (content.ValueKind == JsonValueKind.String) return JsonText.GetString(content, $"{at}.content");
         if (content.ValueKind != JsonValueKind.Array)
             throw Invalid($"{at}.content must be a string or an array of text parts, got {Describe(content)}", $"{at}.content");
         var text = new StringBuilder();
@@ -114,11 +115,11 @@ internal static class ChatValidator
             string partAt = $"{at}.content[{index++}]";
             if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
                 throw Invalid($"{partAt} must be an object with a type", partAt);
-            if (type.GetString() != "text")
-                throw Invalid($"{partAt}.type '{Printable(type.GetString()!)}' is not supported (text parts only)", $"{partAt}.type");
+            string kind = JsonText.GetString(type, $"{partAt}.type");
+            if (kind != "text") throw Invalid($"{partAt}.type '{Printable(kind)}' is not supported (text parts only)", $"{partAt}.type");
             if (!part.TryGetProperty("text", out var piece) || piece.ValueKind != JsonValueKind.String)
                 throw Invalid($"{partAt}.text is required and must be a string", $"{partAt}.text");
-            text.Append(piece.GetString());
+            text.Append(JsonText.GetString(piece, $"{partAt}.text"));
         }
         return text.ToString();
     }

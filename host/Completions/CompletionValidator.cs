@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Adapters.Host.Api;
+using Adapters.Host.Endpoints;
 using Adapters.Runtime.Backends;
 using static Adapters.Host.Completions.GenerationFieldsReader;
 
@@ -45,9 +46,9 @@ internal static class CompletionValidator
     static string ReadPrompt(JsonElement? prompt)
     {
         if (prompt is not { } element || element.ValueKind == JsonValueKind.Null) throw Invalid("prompt is required", "prompt");
-        if (element.ValueKind == JsonValueKind.String) return element.GetString()!;
+        if (element.ValueKind == JsonValueKind.String) return JsonText.GetString(element, "prompt");
         if (element.ValueKind == JsonValueKind.Array && element.GetArrayLength() == 1 && element[0].ValueKind == JsonValueKind.String)
-            return element[0].GetString()!;
+            return JsonText.GetString(element[0], "prompt");
         throw Invalid($"prompt must be a string (or an array of one string), got {Describe(element)}", "prompt");
     }
 }

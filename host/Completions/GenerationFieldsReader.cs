@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Adapters.Core.Generation;
 using Adapters.Host.Api;
+using Adapters.Host.Endpoints;
 using Adapters.Runtime.Backends;
 using Microsoft.AspNetCore.Http;
 
@@ -82,8 +83,9 @@ internal static class GenerationFieldsReader
         var result = new Dictionary<int, float>();
         foreach (var entry in element.EnumerateObject())
         {
-            if (!int.TryParse(entry.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int token) || token >= vocabSize)
-                throw Invalid($"logit_bias keys must be token ids in 0..{vocabSize - 1}, got \"{Printable(entry.Name)}\"", "logit_bias");
+            string key = JsonText.Name(entry, "logit_bias");
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int token) || token >= vocabSize)
+                throw Invalid($"logit_bias keys must be token ids in 0..{vocabSize - 1}, got \"{Printable(key)}\"", "logit_bias");
             if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetSingle(out float value) || !(Math.Abs(value) <= SamplingOptions.MaxAbsLogitBias))
                 throw Invalid($"logit_bias values must be numbers in [-{SamplingOptions.MaxAbsLogitBias}, {SamplingOptions.MaxAbsLogitBias}] (token {token})", "logit_bias");
             result[token] = value;
@@ -96,13 +98,13 @@ internal static class GenerationFieldsReader
     {
         if (stop is not { } element || element.ValueKind == JsonValueKind.Null) return [];
         var stops = new List<string>();
-        if (element.ValueKind == JsonValueKind.String) stops.Add(element.GetString()!);
+        if (element.ValueKind == JsonValueKind.String) stops.Add(JsonText.GetString(element, "stop"));
         else if (element.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in element.EnumerateArray())
             {
                 if (item.ValueKind != JsonValueKind.String) throw Invalid($"stop must hold strings only, got {Describe(item)}", "stop");
-                stops.Add(item.GetString()!);
+                stops.Add(JsonText.GetString(item, "stop"));
             }
         }
         else throw Invalid($"stop must be a string or an array of strings, got {Describe(element)}", "stop");
