@@ -18,23 +18,48 @@ public static class ChatTrainingText
         if (messages.Count == 0 || messages[^1].Role != "assistant")
             throw new ArgumentException("a training conversation must end with an assistant message (the answer to learn)");
         var assistantTurns = Enumerable.Range(0, messages.Count).Where(i => messages[i].Role == "assistant").ToList();
-        var segments = new List<TextSegment>();
-        string rendered = "";
+        var pieces = new Pieces(format);
         foreach (int turn in assistantTurns)
         {
             var (prompt, answer) = Turn(format, messages, turn);
-            if (!prompt.StartsWith(rendered, StringComparison.Ordinal))
+            if (!prompt.StartsWith(pieces.Text, StringComparison.Ordinal))
             {
                 lastTurnOnly = true;
                 var (lastPrompt, lastAnswer) = Turn(format, messages, messages.Count - 1);
-                return [new TextSegment(lastPrompt, Trained: false), new TextSegment(lastAnswer, Trained: true)];
+                var last = new Pieces(format);
+                last.Add(lastPrompt, trained: false);
+                last.Add(lastAnswer, trained: true);
+                return last.Segments;
             }
-            if (prompt.Length > rendered.Length) segments.Add(new TextSegment(prompt[rendered.Length..], Trained: false));
-            segments.Add(new TextSegment(answer, Trained: true));
-            rendered = prompt + answer;
+            pieces.Add(prompt[pieces.Text.Length..], trained: false);
+            pieces.Add(answer, trained: true);
         }
         lastTurnOnly = false;
-        return segments;
+        return pieces.Segments;
+    }
+
+    /// <summary>
+    /// Text pieces with their tokens as they come out of encoding the text so far as a whole
+    /// (how the inference prompt is encoded): a piece's tokens are what encoding the longer text
+    /// adds, unless a merge across the boundary changed earlier tokens — then it is encoded alone.
+    /// </summary>
+    sealed class Pieces(ChatFormat format)
+    {
+        readonly List<int> _tokens = [];
+
+        public string Text { get; private set; } = "";
+        public List<TextSegment> Segments { get; } = [];
+
+        public void Add(string text, bool trained)
+        {
+            if (text.Length == 0) return;
+            var joint = format.EncodeText(Text + text);
+            bool clean = joint.Count > _tokens.Count && _tokens.SequenceEqual(joint.Take(_tokens.Count));
+            var tokens = clean ? joint.Skip(_tokens.Count).ToList() : format.EncodeText(text).ToList();
+            Segments.Add(new TextSegment(text, trained, tokens));
+            _tokens.AddRange(tokens);
+            Text += text;
+        }
     }
 
     /// <summary>The prompt before assistant message <paramref name="turn"/> (with the generation prompt) and that message's rendered text.</summary>

@@ -47,7 +47,7 @@ internal static class ChatValidator
         var (requested, param) = request.MaxCompletionTokens is long m ? (m, "max_completion_tokens") : (request.MaxTokens, "max_tokens");
         CompletionJob job;
         try { job = ChatJobs.Create(backend, model, messages, sampling, requested, param); }
-        catch (ChatTemplateRefusedException e) { throw Invalid($"the model's chat template refused the conversation: {e.Message}", "messages"); }
+        catch (TemplateRenderException e) { throw Invalid($"the model's chat template refused the conversation: line {e.Line}: {e.Problem}", "messages", "chat_template_error"); }
         catch (ContextBudgetException e) { throw Invalid(e.Message, e.Param == "prompt" ? "messages" : e.Param, e.ContextExceeded ? "context_length_exceeded" : null); }
         return new CompletionPlan
         {

@@ -9,7 +9,7 @@ public static class ChatJobs
 {
     /// <param name="requestedMaxTokens">null = the rest of the context (OpenAI's chat default: no limit but the model's).</param>
     /// <exception cref="InvalidOperationException">The backend's model folder has no chat template.</exception>
-    /// <exception cref="ChatTemplateRefusedException">The template refused the conversation.</exception>
+    /// <exception cref="TemplateRenderException">The template refused the conversation (raise_exception) or failed on it.</exception>
     /// <exception cref="ContextBudgetException">The conversation or the token budget does not fit the context.</exception>
     public static CompletionJob Create(ICompletionBackend backend, string model, IReadOnlyList<ChatMessage> messages, SamplingOptions sampling,
         long? requestedMaxTokens, string maxTokensParam = "max_tokens")

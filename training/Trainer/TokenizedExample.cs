@@ -17,12 +17,12 @@ public sealed record TokenizedExample(int[] Tokens, int PromptLength)
     /// tokenizer would produce in context; when BPE merges across the boundary (the joint
     /// encoding does not start with the prompt's own tokens), the prompt's tokens are kept
     /// and the completion is encoded on its own, so generation from the prompt matches training.
-    /// A rendered conversation is encoded piece by piece with no special tokens added (its
-    /// template writes them), exactly as the inference prompt of its first turn is encoded.
+    /// A rendered conversation comes encoded piece by piece by its chat format (special-token
+    /// strings as their ids), exactly as the inference prompt of its first turn is encoded.
     /// </summary>
     public static TokenizedExample Encode(ITokenizer tokenizer, TrainingExample example)
     {
-        if (example.Segments is { } segments) return EncodeSegments(tokenizer, segments);
+        if (example.Segments is { } segments) return FromSegments(segments);
         var prompt = tokenizer.Encode(example.Prompt, addBos: true);
         var joint = tokenizer.Encode(example.Prompt + example.Completion, addBos: true, addEos: true);
         bool clean = joint.Count > prompt.Count && prompt.SequenceEqual(joint.Take(prompt.Count));
@@ -31,14 +31,14 @@ public sealed record TokenizedExample(int[] Tokens, int PromptLength)
         return new TokenizedExample(tokens, prompt.Count);
     }
 
-    static TokenizedExample EncodeSegments(ITokenizer tokenizer, IReadOnlyList<Core.Chat.TextSegment> segments)
+    static TokenizedExample FromSegments(IReadOnlyList<Core.Chat.TextSegment> segments)
     {
         var tokens = new List<int>();
         var spans = new List<Range>();
         foreach (var segment in segments)
         {
             int start = tokens.Count;
-            tokens.AddRange(tokenizer.Encode(segment.Text, addBos: false));
+            tokens.AddRange(segment.Tokens);
             if (segment.Trained && tokens.Count > start) spans.Add(new Range(start, tokens.Count));
         }
         if (spans.Count == 0) throw new ArgumentException("the conversation's assistant turns encode to no tokens");
