@@ -9,9 +9,9 @@ namespace Adapters.Cli;
 /// </summary>
 public static class CliApp
 {
-    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null, TextReader? input = null)
     {
-        var console = new CliConsole(output ?? Console.Out, error ?? Console.Error);
+        var console = new CliConsole(output ?? Console.Out, error ?? Console.Error, input);
         var root = new RootCommand("Train parameter-efficient adapters for LLaMA models, export them to ONNX, and serve them.")
         {
             GenerateCommand.Create(console),
@@ -24,6 +24,7 @@ public static class CliApp
             PipelineCommand.Create(console),
             ServeCommand.Create(console),
             BenchCommand.Create(console),
+            ChatCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);

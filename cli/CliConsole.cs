@@ -7,9 +7,12 @@ namespace Adapters.Cli;
 /// progress and diagnostics on <see cref="Error"/>. Expected failures become one clear line and
 /// exit code 1 instead of a stack trace.
 /// </summary>
-public sealed class CliConsole(TextWriter output, TextWriter error)
+public sealed class CliConsole(TextWriter output, TextWriter error, TextReader? input = null)
 {
     public const int Failure = 1;
+
+    /// <summary>What the user types (interactive commands such as `chat`).</summary>
+    public TextReader In { get; } = input ?? Console.In;
 
     public TextWriter Out { get; } = output;
     public TextWriter Error { get; } = error;

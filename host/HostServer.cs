@@ -1,6 +1,6 @@
 using Adapters.Host.Admin;
 using Adapters.Host.Api;
-using Adapters.Host.Backends;
+using Adapters.Runtime.Backends;
 using Adapters.Host.Completions;
 using Adapters.Host.Endpoints;
 using Adapters.Host.Metrics;
@@ -143,7 +143,9 @@ public sealed class HostServer : IAsyncDisposable
 
         app.Use((http, next) => ErrorBoundary(http, next, metrics, log));
         app.MapPost("/v1/completions", http => CompletionsEndpoint.HandleAsync(http, state));
+        app.MapPost("/v1/chat/completions", http => ChatCompletionsEndpoint.HandleAsync(http, state));
         app.MapGet("/v1/models", http => ModelsEndpoint.HandleAsync(http, state));
+        app.MapGet("/v1/models/{**id}", (HttpContext http, string id) => ModelsEndpoint.HandleOneAsync(http, state, id));
         app.MapPost("/v1/load_lora_adapter", http => AdapterAdminEndpoints.LoadAsync(http, state));
         app.MapPost("/v1/unload_lora_adapter", http => AdapterAdminEndpoints.UnloadAsync(http, state));
         app.MapGet("/health", http => HealthEndpoint.HandleAsync(http, state));
@@ -152,8 +154,15 @@ public sealed class HostServer : IAsyncDisposable
             $"no endpoint {http.Request.Method} {http.Request.Path}; see /v1/completions, /v1/models, /health, /metrics"));
 
         foreach (string problem in startupProblems) log.LogWarning("adapter not served: {Problem}", problem);
-        var metricsFeed = (backend as SchedulerBackend)?.AttachMetrics(metrics);
+        var metricsFeed = backend is SchedulerBackend scheduled ? SchedulerMetricsFeed.Attach(scheduled, metrics) : null;
         try { await app.StartAsync(cancel); }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        {
+            metricsFeed?.Dispose();
+            await app.DisposeAsync();
+            // A port in use, an address this machine does not have, an IPv4-mapped IPv6 address: the user's to fix.
+            throw new IOException($"cannot listen on {options.BindAddress}:{options.Port}: {e.Message}", e);
+        }
         catch
         {
             metricsFeed?.Dispose();
@@ -200,12 +209,18 @@ public sealed class HostServer : IAsyncDisposable
     public Task WaitForShutdownAsync(CancellationToken cancel = default) => _app.WaitForShutdownAsync(cancel);
 
     /// <summary>
-    /// Graceful shutdown: Kestrel stops accepting at once, in-flight requests get up to the
-    /// shutdown timeout to finish, then the backend is released once no generation runs on it.
+    /// Graceful shutdown: new generation requests get 503 and /health 503 at once; in-flight
+    /// requests get up to the shutdown timeout to finish while the port stays open; then Kestrel
+    /// stops, and the backend is released once no generation runs on it.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Drain before Kestrel stops listening: while in-flight requests finish (up to the shutdown
+        // timeout) the port stays open and /health answers 503, so load balancers move away
+        // instead of seeing refused connections. Only then does Kestrel stop (aborting what is left).
+        _app.Lifetime.StopApplication();
+        await _state.Admission.WaitIdleAsync(_state.Options.ShutdownTimeout);
         await _app.StopAsync();
         await _state.Admission.WaitIdleAsync(UnwindTimeout);
         await _app.DisposeAsync();

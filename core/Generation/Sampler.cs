@@ -4,27 +4,47 @@ using System.Runtime.InteropServices;
 namespace Adapters.Core.Generation;
 
 /// <summary>
-/// Picks the next token from one row of logits: argmax at temperature 0, otherwise softmax at
-/// the temperature, optionally restricted to the top-p nucleus. Owns its random state, so one
-/// sampler per request makes a seeded request reproducible whatever else runs.
+/// Picks the next token from one row of logits: logit bias and penalties first (on a copy), then
+/// argmax at temperature 0, otherwise softmax at the temperature restricted by top-k, the top-p
+/// nucleus and min-p. Owns its random state and the request's token history, so one sampler per
+/// request makes a seeded request reproducible whatever else runs.
 /// </summary>
 public sealed class Sampler
 {
     readonly SamplingOptions _options;
     readonly Random _random;
+    readonly LogitAdjustments? _adjustments;
+    float[] _scratch = [];
 
-    public Sampler(SamplingOptions options)
+    /// <param name="promptTokens">The request's prompt; the repetition penalty counts its tokens too.</param>
+    public Sampler(SamplingOptions options, IReadOnlyList<int>? promptTokens = null)
     {
         _options = options.Validate();
         _random = options.Seed is int seed ? new Random(seed) : new Random();
+        if (options.AdjustsLogits) _adjustments = new LogitAdjustments(options, promptTokens ?? []);
     }
 
+    /// <summary>Chooses the next token and records it in the request's history (for the penalties).</summary>
     public int Sample(ReadOnlySpan<float> logits)
     {
-        if (_options.Temperature == 0) return ArgMax(logits);
+        if (_adjustments is not null)
+        {
+            if (_scratch.Length != logits.Length) _scratch = new float[logits.Length];
+            logits.CopyTo(_scratch);
+            _adjustments.Apply(_scratch);
+            logits = _scratch;
+        }
+        int token = _options.Temperature == 0 ? ArgMax(logits) : SampleSoftmax(logits);
+        _adjustments?.Record(token);
+        return token;
+    }
+
+    int SampleSoftmax(ReadOnlySpan<float> logits)
+    {
         var probs = Softmax(logits, _options.Temperature);
         double r = _random.NextDouble();
-        return _options.TopP < 1 ? SampleTopP(probs, _options.TopP, r) : SampleFull(probs, r);
+        if (_options.TopK == 0 && _options.TopP >= 1 && _options.MinP == 0) return SampleFull(probs, r);
+        return SampleFiltered(probs, _options, r);
     }
 
     /// <summary>
@@ -108,19 +128,58 @@ public sealed class Sampler
         return probs.Length - 1; // rounding left r just above the total
     }
 
-    static int SampleTopP(double[] probs, float topP, double r)
+    /// <summary>
+    /// Samples among the tokens that survive top-k, then the top-p nucleus of what is left, then
+    /// min-p (relative to the most likely token, so renormalising does not change it).
+    /// </summary>
+    static int SampleFiltered(double[] probs, SamplingOptions options, double r)
     {
-        int[] order = Enumerable.Range(0, probs.Length).ToArray();
-        Array.Sort(order, (a, b) => probs[b].CompareTo(probs[a]));
-        double kept = 0;
-        int count = 0;
-        while (count < order.Length && kept < topP) kept += probs[order[count++]];
-        double target = r * kept, cumulative = 0;
+        int[] order = CandidatesByProbability(probs, options);
+        int count = order.Length;
+        if (options.TopK > 0) count = Math.Min(count, options.TopK);
+        if (options.TopP < 1)
+        {
+            double total = 0;
+            for (int i = 0; i < count; i++) total += probs[order[i]];
+            double kept = 0;
+            int nucleus = 0;
+            while (nucleus < count && kept < options.TopP * total) kept += probs[order[nucleus++]];
+            count = Math.Max(nucleus, 1);
+        }
+        if (options.MinP > 0)
+        {
+            double threshold = options.MinP * probs[order[0]];
+            int survivors = 1;
+            while (survivors < count && probs[order[survivors]] >= threshold) survivors++;
+            count = survivors;
+        }
+        double mass = 0;
+        for (int i = 0; i < count; i++) mass += probs[order[i]];
+        double target = r * mass, cumulative = 0;
         for (int i = 0; i < count; i++)
         {
             cumulative += probs[order[i]];
             if (target < cumulative) return order[i];
         }
         return order[count - 1];
+    }
+
+    /// <summary>
+    /// Token ids most likely first (ties: lower id first). Only top-k tokens are ever needed when
+    /// top-k is on, and min-p alone needs only those above its threshold: both shrink the sort.
+    /// </summary>
+    static int[] CandidatesByProbability(double[] probs, SamplingOptions options)
+    {
+        IEnumerable<int> ids = Enumerable.Range(0, probs.Length);
+        if (options.MinP > 0 && options.TopP >= 1)
+        {
+            double max = probs.Max(), threshold = options.MinP * max;
+            ids = ids.Where(i => probs[i] >= threshold);
+        }
+        var order = ids.ToArray();
+        var keys = new double[order.Length];
+        for (int i = 0; i < order.Length; i++) keys[i] = -probs[order[i]];
+        Array.Sort(keys, order); // unstable on ties; fine for sampling, which only needs the set and its masses
+        return order;
     }
 }

@@ -8,16 +8,21 @@ namespace Adapters.Core.Generation;
 /// </summary>
 public static class TextGenerator
 {
-    /// <summary>Yields the generated token ids (not the prompt), one per decode step.</summary>
+    /// <summary>Yields the generated token ids (not the prompt), one per decode step; stops before <paramref name="eosToken"/>.</summary>
     public static IEnumerable<int> GenerateTokens(IDecoderModel model, IReadOnlyList<int> promptTokens, int maxNewTokens,
-        SamplingOptions sampling, int? eosToken = null, CancellationToken cancel = default)
+        SamplingOptions sampling, int? eosToken = null, CancellationToken cancel = default) =>
+        GenerateTokens(model, promptTokens, maxNewTokens, sampling, eosToken is int eos ? new HashSet<int> { eos } : new HashSet<int>(), cancel);
+
+    /// <summary>Yields the generated token ids (not the prompt), one per decode step; stops before any of <paramref name="stopTokens"/>.</summary>
+    public static IEnumerable<int> GenerateTokens(IDecoderModel model, IReadOnlyList<int> promptTokens, int maxNewTokens,
+        SamplingOptions sampling, IReadOnlySet<int> stopTokens, CancellationToken cancel = default)
     {
         if (promptTokens.Count == 0) throw new ArgumentException("the prompt must hold at least one token (BOS)");
         if (maxNewTokens < 0) throw new ArgumentException($"max new tokens must be >= 0, got {maxNewTokens}");
         int context = model.Config.MaxSeqLen;
         if (promptTokens.Count > context)
             throw new ArgumentException($"prompt is {promptTokens.Count} tokens, longer than the model's context of {context}");
-        var sampler = new Sampler(sampling);
+        var sampler = new Sampler(sampling, promptTokens);
         using var session = model.StartSession();
         int vocab = model.Config.VocabSize;
         float[] logits = session.Forward(promptTokens.ToArray());
@@ -26,7 +31,7 @@ public static class TextGenerator
         {
             cancel.ThrowIfCancellationRequested();
             int next = sampler.Sample(last);
-            if (next == eosToken) yield break;
+            if (stopTokens.Contains(next)) yield break;
             yield return next;
             if (step + 1 == maxNewTokens || session.Position >= context) yield break;
             last = session.Forward([next]);

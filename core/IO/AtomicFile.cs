@@ -34,14 +34,18 @@ public static class AtomicFile
 
     /// <summary>
     /// Builds a folder in a temporary sibling and renames it into place; an existing folder at
-    /// <paramref name="path"/> is replaced only after the new one is complete.
+    /// <paramref name="path"/> is replaced only after the new one is complete. A directory cannot
+    /// be swapped in one rename, so the old one is first renamed aside (<c>.old-*</c>): a kill
+    /// between the two renames leaves no folder at <paramref name="path"/> but a complete old one
+    /// beside it, which <see cref="RecoverDirectory"/> (called here first, and by readers) puts back.
     /// </summary>
     public static void WriteDirectory(string path, Action<string> build)
     {
         string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        string old = full + $".old-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        RecoverDirectory(full);
+        string tmp = full + TempMarker + $"{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string old = full + OldMarker + $"{Environment.ProcessId}-{Guid.NewGuid():N}";
         Directory.CreateDirectory(tmp);
         try
         {
@@ -54,5 +58,35 @@ public static class AtomicFile
         {
             if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         }
+    }
+
+    const string TempMarker = ".tmp-", OldMarker = ".old-";
+
+    /// <summary>
+    /// Repairs what a kill during <see cref="WriteDirectory"/> left: when <paramref name="path"/>
+    /// is missing but a complete previous version was renamed aside, that version is put back;
+    /// leftover temporary (possibly half-built) and aside folders are removed. Returns true when
+    /// a previous version was restored.
+    /// </summary>
+    public static bool RecoverDirectory(string path)
+    {
+        string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        string? parent = Path.GetDirectoryName(full);
+        if (parent is null || !Directory.Exists(parent)) return false;
+        string name = Path.GetFileName(full);
+        bool restored = false;
+        var aside = Directory.GetDirectories(parent, name + OldMarker + "*").OrderByDescending(Directory.GetLastWriteTimeUtc).ToList();
+        if (!Directory.Exists(full) && aside.Count > 0)
+        {
+            Directory.Move(aside[0], full);
+            aside.RemoveAt(0);
+            restored = true;
+        }
+        foreach (string stale in aside.Concat(Directory.GetDirectories(parent, name + TempMarker + "*")))
+        {
+            try { Directory.Delete(stale, recursive: true); }
+            catch (IOException) { } // another writer's folder in use: its own finally removes it
+        }
+        return restored;
     }
 }

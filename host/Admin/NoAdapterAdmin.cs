@@ -1,4 +1,4 @@
-using Adapters.Host.Backends;
+using Adapters.Runtime.Backends;
 
 namespace Adapters.Host.Admin;
 

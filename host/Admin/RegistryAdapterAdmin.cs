@@ -1,7 +1,7 @@
 using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
 using Adapters.Export.AdapterExport;
-using Adapters.Host.Backends;
+using Adapters.Runtime.Backends;
 using Adapters.Runtime.Serving;
 
 namespace Adapters.Host.Admin;

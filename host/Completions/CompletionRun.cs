@@ -1,50 +1,45 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using Adapters.Host.Backends;
 using Adapters.Host.Metrics;
-using Adapters.Core.Tokenizers;
+using Adapters.Runtime.Backends;
 
 namespace Adapters.Host.Completions;
 
 /// <summary>
-/// One completion from backend tokens to text: decodes incrementally, applies stop strings
-/// (leaving the loop early stops the backend), records latency metrics, and afterwards knows the
-/// finish reason and the token count. The same text pieces feed streamed and whole responses.
+/// One HTTP completion: the runtime's <see cref="CompletionText"/> plus the host's latency and
+/// token metrics (time to first token from the request's arrival, then time per output token).
 /// </summary>
-internal sealed class CompletionRun(ICompletionBackend backend, CompletionPlan plan, HostMetrics metrics, long arrivalTimestamp)
+internal sealed class CompletionRun
 {
-    public const string FinishStop = "stop", FinishLength = "length";
+    readonly CompletionText _text;
+    readonly CompletionPlan _plan;
+    readonly HostMetrics _metrics;
 
-    public int CompletionTokens { get; private set; }
-
-    /// <summary>"stop" for EOS or a stop string, "length" for max_tokens (which the validator caps at the context end).</summary>
-    public string FinishReason { get; private set; } = FinishStop;
-
-    public async IAsyncEnumerable<string> TextAsync([EnumeratorCancellation] CancellationToken cancel)
+    public CompletionRun(ICompletionBackend backend, CompletionPlan plan, HostMetrics metrics, long arrivalTimestamp)
     {
-        var decoder = new StreamingDecoder(backend.Tokenizer, plan.Job.PromptTokens);
-        var stops = new StopMatcher(plan.Stops);
-        var generated = metrics.GeneratedTokens.WithLabels(plan.Job.Model);
-        metrics.PromptTokens.WithLabels(plan.Job.Model).Inc(plan.Job.PromptTokens.Count);
+        _plan = plan;
+        _metrics = metrics;
         long previous = arrivalTimestamp;
-        await foreach (var token in backend.GenerateAsync(plan.Job, cancel).WithCancellation(cancel))
+        bool first = true;
+        var generated = metrics.GeneratedTokens.WithLabels(plan.Job.Model);
+        _text = new CompletionText(backend, plan.Job, plan.Stops)
         {
-            long now = Stopwatch.GetTimestamp();
-            (CompletionTokens == 0 ? metrics.TimeToFirstToken : metrics.TimePerOutputToken).Observe(Stopwatch.GetElapsedTime(previous, now).TotalSeconds);
-            previous = now;
-            CompletionTokens++;
-            generated.Inc();
-            string text = stops.Push(decoder.Add(token.TokenId));
-            if (text.Length > 0) yield return text;
-            if (stops.Stopped)
+            TokenObserved = _ =>
             {
-                FinishReason = FinishStop;
-                yield break;
-            }
-        }
-        string rest = stops.Push(decoder.Flush());
-        if (!stops.Stopped) rest += stops.Flush();
-        if (rest.Length > 0) yield return rest;
-        FinishReason = !stops.Stopped && CompletionTokens >= plan.Job.MaxTokens ? FinishLength : FinishStop;
+                long now = Stopwatch.GetTimestamp();
+                (first ? metrics.TimeToFirstToken : metrics.TimePerOutputToken).Observe(Stopwatch.GetElapsedTime(previous, now).TotalSeconds);
+                previous = now;
+                first = false;
+                generated.Inc();
+            },
+        };
+    }
+
+    public int CompletionTokens => _text.CompletionTokens;
+    public string FinishReason => _text.FinishReason;
+
+    public IAsyncEnumerable<string> TextAsync(CancellationToken cancel)
+    {
+        _metrics.PromptTokens.WithLabels(_plan.Job.Model).Inc(_plan.Job.PromptTokens.Count);
+        return _text.TextAsync(cancel);
     }
 }

@@ -21,6 +21,16 @@ internal static class HttpJson
             string? param = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
             throw new ApiException(StatusCodes.Status400BadRequest, ErrorTypes.InvalidRequest, $"invalid JSON body: {e.Message}", param, "invalid_json");
         }
+        catch (IOException e) when (!http.RequestAborted.IsCancellationRequested && e is not BadHttpRequestException)
+        {
+            // Kestrel reports some malformed framing (a chunk size that overflows) as a plain IOException.
+            throw new ApiException(StatusCodes.Status400BadRequest, ErrorTypes.InvalidRequest, $"the request body could not be read: {e.Message}", code: "bad_body");
+        }
+        catch (InvalidOperationException e) when (e.Source == typeof(JsonSerializer).Assembly.GetName().Name)
+        {
+            // A typed string field holding invalid UTF-8 or an unpaired surrogate escape.
+            throw new ApiException(StatusCodes.Status400BadRequest, ErrorTypes.InvalidRequest, $"invalid JSON body: a string is not valid text: {e.Message}", code: "invalid_text");
+        }
     }
 
     public static Task WriteAsync<T>(HttpContext http, T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK)

@@ -23,7 +23,7 @@ public sealed class ContinuousBatchScheduler : IDisposable
         public Pending Pending { get; } = pending;
         public List<int> Generated { get; } = [];
         public int? NextToken;          // null until the prompt has been fed
-        public Sampler Sampler { get; } = new(pending.Request.Sampling);
+        public Sampler Sampler { get; } = new(pending.Request.Sampling, pending.Request.PromptTokens);
     }
 
     /// <param name="Registration">Wakes an idle worker when the request is cancelled; disposed when the request ends.</param>
@@ -218,7 +218,7 @@ public sealed class ContinuousBatchScheduler : IDisposable
             if (_rows[r] is not { } row) continue;
             var request = row.Pending.Request;
             int token = row.Sampler.Sample(logits.Last(r));
-            bool end = token == request.EosToken;
+            bool end = request.StopTokens.Contains(token);
             if (!end)
             {
                 row.Generated.Add(token);

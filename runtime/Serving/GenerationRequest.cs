@@ -7,8 +7,8 @@ public sealed record GenerationRequest(IReadOnlyList<int> PromptTokens, int MaxN
 {
     public SamplingOptions Sampling { get; init; } = SamplingOptions.Greedy;
 
-    /// <summary>Generation stops before this token; null = never.</summary>
-    public int? EosToken { get; init; }
+    /// <summary>Generation stops before any of these tokens (EOS, a chat template's end-of-turn token); empty = never.</summary>
+    public IReadOnlySet<int> StopTokens { get; init; } = new HashSet<int>();
 
     /// <summary>
     /// Called with each generated token as soon as its step ends (streaming). It runs on the

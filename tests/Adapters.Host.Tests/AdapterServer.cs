@@ -6,7 +6,7 @@ using Adapters.Core.Model;
 using Adapters.Core.Tokenizers;
 using Adapters.Export;
 using Adapters.Export.AdapterExport;
-using Adapters.Host.Backends;
+using Adapters.Runtime.Backends;
 using Adapters.Runtime;
 using Adapters.Runtime.Serving;
 using Adapters.TestSupport;
@@ -97,6 +97,8 @@ public sealed class AdapterServer : IAsyncLifetime
         var training = RandomAdapters.Lora(weights, seed: 200, rank: 2, targets: ["q_proj", "o_proj"]);
         AdapterFolder.Write(TrainingFolder, training.Manifest, training.Tensors.Values);
 
+        // The chat template of tests/data/chat (stories260K's tokenizer has none), so chat requests work too.
+        StoriesChatTemplate.AddTo(ModelFolder);
         var runtime = new OnnxRuntimeOptions { IntraOpThreads = Threads, Log = _ => { } };
         Reference = OnnxDecoderModel.Load(ModelFolder, runtime);
         Tokenizer = TokenizerLoader.Load(SharedModels.Tok512, Reference.Config.VocabSize);
@@ -118,9 +120,19 @@ public sealed class AdapterServer : IAsyncLifetime
         Client = HttpHelpers.NewClient(Server.Url);
     }
 
+    /// <summary>The exported adapters and versions, for reference generation with <see cref="ReferenceText"/>.</summary>
+    public AdapterRegistry ReferenceRegistry { get; private set; } = null!;
+
+    /// <summary>What `adapters generate --engine onnx --adapter KEY --prompt PROMPT --temperature 0` prints after the prompt (BOS prepended).</summary>
+    public string ReferenceText(string? key, string prompt, int maxTokens)
+    {
+        string full = TextGenerator.GenerateText(new OnnxAdapterModel(Reference, ReferenceRegistry, key), Tokenizer, prompt, maxTokens, SamplingOptions.Greedy);
+        return full[prompt.Length..];
+    }
+
     void ComputeReferences(LlamaWeights weights, AdapterFolder training)
     {
-        var registry = AdapterRegistry.WithExportedAdapters(Reference.Exported);
+        var registry = ReferenceRegistry = AdapterRegistry.WithExportedAdapters(Reference.Exported);
         for (int i = 0; i < Versions; i++) registry.Load($"v{i}", VersionManifest(i));
         string scratch = Path.Combine(Root, "reference-training");
         var written = AdapterExporter.WriteAdapter(weights.Config, ModelFingerprint.Of(weights), new AdapterSource("training", training), scratch);

@@ -88,6 +88,28 @@ public sealed class BackPressureTests
     static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
 
     [Fact]
+    public async Task While_draining_health_and_new_requests_get_503_and_the_in_flight_stream_finishes()
+    {
+        var fake = await FakeServer.StartAsync(new FakeBackend { TokensPerJob = 20, Delay = TimeSpan.FromMilliseconds(100) });
+        var inFlight = fake.Client.PostJsonAsync("/v1/completions", fake.Body(maxTokens: 20));
+        await fake.Backend.WaitUntilAsync(b => b.Started == 1, "generation starts");
+
+        var stopping = fake.Server.DisposeAsync().AsTask(); // what SIGTERM starts
+        using var probe = HttpHelpers.NewClient(fake.Server.Url);
+        var health = await probe.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal("stopping", (await health.ReadJsonAsync()).GetProperty("status").GetString());
+        var refused = await probe.PostJsonAsync("/v1/completions", fake.Body(maxTokens: 2));
+        await refused.AssertErrorAsync(HttpStatusCode.ServiceUnavailable);
+
+        var response = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(20, (await response.ReadJsonAsync()).GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        await stopping.WaitAsync(HangGuard);
+        await fake.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Shutdown_cancels_a_request_still_running_after_the_shutdown_timeout()
     {
         var fake = await FakeServer.StartAsync(new FakeBackend { Gated = true }, o => o with { ShutdownTimeout = TimeSpan.FromMilliseconds(200) });

@@ -29,6 +29,16 @@ public sealed class BadInputTests(Stories260KServer fixture)
         { "stop is a number", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"stop\": 3}", HttpStatusCode.BadRequest, "stop" },
         { "empty stop string", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"stop\": [\"\"]}", HttpStatusCode.BadRequest, "stop" },
         { "n of 2", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"n\": 2}", HttpStatusCode.BadRequest, "n" },
+        { "top_k below -1", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"top_k\": -2}", HttpStatusCode.BadRequest, "top_k" },
+        { "min_p above 1", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"min_p\": 1.5}", HttpStatusCode.BadRequest, "min_p" },
+        { "repetition_penalty zero", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"repetition_penalty\": 0}", HttpStatusCode.BadRequest, "repetition_penalty" },
+        { "presence_penalty beyond 2", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"presence_penalty\": 2.5}", HttpStatusCode.BadRequest, "presence_penalty" },
+        { "frequency_penalty beyond -2", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"frequency_penalty\": -2.5}", HttpStatusCode.BadRequest, "frequency_penalty" },
+        { "logit_bias is a list", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"logit_bias\": [1]}", HttpStatusCode.BadRequest, "logit_bias" },
+        { "logit_bias token outside the vocabulary", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"logit_bias\": {\"512\": 1}}", HttpStatusCode.BadRequest, "logit_bias" },
+        { "logit_bias key not a number", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"logit_bias\": {\"dog\": 1}}", HttpStatusCode.BadRequest, "logit_bias" },
+        { "logit_bias value beyond 100", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"logit_bias\": {\"5\": 101}}", HttpStatusCode.BadRequest, "logit_bias" },
+        { "suffix", "{\"model\": \"stories260K\", \"prompt\": \"a\", \"suffix\": \"end\"}", HttpStatusCode.BadRequest, "suffix" },
     };
 
     [Theory]

@@ -17,9 +17,14 @@ public sealed class ClientDisconnectTests(AdapterServer fixture)
 
     static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
-    [Fact]
-    public async Task Disconnect_mid_stream_cancels_the_scheduler_row()
+    [Theory]
+    [InlineData("/v1/completions")]
+    [InlineData("/v1/chat/completions")]
+    public async Task Disconnect_mid_stream_cancels_the_scheduler_row(string path)
     {
+        string body = path.Contains("chat")
+            ? $"{{\"model\": \"{AdapterServer.Alpha}\", \"messages\": [{{\"role\": \"user\", \"content\": \"{AdapterServer.Prompts[0]}\"}}], \"max_tokens\": {LongMaxTokens}, \"temperature\": 0, \"stream\": true}}"
+            : HttpHelpers.CompletionBody(AdapterServer.Alpha, AdapterServer.Prompts[0], LongMaxTokens, stream: true);
         var scheduler = fixture.Backend.Scheduler;
         long cancelledBefore = scheduler.Cancelled, stepsBefore = scheduler.Steps;
         void Slow(SchedulerStep _) => Thread.Sleep(SlowStep);
@@ -29,10 +34,7 @@ public sealed class ClientDisconnectTests(AdapterServer fixture)
             // No draining: by default HttpClient reads an abandoned response for up to 2 s to reuse
             // the connection; a client that really goes away (a killed curl) closes it at once.
             using var client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = fixture.Server.Url, Timeout = Bound };
-            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
-            {
-                Content = new StringContent(HttpHelpers.CompletionBody(AdapterServer.Alpha, AdapterServer.Prompts[0], LongMaxTokens, stream: true), Encoding.UTF8, "application/json"),
-            };
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
             {
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);

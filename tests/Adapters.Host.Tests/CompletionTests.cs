@@ -117,4 +117,40 @@ public sealed class CompletionTests(Stories260KServer fixture)
             .GetProperty("choices")[0].GetProperty("text").GetString()));
         for (int i = 0; i < prompts.Length; i++) Assert.Equal(Expected(prompts[i], 24, SamplingOptions.Greedy), answers[i]);
     }
+
+    [Fact]
+    public async Task Sampling_fields_are_applied_as_TextGenerator_applies_them()
+    {
+        // Greedy with a repetition penalty and a bias, then seeded sampling with top_k and min_p:
+        // the server's text equals the shared generation loop's with the same options, and differs
+        // from the plain greedy text (the fields are not ignored).
+        string greedy = Expected(Prompt, MaxTokens, SamplingOptions.Greedy);
+        int biased = fixture.Tokenizer.Encode(" the", addBos: false)[^1];
+        var cases = new (string Fields, SamplingOptions Options)[]
+        {
+            ($"\"temperature\": 0, \"repetition_penalty\": 1.8, \"frequency_penalty\": 0.5, \"logit_bias\": {{\"{biased}\": 3}}",
+                SamplingOptions.Greedy with { RepetitionPenalty = 1.8f, FrequencyPenalty = 0.5f, LogitBias = new Dictionary<int, float> { [biased] = 3 } }),
+            ("\"temperature\": 1.2, \"top_k\": 5, \"min_p\": 0.1, \"presence_penalty\": 1, \"seed\": 77",
+                new SamplingOptions { Temperature = 1.2f, TopK = 5, MinP = 0.1f, PresencePenalty = 1, Seed = 77 }),
+        };
+        foreach (var (fields, options) in cases)
+        {
+            string body = $"{{\"model\": \"{Stories260KServer.ModelName}\", \"prompt\": \"{Prompt}\", \"max_tokens\": {MaxTokens}, {fields}}}";
+            var json = await (await fixture.Client.PostJsonAsync("/v1/completions", body)).ReadJsonAsync();
+            string text = json.GetProperty("choices")[0].GetProperty("text").GetString()!;
+            Assert.Equal(Expected(Prompt, MaxTokens, options), text);
+            Assert.NotEqual(greedy, text);
+        }
+    }
+
+    [Fact]
+    public async Task Get_model_by_id_answers_the_card_and_404_for_unknown()
+    {
+        var card = await (await fixture.Client.GetAsync($"/v1/models/{Stories260KServer.ModelName}")).ReadJsonAsync();
+        Assert.Equal(Stories260KServer.ModelName, card.GetProperty("id").GetString());
+        Assert.Equal("model", card.GetProperty("object").GetString());
+        var missing = await fixture.Client.GetAsync("/v1/models/no-such-model");
+        var error = await missing.AssertErrorAsync(HttpStatusCode.NotFound, "model");
+        Assert.Equal("model_not_found", error.GetProperty("code").GetString());
+    }
 }

@@ -1,5 +1,5 @@
 using Adapters.Host.Admin;
-using Adapters.Host.Backends;
+using Adapters.Runtime.Backends;
 
 namespace Adapters.Host.Tests;
 

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Adapters.Core.Tokenizers;
-using Adapters.Host.Backends;
+using Adapters.Runtime.Backends;
 using Adapters.TestSupport;
 
 namespace Adapters.Host.Tests;
@@ -30,6 +30,8 @@ public sealed class FakeBackend : ICompletionBackend
 
     public string BaseModelName => Name;
     public ITokenizer Tokenizer { get; }
+    public IReadOnlySet<int> StopTokens { get; } = new HashSet<int> { 2 };
+    public Adapters.Core.Chat.ChatFormat? Chat { get; init; }
     public int ContextLength => 512;
     public IReadOnlyList<ModelInfo> Models { get { lock (_models) return [.. _models]; } }
 

@@ -4,7 +4,7 @@ namespace Adapters.Training.Trainer;
 
 /// <summary>
 /// Right-padded next-token batch. For a row of tokens t0..tn−1: inputs t0..tn−2, targets
-/// t1..tn−1; target j is scored iff it is a completion token (j + 1 ≥ prompt length) and not
+/// t1..tn−1; target j is scored iff token j + 1 is trained (a completion or assistant token) and not
 /// padding. Prompt lengths are those of the inputs, for ReFT's position masks.
 /// </summary>
 public sealed class TrainingBatch : IDisposable
@@ -48,7 +48,7 @@ public sealed class TrainingBatch : IDisposable
             {
                 inputs[row * seq + j] = tokens[j];
                 targets[row * seq + j] = tokens[j + 1];
-                if (j + 1 >= rows[row].PromptLength) { mask[row * seq + j] = 1; scored++; }
+                if (rows[row].IsTrained(j + 1)) { mask[row * seq + j] = 1; scored++; }
             }
             inputTokens += tokens.Length - 1;
         }

@@ -17,7 +17,12 @@ public static class TrainingCheckpoint
     public const string AdapterFolderName = "adapter";
     public const string OptimizerFile = "optimizer.safetensors";
 
-    public static bool Exists(string folder) => File.Exists(Path.Combine(folder, TrainerState.FileName));
+    /// <summary>True when a complete checkpoint is at <paramref name="folder"/>, after repairing what a kill mid-write left (see <see cref="AtomicFile.RecoverDirectory"/>).</summary>
+    public static bool Exists(string folder)
+    {
+        AtomicFile.RecoverDirectory(folder);
+        return File.Exists(Path.Combine(folder, TrainerState.FileName));
+    }
 
     public static void Write(string folder, IAdapterMethod method, AdamW optimizer, TrainerState state, ModelFingerprint baseModel) =>
         AtomicFile.WriteDirectory(folder, tmp =>

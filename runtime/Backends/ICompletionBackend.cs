@@ -1,6 +1,7 @@
+using Adapters.Core.Chat;
 using Adapters.Core.Tokenizers;
 
-namespace Adapters.Host.Backends;
+namespace Adapters.Runtime.Backends;
 
 /// <summary>
 /// The seam between the HTTP layer and whatever runs the model: one request per session
@@ -16,6 +17,12 @@ public interface ICompletionBackend : IAsyncDisposable
     /// <summary>The base model's tokenizer; adapters share it (they never change the vocabulary).</summary>
     ITokenizer Tokenizer { get; }
 
+    /// <summary>Tokens that end any completion (the model's EOS).</summary>
+    IReadOnlySet<int> StopTokens { get; }
+
+    /// <summary>The model folder's chat template and end-of-turn tokens; null when it has none (chat requests are then refused).</summary>
+    ChatFormat? Chat { get; }
+
     /// <summary>Tokens a sequence may hold, prompt and completion together.</summary>
     int ContextLength { get; }
 
@@ -24,7 +31,7 @@ public interface ICompletionBackend : IAsyncDisposable
 
     /// <summary>
     /// Generates up to <see cref="CompletionJob.MaxTokens"/> tokens after the prompt, stopping
-    /// early at EOS (not yielded) or the context end. Cancelling <paramref name="cancel"/> or
+    /// early at one of the job's stop tokens (not yielded) or the context end. Cancelling <paramref name="cancel"/> or
     /// disposing the enumerator early (the host does so at a stop string or client disconnect)
     /// must stop the work and free its slot promptly.
     /// </summary>

@@ -1,4 +1,4 @@
-namespace Adapters.Host.Backends;
+namespace Adapters.Runtime.Backends;
 
 /// <summary>A request named a model or adapter that is not loaded; the host answers 404.</summary>
 public sealed class UnknownModelException(string model)

@@ -2,10 +2,11 @@ using Adapters.Core.IO;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Adapters.Core.Generation;
+using Adapters.Core.Chat;
 using Adapters.Core.Tokenizers;
 using Adapters.Runtime;
 
-namespace Adapters.Host.Backends;
+namespace Adapters.Runtime.Backends;
 
 /// <summary>
 /// The simplest backend: every request decodes in its own <see cref="IDecoderSession"/> with
@@ -17,12 +18,11 @@ public sealed class SessionPerRequestBackend : ICompletionBackend
 {
     readonly IDecoderModel _model;
     readonly bool _ownsModel;
-    readonly int _eosToken;
     readonly SemaphoreSlim _slots;
     readonly IReadOnlyList<ModelInfo> _models;
 
     /// <summary>Serves <paramref name="model"/> (borrowed unless <paramref name="ownsModel"/>) under <paramref name="name"/>.</summary>
-    public SessionPerRequestBackend(IDecoderModel model, ITokenizer tokenizer, string name, int eosToken, int maxConcurrent, bool ownsModel = false)
+    public SessionPerRequestBackend(IDecoderModel model, ITokenizer tokenizer, string name, int eosToken, int maxConcurrent, bool ownsModel = false, ChatFormat? chat = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (maxConcurrent < 1) throw new ArgumentException($"max concurrent sessions must be >= 1, got {maxConcurrent}");
@@ -30,7 +30,8 @@ public sealed class SessionPerRequestBackend : ICompletionBackend
             throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}");
         _model = model;
         _ownsModel = ownsModel;
-        _eosToken = eosToken;
+        StopTokens = new HashSet<int> { eosToken };
+        Chat = chat;
         _slots = new SemaphoreSlim(maxConcurrent, maxConcurrent);
         BaseModelName = name;
         Tokenizer = tokenizer;
@@ -47,7 +48,8 @@ public sealed class SessionPerRequestBackend : ICompletionBackend
             string tokenizerPath = model.Exported.TokenizerPath
                 ?? throw new InvalidFileException(model.Exported.Folder, "the export has no tokenizer; the host needs one to read prompts (export with --tokenizer)");
             var tokenizer = TokenizerLoader.Load(tokenizerPath, model.Config.VocabSize);
-            return new SessionPerRequestBackend(model, tokenizer, name, model.Exported.Manifest.EosTokenId, maxConcurrent, ownsModel: true);
+            var chat = ChatFormat.TryLoad(model.Exported.Folder, tokenizer);
+            return new SessionPerRequestBackend(model, tokenizer, name, model.Exported.Manifest.EosTokenId, maxConcurrent, ownsModel: true, chat);
         }
         catch
         {
@@ -58,6 +60,8 @@ public sealed class SessionPerRequestBackend : ICompletionBackend
 
     public string BaseModelName { get; }
     public ITokenizer Tokenizer { get; }
+    public IReadOnlySet<int> StopTokens { get; }
+    public ChatFormat? Chat { get; }
     public int ContextLength => _model.Config.MaxSeqLen;
     public IReadOnlyList<ModelInfo> Models => _models;
 
@@ -90,7 +94,7 @@ public sealed class SessionPerRequestBackend : ICompletionBackend
     {
         try
         {
-            foreach (int token in TextGenerator.GenerateTokens(_model, job.PromptTokens, job.MaxTokens, job.Sampling, _eosToken, cancel))
+            foreach (int token in TextGenerator.GenerateTokens(_model, job.PromptTokens, job.MaxTokens, job.Sampling, job.StopTokens, cancel))
                 if (!writer.TryWrite(token)) writer.WriteAsync(token, cancel).AsTask().GetAwaiter().GetResult();
             writer.Complete();
         }

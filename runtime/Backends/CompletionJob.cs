@@ -1,6 +1,6 @@
 using Adapters.Core.Generation;
 
-namespace Adapters.Host.Backends;
+namespace Adapters.Runtime.Backends;
 
 /// <summary>
 /// One validated completion request as a backend sees it: the host has already checked that the
@@ -18,4 +18,7 @@ public sealed record CompletionJob
     public required int MaxTokens { get; init; }
 
     public required SamplingOptions Sampling { get; init; }
+
+    /// <summary>Generation ends before any of these tokens: the model's EOS, and for chat the template's end-of-turn tokens.</summary>
+    public required IReadOnlySet<int> StopTokens { get; init; }
 }

@@ -1,12 +1,12 @@
 using Adapters.Core.IO;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Adapters.Core.Chat;
 using Adapters.Core.Tokenizers;
-using Adapters.Host.Metrics;
 using Adapters.Runtime;
 using Adapters.Runtime.Serving;
 
-namespace Adapters.Host.Backends;
+namespace Adapters.Runtime.Backends;
 
 /// <summary>
 /// Serves an export with adapter inputs (swappable or batched) through a
@@ -19,11 +19,10 @@ public sealed class SchedulerBackend : ICompletionBackend
 {
     readonly OnnxDecoderModel _model;
     readonly bool _ownsModel;
-    readonly int _eosToken;
     readonly DateTimeOffset _created = DateTimeOffset.UtcNow;
 
     /// <summary>Serves <paramref name="model"/> with the adapters of <paramref name="registry"/> (which must be for that model).</summary>
-    public SchedulerBackend(OnnxDecoderModel model, AdapterRegistry registry, ITokenizer tokenizer, string name, SchedulerOptions scheduler, bool ownsModel = false)
+    public SchedulerBackend(OnnxDecoderModel model, AdapterRegistry registry, ITokenizer tokenizer, string name, SchedulerOptions scheduler, bool ownsModel = false, ChatFormat? chat = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (tokenizer.VocabSize != model.Config.VocabSize)
@@ -32,7 +31,8 @@ public sealed class SchedulerBackend : ICompletionBackend
         Scheduler = new ContinuousBatchScheduler(model, registry, scheduler);
         _model = model;
         _ownsModel = ownsModel;
-        _eosToken = model.Exported.Manifest.EosTokenId;
+        StopTokens = new HashSet<int> { model.Exported.Manifest.EosTokenId };
+        Chat = chat;
         Registry = registry;
         Tokenizer = tokenizer;
         BaseModelName = name;
@@ -55,7 +55,8 @@ public sealed class SchedulerBackend : ICompletionBackend
                 ?? throw new InvalidFileException(model.Exported.Folder, "the export has no tokenizer; the host needs one to read prompts (export with --tokenizer)");
             var tokenizer = TokenizerLoader.Load(tokenizerPath, model.Config.VocabSize);
             var registry = AdapterRegistry.WithExportedAdapters(model.Exported, maxResident: maxLoadedAdapters);
-            return new SchedulerBackend(model, registry, tokenizer, name, new SchedulerOptions { MaxBatchSize = maxBatch }, ownsModel: true);
+            var chat = ChatFormat.TryLoad(model.Exported.Folder, tokenizer);
+            return new SchedulerBackend(model, registry, tokenizer, name, new SchedulerOptions { MaxBatchSize = maxBatch }, ownsModel: true, chat);
         }
         catch
         {
@@ -68,6 +69,8 @@ public sealed class SchedulerBackend : ICompletionBackend
     public AdapterRegistry Registry { get; }
     public string BaseModelName { get; }
     public ITokenizer Tokenizer { get; }
+    public IReadOnlySet<int> StopTokens { get; }
+    public ChatFormat? Chat { get; }
     public int ContextLength => _model.Config.MaxSeqLen;
 
     public IReadOnlyList<ModelInfo> Models =>
@@ -94,7 +97,7 @@ public sealed class SchedulerBackend : ICompletionBackend
         var request = new GenerationRequest(job.PromptTokens, job.MaxTokens, adapter)
         {
             Sampling = job.Sampling,
-            EosToken = _eosToken,
+            StopTokens = job.StopTokens,
             OnToken = token => tokens.Writer.TryWrite(token),
         };
         Task<GenerationResult> run;
@@ -116,35 +119,6 @@ public sealed class SchedulerBackend : ICompletionBackend
             stop.Cancel();
             try { await run; }
             catch (Exception) when (stop.IsCancellationRequested) { }
-        }
-    }
-
-    /// <summary>Feeds scheduler steps and adapter evictions/reloads into <paramref name="metrics"/> until the subscription is disposed.</summary>
-    public IDisposable AttachMetrics(HostMetrics metrics)
-    {
-        void OnStep(SchedulerStep step) => metrics.BatchSize.Observe(step.BatchSize);
-        void OnEvicted(LoadedAdapter _) => metrics.AdapterEvictions.Inc();
-        void OnReloaded(LoadedAdapter _) => metrics.AdapterLoads.Inc();
-        Scheduler.StepCompleted += OnStep;
-        Registry.Evicted += OnEvicted;
-        Registry.Reloaded += OnReloaded;
-        var scheduler = Scheduler;
-        metrics.Registry.AddBeforeCollectCallback(() => metrics.CancelledRequests.IncTo(scheduler.Cancelled));
-        return new Subscription(() =>
-        {
-            Scheduler.StepCompleted -= OnStep;
-            Registry.Evicted -= OnEvicted;
-            Registry.Reloaded -= OnReloaded;
-        });
-    }
-
-    sealed class Subscription(Action end) : IDisposable
-    {
-        int _ended;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _ended, 1) == 0) end();
         }
     }
 

@@ -1,4 +1,4 @@
-namespace Adapters.Host.Backends;
+namespace Adapters.Runtime.Backends;
 
 /// <summary>A name requests may use, as /v1/models lists it.</summary>
 public sealed record ModelInfo

@@ -1,10 +1,10 @@
-namespace Adapters.Host.Completions;
+namespace Adapters.Runtime.Backends;
 
 /// <summary>
 /// Applies stop strings to streamed text: text is released only once it cannot be the start of a
 /// stop string, and at a match the text is cut before it (OpenAI does not return the stop string).
 /// </summary>
-internal sealed class StopMatcher(IReadOnlyList<string> stops)
+public sealed class StopMatcher(IReadOnlyList<string> stops)
 {
     string _pending = "";
 
