@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Adapters.Core.IO;
 using Adapters.Core.Templates;
 using Adapters.Core.Tokenizers;
@@ -17,9 +15,6 @@ namespace Adapters.Core.Chat;
 public sealed class ChatFormat
 {
     public const string ConfigFile = "tokenizer_config.json";
-
-    /// <summary>Larger tokenizer_config.json files are refused before reading (real ones are under 200 KB, Llama 3's with its added-token table).</summary>
-    const long MaxConfigBytes = 16 << 20;
 
     /// <summary>
     /// Special tokens that templates of the families we serve write after a message. One counts as
@@ -60,15 +55,9 @@ public sealed class ChatFormat
     {
         string path = Path.Combine(folder, ConfigFile);
         if (!File.Exists(path)) return null;
-        JsonObject config;
-        try
-        {
-            if (new FileInfo(path).Length > MaxConfigBytes) throw new InvalidFileException(path, $"larger than {MaxConfigBytes >> 20} MiB; not a tokenizer configuration");
-            config = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new JsonException("not a JSON object");
-        }
-        catch (JsonException e) { throw new InvalidFileException(path, "not a valid JSON object: " + e.Message); }
-        string? source = TemplateSource(config, path);
-        return source is null ? null : Create(ChatTemplate.Parse(source, path), source, tokenizer, TokenString(config, "bos_token", path), TokenString(config, "eos_token", path));
+        var config = HfTokenizerConfig.Load(path);
+        return config.ChatTemplate is not { } source ? null
+            : Create(ChatTemplate.Parse(source, path), source, tokenizer, config.BosToken, config.EosToken);
     }
 
     /// <summary>A format from a template text (tests, and tools that carry a template of their own).</summary>
@@ -77,19 +66,20 @@ public sealed class ChatFormat
         // The config's bos/eos strings denote the tokenizer's BOS/EOS ids even where the tokenizer
         // itself does not match them in text (llama2.c and SentencePiece vocabularies).
         var specials = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (bosToken is { Length: > 0 }) specials[bosToken] = tokenizer.BosId;
-        if (eosToken is { Length: > 0 }) specials[eosToken] = tokenizer.EosId;
+        if (bosToken is { Length: > 0 } && (tokenizer.TokenId(bosToken) ?? (tokenizer.BosId >= 0 ? tokenizer.BosId : null)) is int bos) specials[bosToken] = bos;
+        if (eosToken is { Length: > 0 } && (tokenizer.TokenId(eosToken) ?? (tokenizer.EosId >= 0 ? tokenizer.EosId : null)) is int eos) specials[eosToken] = eos;
         var endOfTurn = new List<string>();
         foreach (string marker in EndOfTurnMarkers)
         {
             if (!source.Contains(marker, StringComparison.Ordinal)) continue;
-            int? id = specials.TryGetValue(marker, out int known) ? known : SingleToken(tokenizer, marker);
+            int? id = specials.TryGetValue(marker, out int known) ? known : tokenizer.TokenId(marker) ?? SingleToken(tokenizer, marker);
             if (id is null) continue;
             specials[marker] = id.Value;
             endOfTurn.Add(marker);
         }
-        if (eosToken is { Length: > 0 } && !endOfTurn.Contains(eosToken)) endOfTurn.Add(eosToken);
-        var stops = new HashSet<int> { tokenizer.EosId };
+        if (eosToken is { Length: > 0 } && specials.ContainsKey(eosToken) && !endOfTurn.Contains(eosToken)) endOfTurn.Add(eosToken);
+        var stops = new HashSet<int>(tokenizer.EndOfTurnIds);
+        if (tokenizer.EosId >= 0) stops.Add(tokenizer.EosId);
         foreach (string marker in endOfTurn) stops.Add(specials[marker]);
         return new ChatFormat(template, tokenizer, bosToken, eosToken, specials, stops, endOfTurn);
     }
@@ -135,32 +125,6 @@ public sealed class ChatFormat
         }
         return (best, found);
     }
-
-    /// <summary>The chat_template field: a string, or Hugging Face's list of named templates (the one named "default").</summary>
-    static string? TemplateSource(JsonObject config, string path)
-    {
-        switch (config["chat_template"])
-        {
-            case null: return null;
-            case JsonValue value when value.TryGetValue(out string? text): return text;
-            case JsonArray named:
-                foreach (var entry in named)
-                    if (entry is JsonObject o && o["name"] is JsonValue n && n.TryGetValue(out string? name) && name == "default"
-                        && o["template"] is JsonValue t && t.TryGetValue(out string? template))
-                        return template;
-                throw new InvalidFileException(path, "chat_template is a list without an entry named \"default\"");
-            default: throw new InvalidFileException(path, "chat_template must be a string or a list of {name, template}");
-        }
-    }
-
-    /// <summary>bos_token / eos_token: a string, Hugging Face's AddedToken object {"content": ...}, or null.</summary>
-    static string? TokenString(JsonObject config, string key, string path) => config[key] switch
-    {
-        null => null,
-        JsonValue value when value.TryGetValue(out string? text) => text,
-        JsonObject added when added["content"] is JsonValue content && content.TryGetValue(out string? text) => text,
-        _ => throw new InvalidFileException(path, $"{key} must be a string or an object with \"content\""),
-    };
 
     static int? SingleToken(ITokenizer tokenizer, string text)
     {
