@@ -40,8 +40,8 @@ public sealed record LlamaExportOptions
     public LlamaExportOptions Validate()
     {
         if (IntraOpThreads < 1) throw new ArgumentException($"intra-op threads must be >= 1, got {IntraOpThreads}");
-        if (TokenizerPath is not null && !File.Exists(TokenizerPath))
-            throw new FileNotFoundException($"tokenizer file '{TokenizerPath}' not found", TokenizerPath);
+        if (TokenizerPath is not null && !File.Exists(TokenizerPath) && !Directory.Exists(TokenizerPath))
+            throw new FileNotFoundException($"tokenizer '{TokenizerPath}' not found (a tokenizer file, or a folder holding one)", TokenizerPath);
         return this;
     }
 }

@@ -29,13 +29,22 @@ public static class LlamaOnnxExporter
         };
 
         // Loading checks the file and that its vocabulary matches the model's before anything is written.
-        ITokenizer? loadedTokenizer = options.TokenizerPath is null ? null : TokenizerLoader.Load(options.TokenizerPath, config.VocabSize);
-        ExportedModelTokenizer? tokenizer = options.TokenizerPath is null ? null : new ExportedModelTokenizer
+        string? tokenizerFile = options.TokenizerPath is null ? null : TokenizerLoader.ResolveFile(options.TokenizerPath);
+        ITokenizer? loadedTokenizer = tokenizerFile is null ? null : TokenizerLoader.Load(tokenizerFile, config.VocabSize);
+        var tokenizerKind = tokenizerFile is null ? (TokenizerKind?)null : TokenizerLoader.DetectKind(tokenizerFile);
+        ExportedModelTokenizer? tokenizer = tokenizerFile is null ? null : new ExportedModelTokenizer
         {
-            File = Path.GetFileName(options.TokenizerPath),
-            Kind = TokenizerLoader.ManifestName(TokenizerLoader.DetectKind(options.TokenizerPath)),
+            // A Hugging Face tokenizer is copied under its standard names, which GenAI and our loader read.
+            File = tokenizerKind == TokenizerKind.HuggingFace ? HfTokenizerWriter.TokenizerJsonFile : Path.GetFileName(tokenizerFile),
+            Kind = TokenizerLoader.ManifestName(tokenizerKind!.Value),
         };
-        if (tokenizer is not null && IsReservedFileName(tokenizer.File!))
+        if (loadedTokenizer is not null && tokenizerKind == TokenizerKind.HuggingFace)
+        {
+            // Llama 3, Qwen and Mistral ids are not llama2.c's 1/2: the tokenizer's own files say them.
+            if (loadedTokenizer.BosId >= 0) options = options with { BosTokenId = loadedTokenizer.BosId };
+            if (loadedTokenizer.EosId >= 0) options = options with { EosTokenId = loadedTokenizer.EosId };
+        }
+        if (tokenizer is not null && tokenizerKind != TokenizerKind.HuggingFace && IsReservedFileName(tokenizer.File!))
             throw new ArgumentException($"tokenizer file name '{tokenizer.File}' collides with a file the exporter writes");
 
         var manifest = new ExportedModelManifest
@@ -60,8 +69,14 @@ public static class LlamaOnnxExporter
             File.WriteAllText(Path.Combine(tmp, ExportedModelFiles.GenAiConfigFileName), GenAiConfig.ToJson(config, options));
             if (tokenizer is not null)
             {
-                File.Copy(options.TokenizerPath!, Path.Combine(tmp, tokenizer.File!));
-                WriteHuggingFaceTokenizer(loadedTokenizer!, tmp, config.MaxSeqLen);
+                File.Copy(tokenizerFile!, Path.Combine(tmp, tokenizer.File!));
+                if (tokenizerKind == TokenizerKind.HuggingFace)
+                {
+                    // tokenizer_config.json carries the special-token policy and the chat template.
+                    string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tokenizerFile!))!, HfTokenizerWriter.TokenizerConfigFile);
+                    if (File.Exists(configPath)) File.Copy(configPath, Path.Combine(tmp, HfTokenizerWriter.TokenizerConfigFile));
+                }
+                else WriteHuggingFaceTokenizer(loadedTokenizer!, tmp, config.MaxSeqLen);
             }
             options.WriteAdditionalFiles?.Invoke(tmp);
             // Written last: a folder with a manifest is a finished export.

@@ -87,7 +87,8 @@ public static class TokenizerLoader
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown tokenizer kind"),
     };
 
-    static string ResolveFile(string path)
+    /// <summary>The tokenizer file a path names: the path itself, or in a folder the preferred one (tokenizer.json first, as Hugging Face's fast tokenizers do).</summary>
+    public static string ResolveFile(string path)
     {
         if (!Directory.Exists(path)) return path;
         foreach (var kind in FolderPreference)

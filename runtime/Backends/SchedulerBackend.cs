@@ -25,8 +25,9 @@ public sealed class SchedulerBackend : ICompletionBackend
     public SchedulerBackend(OnnxDecoderModel model, AdapterRegistry registry, ITokenizer tokenizer, string name, SchedulerOptions scheduler, bool ownsModel = false, ChatFormat? chat = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (tokenizer.VocabSize != model.Config.VocabSize)
-            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}");
+        // Embeddings may be padded beyond the tokenizer (Qwen: 151,936 rows for 151,669 tokens); never the other way round.
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is only {model.Config.VocabSize}");
         if (registry.Model != model.Exported) throw new ArgumentException("the adapter registry belongs to another exported model");
         Scheduler = new ContinuousBatchScheduler(model, registry, scheduler);
         _model = model;

@@ -26,8 +26,9 @@ public sealed class SessionPerRequestBackend : ICompletionBackend
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (maxConcurrent < 1) throw new ArgumentException($"max concurrent sessions must be >= 1, got {maxConcurrent}");
-        if (tokenizer.VocabSize != model.Config.VocabSize)
-            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is {model.Config.VocabSize}");
+        // Embeddings may be padded beyond the tokenizer (Qwen: 151,936 rows for 151,669 tokens); never the other way round.
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new ArgumentException($"the tokenizer has {tokenizer.VocabSize} tokens but the model's vocabulary is only {model.Config.VocabSize}");
         _model = model;
         _ownsModel = ownsModel;
         StopTokens = new HashSet<int> { eosToken };
