@@ -25,6 +25,7 @@ public static class CliApp
             ServeCommand.Create(console),
             BenchCommand.Create(console),
             ChatCommand.Create(console),
+            TokenizeCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);
