@@ -5,6 +5,7 @@ public static class AdapterMethods
 {
     public const string Lora = "lora";
     public const string LoReft = "loreft";
+    /// <summary>DiReFT h + W2ᵀ(W1h + b): pyreft's <c>NodireftIntervention</c> (not its <c>DireftIntervention</c>, which keeps an orthonormal R).</summary>
     public const string DiReft = "direft";
 
     /// <summary>Gradient-mask tuning: a (sparse) dense weight delta per target projection.</summary>
