@@ -25,7 +25,8 @@ public sealed class AdapterOptions
 
     public IEnumerable<Option> All => [Method, Rank, Alpha, Dropout, Targets, Layers, Positions, Untied, MaskRatio, GlobalMask];
 
-    public JsonObject Hyperparameters(ParseResult parse, LlamaConfig model)
+    /// <summary>The method's config from the options, validated (against <paramref name="model"/>'s shape when given).</summary>
+    public JsonObject Hyperparameters(ParseResult parse, LlamaConfig? model = null)
     {
         string method = parse.GetValue(Method)!;
         IReadOnlyList<int> layers = ParseList(parse.GetValue(Layers), "--layers", int.Parse);
