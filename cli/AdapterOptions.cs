@@ -12,7 +12,7 @@ namespace Adapters.Cli;
 /// </summary>
 public sealed class AdapterOptions
 {
-    public Option<string> Method { get; } = new("--method") { Description = "adapter method: lora, loreft, direft, gmt, circulant, toeplitz, kronecker, ldr, tarp, tarp-static", Required = true };
+    public Option<string> Method { get; } = new("--method") { Description = $"adapter method: {string.Join(", ", AdapterMethods.All)}", Required = true };
     public Option<int?> Rank { get; } = new("--rank") { Description = "rank r (LoRA default 8, ReFT default 4)" };
     public Option<float?> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale = alpha / r; default 2·r)" };
     public Option<float?> Dropout { get; } = new("--dropout") { Description = "dropout on the adapter's input (LoRA) or code (ReFT)" };
@@ -60,7 +60,7 @@ public sealed class AdapterOptions
                 surm = surm with { Rank = parse.GetValue(Rank) ?? surm.Rank, TargetModules = TargetList(parse) ?? surm.TargetModules };
                 return AdapterManifest.ToJsonObject(surm.Validate(method, model));
             default:
-                throw new ArgumentException($"unknown method '{method}'; known: lora, loreft, direft, gmt, circulant, toeplitz, kronecker, ldr, tarp, tarp-static");
+                throw new ArgumentException($"unknown method '{method}'; known: {string.Join(", ", AdapterMethods.All)}");
         }
     }
 
