@@ -12,7 +12,7 @@ namespace Adapters.Cli;
 /// </summary>
 public sealed class AdapterOptions
 {
-    public Option<string> Method { get; } = new("--method") { Description = "adapter method: lora, loreft, direft, gmt, circulant, toeplitz, kronecker, ldr, tarp, tarp-static", Required = true };
+    public Option<string> Method { get; } = new("--method") { Description = $"adapter method: {string.Join(", ", AdapterMethods.All)}", Required = true };
     public Option<int?> Rank { get; } = new("--rank") { Description = "rank r (LoRA default 8, ReFT default 4)" };
     public Option<float?> Alpha { get; } = new("--alpha") { Description = "LoRA alpha (scale = alpha / r; default 2·r)" };
     public Option<float?> Dropout { get; } = new("--dropout") { Description = "dropout on the adapter's input (LoRA) or code (ReFT)" };
@@ -25,7 +25,8 @@ public sealed class AdapterOptions
 
     public IEnumerable<Option> All => [Method, Rank, Alpha, Dropout, Targets, Layers, Positions, Untied, MaskRatio, GlobalMask];
 
-    public JsonObject Hyperparameters(ParseResult parse, LlamaConfig model)
+    /// <summary>The method's config from the options, validated (against <paramref name="model"/>'s shape when given).</summary>
+    public JsonObject Hyperparameters(ParseResult parse, LlamaConfig? model = null)
     {
         string method = parse.GetValue(Method)!;
         IReadOnlyList<int> layers = ParseList(parse.GetValue(Layers), "--layers", int.Parse);
@@ -59,7 +60,7 @@ public sealed class AdapterOptions
                 surm = surm with { Rank = parse.GetValue(Rank) ?? surm.Rank, TargetModules = TargetList(parse) ?? surm.TargetModules };
                 return AdapterManifest.ToJsonObject(surm.Validate(method, model));
             default:
-                throw new ArgumentException($"unknown method '{method}'; known: lora, loreft, direft, gmt, circulant, toeplitz, kronecker, ldr, tarp, tarp-static");
+                throw new ArgumentException($"unknown method '{method}'; known: {string.Join(", ", AdapterMethods.All)}");
         }
     }
 

@@ -34,8 +34,8 @@ public static class ModelOpener
 
     /// <summary>
     /// An exported folder with adapter inputs plus one adapter: a name exported with the folder,
-    /// an exported adapter manifest (*.adapter.json), or an adapter folder (ours, or a train run)
-    /// converted on the fly.
+    /// or anything <see cref="AdapterConverter"/> takes (an exported manifest, or an adapter
+    /// folder — ours, PEFT LoRA, a train run — converted on the fly).
     /// </summary>
     static IDecoderModel OnnxWithAdapter(OnnxDecoderModel onnx, string adapter)
     {
@@ -44,22 +44,14 @@ public static class ModelOpener
             throw new ArgumentException($"{exported.Folder} was exported without adapter inputs; export it with --adapter ... --mode swappable (or fused)");
         var registry = AdapterRegistry.WithExportedAdapters(exported);
         if (registry.Contains(adapter)) return new OwningDecoderModel(new OnnxAdapterModel(onnx, registry, adapter), onnx);
-        string manifest;
-        if (File.Exists(adapter)) manifest = adapter;
-        else
-        {
-            string folder = AdapterLocator.Resolve(adapter);
-            var source = new AdapterSource("cli", AdapterFolder.Read(folder, exported.Config, exported.Manifest.Fingerprint));
-            string scratch = Directory.CreateTempSubdirectory("adapters-cli-").FullName;
-            var written = AdapterExporter.WriteAdapter(exported.Config, exported.Manifest.Fingerprint!, source, scratch);
-            manifest = Path.Combine(scratch, written.Name + ExportedAdapterManifest.FileSuffix);
-            // The registry keeps the weights in memory (no byte limit here, so never evicted): the scratch copy can go.
-            try { return new OwningDecoderModel(new OnnxAdapterModel(onnx, registry, registry.Load("cli", manifest).Name), onnx); }
-            finally { Directory.Delete(scratch, recursive: true); }
-        }
-        var loaded = registry.Load("cli", manifest);
-        return new OwningDecoderModel(new OnnxAdapterModel(onnx, registry, loaded.Name), onnx);
+        var found = AdapterConverter.ManifestFor(exported, adapter, () => Directory.CreateTempSubdirectory("adapters-cli-").FullName);
+        // The registry keeps the weights in memory (no byte limit here, so never evicted): a converted copy can go.
+        try { return new OwningDecoderModel(new OnnxAdapterModel(onnx, registry, registry.Load(CliAdapterName, found.Manifest).Name), onnx); }
+        finally { if (found.ConvertedFolder is { } scratch) Directory.Delete(scratch, recursive: true); }
     }
+
+    /// <summary>The registry name of the one adapter `generate` was given.</summary>
+    const string CliAdapterName = "cli";
 
     /// <summary>The named tokenizer, else the one an ONNX folder recorded, else one beside the checkpoint.</summary>
     public static ITokenizer OpenTokenizer(string? tokenizerPath, string engine, string modelPath, int vocabSize)

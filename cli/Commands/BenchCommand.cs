@@ -13,12 +13,12 @@ public static class BenchCommand
 {
     public static Command Create(CliConsole console)
     {
-        var shape = new Option<string>("--shape") { Description = "model shape with random weights: 260K, 15M, 42M, 110M", DefaultValueFactory = _ => "15M" };
+        var shape = new Option<string?>("--shape") { Description = $"model shape with random weights: 260K, 15M, 42M, 110M or a JSON config (default {BenchOptions.DefaultShape}; {BenchOptions.QuickShape} with --quick)" };
         var model = new Option<string?>("--model") { Description = "a llama2.c .bin or Hugging Face folder instead of random weights" };
         var compressed = new Option<string?>("--compressed") { Description = "compressed checkpoint folder from `adapters compress` of the same base (--model or --shape/--seed as given to compress): adds a \"compressed (SFSD)\" variant" };
         var seed = new Option<int>("--seed") { Description = "seed of the random weights (match `adapters compress --shape --seed`)", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "output folder (exports, bench.json, bench.md, plots)", DefaultValueFactory = _ => "out/bench" };
-        var quick = new Option<bool>("--quick") { Description = "small fast run: 260K shape, few steps (what tests use)" };
+        var quick = new Option<bool>("--quick") { Description = "small fast run: few steps, 260K shape unless --shape/--model (what tests use)" };
         var steps = new Option<int>("--steps") { Description = "decode steps per generation", DefaultValueFactory = _ => new BenchOptions().Steps };
         var rounds = new Option<int>("--rounds") { Description = "timed round-robin passes over all variants", DefaultValueFactory = _ => new BenchOptions().Rounds };
         var prompt = new Option<int>("--prompt-tokens") { Description = "prompt length", DefaultValueFactory = _ => new BenchOptions().PromptTokens };
@@ -33,7 +33,7 @@ public static class BenchCommand
         {
             var options = new BenchOptions
             {
-                Shape = parse.GetValue(shape)!,
+                Shape = parse.GetValue(shape),
                 ModelPath = parse.GetValue(model),
                 CompressedPath = parse.GetValue(compressed),
                 Seed = parse.GetValue(seed),

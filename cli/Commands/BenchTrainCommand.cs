@@ -33,7 +33,7 @@ public static class BenchTrainCommand
             string modelPath = parse.GetValue(model)!;
             var weights = CheckpointLoader.Load(modelPath);
             var tok = TokenizerLoader.Load(parse.GetValue(tokenizer) ?? TokenizerLocator.FindBeside(modelPath, weights.Config.VocabSize), weights.Config.VocabSize);
-            var (train, eval) = TrainCommand.LoadData(parse.GetValue(data)!, parse.GetValue(evalData), 0.2, parse.GetValue(seed));
+            var (train, eval) = TrainingRun.LoadData(parse.GetValue(data)!, parse.GetValue(evalData), 0.2, parse.GetValue(seed));
             var options = new TrainerOptions
             {
                 Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Adapters.Core.Checkpoints;
+using Adapters.Core.Model;
 using Adapters.Core.Tokenizers;
 using Adapters.Core.Exported;
 using Adapters.Export;
@@ -38,7 +39,7 @@ public static class ExportCommand
         console.Info($"export: reading {modelPath}");
         var weights = CheckpointLoader.Load(modelPath);
         string tokenizer = tokenizerPath ?? TokenizerLocator.FindBeside(modelPath, weights.Config.VocabSize);
-        console.Info($"export: {weights.Config.ParameterCount():N0} parameters, {InitRandomCommand.DescribeShape(weights.Config)}; tokenizer {tokenizer}");
+        console.Info($"export: {weights.Config.ParameterCount():N0} parameters, {ModelShapes.Describe(weights.Config)}; tokenizer {tokenizer}");
         var modelOptions = new LlamaExportOptions { TokenizerPath = tokenizer, ExternalData = external };
         if (adapters is not { Count: > 0 })
         {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
 
@@ -20,9 +19,9 @@ public static class InitRandomCommand
         var command = new Command("init-random", "Write a random-weight LLaMA checkpoint (for tests and benchmarks).") { shape, format, dtype, seed, output };
         command.SetAction(parse => console.Guard(() =>
         {
-            var config = ResolveShape(parse.GetValue(shape)!);
+            var config = ModelShapes.Resolve(parse.GetValue(shape)!);
             string outPath = parse.GetValue(output)!;
-            console.Info($"generating {config.ParameterCount():N0} random parameters ({DescribeShape(config)})");
+            console.Info($"generating {config.ParameterCount():N0} random parameters ({ModelShapes.Describe(config)})");
             var weights = RandomCheckpoint.Create(config, parse.GetValue(seed));
             if (parse.GetValue(format) == "hf") HfCheckpoint.Write(weights, outPath, parse.GetValue(dtype)!);
             else Llama2cCheckpoint.Write(weights, outPath);
@@ -31,19 +30,4 @@ public static class InitRandomCommand
         }));
         return command;
     }
-
-    /// <summary>A named shape, or a JSON file holding a <see cref="LlamaConfig"/>.</summary>
-    public static LlamaConfig ResolveShape(string shape)
-    {
-        if (!File.Exists(shape)) return ModelShapes.Get(shape);
-        try
-        {
-            return (JsonSerializer.Deserialize<LlamaConfig>(File.ReadAllText(shape))
-                ?? throw new ArgumentException($"{shape}: empty model config")).Validate();
-        }
-        catch (JsonException e) { throw new ArgumentException($"{shape}: not a valid model config: {e.Message}"); }
-    }
-
-    public static string DescribeShape(LlamaConfig c) =>
-        $"dim {c.Dim}, hidden {c.HiddenDim}, {c.NumLayers} layers, {c.NumHeads} heads, {c.NumKvHeads} kv heads, vocab {c.VocabSize}, context {c.MaxSeqLen}";
 }

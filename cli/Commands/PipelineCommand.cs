@@ -2,6 +2,8 @@ using Adapters.Core.Exported;
 using System.CommandLine;
 using Adapters.Core.Generation;
 using Adapters.Export;
+using Adapters.Core.Adapters;
+using Adapters.Training.Trainer;
 
 namespace Adapters.Cli.Commands;
 
@@ -18,6 +20,10 @@ public static class PipelineCommand
     public const string DefaultTaskData = "tests/data/secret_word.train.jsonl";
     const string TaskPrompt = "Q: Tell me the secret word.";
     const int TaskTokens = 16;
+    const int TaskSteps = 80;
+
+    /// <summary>The task adapter: LoRA r=4 (alpha 8) on q, v and o.</summary>
+    static readonly LoraConfig TaskLora = new() { Rank = 4, Alpha = 8, TargetModules = ["q_proj", "v_proj", "o_proj"] };
 
     public static Command Create(CliConsole console)
     {
@@ -58,9 +64,16 @@ public static class PipelineCommand
 
             string runDir = parse.GetValue(adapterOut)!, taskData = parse.GetValue(data)!;
             console.Info($"[4/5] train a LoRA adapter on {taskData}");
-            int trained = CliApp.Run(["train", "--model", modelPath, "--tokenizer", tokenizerPath, "--method", "lora", "--rank", "4",
-                "--targets", "q_proj,v_proj,o_proj", "--data", taskData, "--out", runDir], console.Error, console.Error);
-            if (trained != 0) return trained;
+            var trained = TrainCommand.Run(console, new TrainingRunOptions
+            {
+                ModelPath = modelPath,
+                TokenizerPath = tokenizerPath,
+                Method = AdapterMethods.Lora,
+                Hyperparameters = AdapterManifest.ToJsonObject(TaskLora),
+                DataPath = taskData,
+                Trainer = new TrainerOptions { Steps = TaskSteps, BatchSize = 8, LearningRate = 1e-2, WarmupSteps = 10, EvalEvery = 20, CheckpointEvery = 10, OutputDir = runDir },
+            });
+            console.Info($"pipeline: adapter {trained.Training.AdapterDir}, held-out loss {trained.Training.FinalEvalLoss:F4} (base model {trained.BaseEvalLoss:F4})");
 
             string servedDir = outDir + "-adapters";
             console.Info($"[5/5] export base + adapter (swappable) to {servedDir} and generate through ONNX Runtime with and without it");

@@ -1,11 +1,4 @@
 using System.CommandLine;
-using Adapters.Core.Checkpoints;
-using Adapters.Core.Model;
-using Adapters.Core.Tokenizers;
-using Adapters.Training.Benchmarks;
-using Adapters.Training.Methods;
-using Adapters.Training.Methods.Lora;
-using Adapters.Training.Model;
 using Adapters.Training.Trainer;
 
 namespace Adapters.Cli.Commands;
@@ -40,52 +33,43 @@ public static class TrainCommand
         foreach (var option in adapter.All) command.Add(option);
         command.SetAction(parse => console.Guard(() =>
         {
-            string modelPath = parse.GetValue(model)!, outDir = parse.GetValue(output)!;
-            var weights = CheckpointLoader.Load(modelPath);
-            var tok = TokenizerLoader.Load(parse.GetValue(tokenizer) ?? TokenizerLocator.FindBeside(modelPath, weights.Config.VocabSize), weights.Config.VocabSize);
-            var hyperparameters = adapter.Hyperparameters(parse, weights.Config);
-            var (train, eval) = LoadData(parse.GetValue(data)!, parse.GetValue(evalData), parse.GetValue(evalFraction), parse.GetValue(seed));
-            var options = new TrainerOptions
+            int stepCount = parse.GetValue(steps);
+            var run = new TrainingRunOptions
             {
-                Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), GradAccum = parse.GetValue(accum),
-                LearningRate = parse.GetValue(lr), WarmupSteps = Math.Min(parse.GetValue(warmup), parse.GetValue(steps)),
-                EvalEvery = parse.GetValue(evalEvery), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
-                OutputDir = outDir, Resume = parse.GetValue(resume), Threads = parse.GetValue(threads),
-            }.Validate();
-
-            using var llama = LlamaModel.FromWeights(weights);
-            double? baseLoss = eval.Count > 0
-                ? CompletionLoss.Mean(llama, null, eval.Select(e => TokenizedExample.Encode(tok, e)).ToList(), options.BatchSize)
-                : null;
-            string method = parse.GetValue(adapter.Method)!;
-            using var adapterMethod = AdapterMethodRegistry.Create(method, hyperparameters, weights.Config, seed: options.Seed);
-            var trainer = new AdapterTrainer(llama, adapterMethod, tok, options, ModelFingerprint.Of(weights));
-            console.Info($"train: {method} {TrainingBenchmark.Describe(hyperparameters)}, {trainer.TrainableParameterCount:N0} trainable parameters "
-                + $"({100.0 * trainer.TrainableParameterCount / weights.Config.ParameterCount():F2}% of {weights.Config.ParameterCount():N0}), "
-                + $"{train.Count} training / {eval.Count} held-out examples");
-
-            var result = new ProgressReporter(console).Run("train", options.Steps, report =>
-                trainer.Train(train, eval, p => report(p.Step,
-                    $"loss {p.Loss:F4}" + (p.EvalLoss is { } e ? $" eval {e:F4}" : "") + $" lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s")));
-            if (parse.GetValue(peft))
-            {
-                if (adapterMethod is not LoraMethod lora) throw new ArgumentException("--peft applies to LoRA adapters only");
-                AdapterStore.SavePeft(Path.Combine(outDir, "peft"), lora, weights.Config, modelPath);
-            }
-
-            if (result.ResumedFromStep > 0) console.Out.WriteLine($"resumed from step {result.ResumedFromStep}");
-            console.Out.WriteLine($"adapter: {result.AdapterDir}");
-            console.Out.WriteLine($"steps: {result.Steps}, final training loss {result.FinalLoss:F4}, {result.TokensPerSecond:F0} tokens/s");
-            if (result.FinalEvalLoss is { } evalLoss) console.Out.WriteLine($"held-out loss: {evalLoss:F4} (base model {baseLoss:F4})");
+                ModelPath = parse.GetValue(model)!,
+                TokenizerPath = parse.GetValue(tokenizer),
+                Method = parse.GetValue(adapter.Method)!,
+                Hyperparameters = adapter.Hyperparameters(parse),
+                DataPath = parse.GetValue(data)!,
+                EvalDataPath = parse.GetValue(evalData),
+                EvalFraction = parse.GetValue(evalFraction),
+                WritePeft = parse.GetValue(peft),
+                Trainer = new TrainerOptions
+                {
+                    Steps = stepCount, BatchSize = parse.GetValue(batch), GradAccum = parse.GetValue(accum),
+                    LearningRate = parse.GetValue(lr), WarmupSteps = Math.Min(parse.GetValue(warmup), stepCount),
+                    EvalEvery = parse.GetValue(evalEvery), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
+                    OutputDir = parse.GetValue(output)!, Resume = parse.GetValue(resume), Threads = parse.GetValue(threads),
+                },
+            };
+            Print(console, Run(console, run));
             return 0;
         }));
         return command;
     }
 
-    /// <summary>Training examples and held-out examples (a separate file, or a seeded split).</summary>
-    public static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Eval) LoadData(string data, string? evalData, double evalFraction, int seed)
+    /// <summary>Runs the training with progress on stderr (what `train` and `pipeline` share).</summary>
+    public static TrainingRunResult Run(CliConsole console, TrainingRunOptions run) =>
+        new ProgressReporter(console).Run("train", run.Trainer.Steps, report =>
+            TrainingRun.Run(run, console.Info, p => report(p.Step,
+                $"loss {p.Loss:F4}" + (p.EvalLoss is { } e ? $" eval {e:F4}" : "") + $" lr {p.LearningRate:E1} {p.TokensPerSecond:F0} tok/s")));
+
+    static void Print(CliConsole console, TrainingRunResult run)
     {
-        var examples = TrainingData.Load(data);
-        return evalData is not null ? (examples, TrainingData.Load(evalData)) : TrainingData.Split(examples, evalFraction, seed);
+        var result = run.Training;
+        if (result.ResumedFromStep > 0) console.Out.WriteLine($"resumed from step {result.ResumedFromStep}");
+        console.Out.WriteLine($"adapter: {result.AdapterDir}");
+        console.Out.WriteLine($"steps: {result.Steps}, final training loss {result.FinalLoss:F4}, {result.TokensPerSecond:F0} tokens/s");
+        if (result.FinalEvalLoss is { } evalLoss) console.Out.WriteLine($"held-out loss: {evalLoss:F4} (base model {run.BaseEvalLoss:F4})");
     }
 }

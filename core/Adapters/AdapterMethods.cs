@@ -5,6 +5,7 @@ public static class AdapterMethods
 {
     public const string Lora = "lora";
     public const string LoReft = "loreft";
+    /// <summary>DiReFT h + W2ᵀ(W1h + b): pyreft's <c>NodireftIntervention</c> (not its <c>DireftIntervention</c>, which keeps an orthonormal R).</summary>
     public const string DiReft = "direft";
 
     /// <summary>Gradient-mask tuning: a (sparse) dense weight delta per target projection.</summary>
@@ -19,6 +20,19 @@ public static class AdapterMethods
     /// <summary>TARP: multiplicative low-rank scale of W plus a low-rank term with a per-token core; the static variant has a constant core.</summary>
     public const string Tarp = "tarp";
     public const string TarpStatic = "tarp-static";
+
+    /// <summary>
+    /// Every method, in the order help texts list them. A method is complete when it has a config
+    /// and schema (<see cref="AdapterSchemas"/>), a training factory, a CLI mapping, and an export
+    /// rule or a foldable delta — or a reason in <see cref="NotExportable"/>; a test checks each.
+    /// </summary>
+    public static readonly IReadOnlyList<string> All = [Lora, LoReft, DiReft, Gmt, Circulant, Toeplitz, Kronecker, Ldr, Tarp, TarpStatic];
+
+    /// <summary>Methods that train and serve in TorchSharp but cannot be exported to ONNX, and why.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NotExportable = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [Tarp] = "its r×r core depends on each token, so it is neither a fixed ΔW to fold nor LoRA/ReFT inputs (tarp-static exports)",
+    };
 
     /// <summary>Methods that edit the residual stream at prompt positions (no weight delta).</summary>
     public static bool IsReft(string method) => method is LoReft or DiReft;

@@ -18,8 +18,6 @@ public static class PeftLoraFormat
     public const string WeightsFile = "adapter_model.safetensors";
     const string KeyPrefix = "base_model.model.";
 
-    public static bool IsPeftFolder(string folder) => File.Exists(Path.Combine(folder, ConfigFile));
-
     public static LoraConfig ReadConfig(string folder)
     {
         string path = Path.Combine(folder, ConfigFile);
@@ -62,16 +60,21 @@ public static class PeftLoraFormat
         }
     }
 
-    /// <summary>Reads a PEFT LoRA for <paramref name="model"/>, checking every tensor's shape and value.</summary>
-    public static AdapterFolder Read(string folder, LlamaWeights model)
+    /// <summary>
+    /// Reads a PEFT LoRA for a model of shape <paramref name="model"/>, checking every tensor's
+    /// shape and value. PEFT records no base-model fingerprint, so the manifest gets
+    /// <paramref name="baseModel"/>, the model the caller applies it to. Callers go through
+    /// <see cref="AdapterSourceReader"/>, which decides that a folder is PEFT.
+    /// </summary>
+    public static AdapterFolder Read(string folder, LlamaConfig model, ModelFingerprint baseModel)
     {
         string configPath = Path.Combine(folder, ConfigFile);
         LoraConfig lora;
-        try { lora = ReadConfig(folder).Validate(model.Config); }
+        try { lora = ReadConfig(folder).Validate(model); }
         catch (ArgumentException e) { throw new InvalidFileException(configPath, e.Message); }
         var file = SafeTensorsFile.Open(Path.Combine(folder, WeightsFile));
         var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-        foreach (var (name, shape) in lora.ExpectedTensors(model.Config))
+        foreach (var (name, shape) in lora.ExpectedTensors(model))
         {
             string key = KeyPrefix + name;
             if (!file.Contains(key))
@@ -82,13 +85,16 @@ public static class PeftLoraFormat
                     $"tensor '{key}' has shape [{string.Join(", ", actual)}], expected [{string.Join(", ", shape)}] (adapter_config.json says r = {lora.Rank})");
             var t = file.ReadFloat(key, shape, asName: name);
             AdapterFolder.EnsureFinite(file.Path, t);
-            tensors[name] = ToCanonical(t, model.Config, toHf: false);
+            tensors[name] = ToCanonical(t, model, toHf: false);
         }
+        var unexpected = file.Entries.Select(e => e.Name).FirstOrDefault(n => !tensors.ContainsKey(n.StartsWith(KeyPrefix, StringComparison.Ordinal) ? n[KeyPrefix.Length..] : n));
+        if (unexpected is not null)
+            throw new InvalidFileException(file.Path, $"unexpected tensor '{unexpected}' for a rank-{lora.Rank} LoRA on {string.Join(", ", lora.TargetModules)}");
         var manifest = new AdapterManifest
         {
             Method = AdapterMethods.Lora,
             Hyperparameters = AdapterManifest.ToJsonObject(lora),
-            BaseModel = ModelFingerprint.Of(model),
+            BaseModel = baseModel,
             Training = new JsonObject { ["imported_from"] = "peft", ["source"] = Path.GetFullPath(folder) },
         };
         return new AdapterFolder(manifest, tensors);

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Adapters.Core.IO;
+
 namespace Adapters.Core.Model;
 
 /// <summary>
@@ -19,4 +22,26 @@ public static class ModelShapes
         Named.TryGetValue(name, out var config)
             ? config
             : throw new ArgumentException($"unknown model shape '{name}'; known shapes: {string.Join(", ", Named.Keys)}");
+
+    /// <summary>
+    /// A named shape, or a JSON file holding a <see cref="LlamaConfig"/>: text that looks like a
+    /// path (a separator or a .json ending) is a file, and a missing one is reported as such.
+    /// </summary>
+    public static LlamaConfig Resolve(string shape)
+    {
+        bool looksLikeFile = shape.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || shape.Contains('/') || shape.Contains(Path.DirectorySeparatorChar);
+        if (!looksLikeFile && !File.Exists(shape)) return Get(shape);
+        if (!File.Exists(shape)) throw new InvalidFileException(shape, "file not found (--shape takes a named shape or a JSON model config)");
+        try
+        {
+            return (JsonSerializer.Deserialize<LlamaConfig>(File.ReadAllText(shape))
+                ?? throw new InvalidFileException(shape, "empty model config")).Validate();
+        }
+        catch (JsonException e) { throw new InvalidFileException(shape, $"not a valid model config: {e.Message}"); }
+        catch (ArgumentException e) { throw new InvalidFileException(shape, $"invalid model config: {e.Message}"); }
+    }
+
+    /// <summary>"dim 64, hidden 172, 5 layers, …": a shape in one line for logs.</summary>
+    public static string Describe(LlamaConfig c) =>
+        $"dim {c.Dim}, hidden {c.HiddenDim}, {c.NumLayers} layers, {c.NumHeads} heads, {c.NumKvHeads} kv heads, vocab {c.VocabSize}, context {c.MaxSeqLen}";
 }

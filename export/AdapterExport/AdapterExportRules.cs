@@ -15,5 +15,7 @@ public static class AdapterExportRules
 
     public static IAdapterExportRule For(string method) =>
         Rules.TryGetValue(method, out var rule) ? rule
-        : throw new ArgumentException($"no export rule for adapter method '{method}'; known: {string.Join(", ", Rules.Keys)}");
+        : Core.Adapters.AdapterMethods.NotExportable.TryGetValue(method, out string? why)
+            ? throw new ArgumentException($"a {method} adapter cannot be exported: {why}")
+            : throw new ArgumentException($"no export rule for adapter method '{method}'; known: {string.Join(", ", Rules.Keys)}");
 }

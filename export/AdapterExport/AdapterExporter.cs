@@ -26,18 +26,16 @@ public static partial class AdapterExporter
     [GeneratedRegex("[^A-Za-z0-9_.-]")]
     private static partial Regex UnsafeNameCharacters();
 
-    /// <summary>Reads each adapter path (adapter folder, PEFT folder or training run) for <paramref name="weights"/>, then exports.</summary>
+    /// <summary>Reads each adapter path (anything <see cref="AdapterSourceReader"/> reads) for <paramref name="weights"/>, then exports.</summary>
     public static AdapterExportResult Export(LlamaWeights weights, IReadOnlyList<string> adapterPaths, string folder, AdapterExportOptions? options = null)
     {
         var fingerprint = ModelFingerprint.Of(weights);
         var sources = new List<AdapterSource>();
         foreach (string path in adapterPaths)
         {
-            string resolved = AdapterLocator.Resolve(path);
-            var adapter = PeftLoraFormat.IsPeftFolder(resolved) && !File.Exists(Path.Combine(resolved, AdapterManifest.FileName))
-                ? PeftLoraFormat.Read(resolved, weights)
-                : AdapterFolder.Read(resolved, weights.Config, fingerprint);
-            sources.Add(new AdapterSource(UniqueName(NameOf(resolved), sources), adapter));
+            var location = AdapterSourceReader.Locate(path);
+            var adapter = AdapterSourceReader.Read(location, weights.Config, fingerprint);
+            sources.Add(new AdapterSource(UniqueName(SafeName(location.Name), sources), adapter));
         }
         return Export(weights, sources, folder, options);
     }
@@ -114,19 +112,7 @@ public static partial class AdapterExporter
         extensions.AddRange([lora, edits]);
         extensions.AddRange(options.Model.Extensions);
 
-        var manifests = values.Select(v => new ExportedAdapterManifest
-        {
-            Name = v.Name,
-            Method = v.Adapter.Manifest.Method,
-            Rank = v.Values.Rank,
-            BaseModel = fingerprint,
-            File = v.Name + ExportedAdapterManifest.AdapterFileSuffix,
-            Inputs = v.Values.Tensors.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal),
-            Positions = v.Values.Positions?.ToString(),
-            Hyperparameters = v.Adapter.Manifest.Hyperparameters,
-            SvdRelativeError = v.Values.SvdRelativeError,
-            SvdProjectionErrors = v.Values.SvdProjectionErrors,
-        }).ToList();
+        var manifests = values.Select(v => ManifestOf(v.Name, v.Adapter, v.Values, fingerprint)).ToList();
 
         var adapterInterface = new ExportedAdapterInterface
         {
@@ -168,31 +154,31 @@ public static partial class AdapterExporter
     {
         var context = new AdapterExportContext(config) { BaseWeights = baseWeights, SvdRank = svdRank };
         var values = AdapterExportRules.For(source.Adapter.Manifest.Method).GraphValues(source.Adapter, context);
-        var manifest = new ExportedAdapterManifest
-        {
-            Name = source.Name,
-            Method = source.Adapter.Manifest.Method,
-            Rank = values.Rank,
-            BaseModel = baseModel,
-            File = source.Name + ExportedAdapterManifest.AdapterFileSuffix,
-            Inputs = values.Tensors.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal),
-            Positions = values.Positions?.ToString(),
-            Hyperparameters = source.Adapter.Manifest.Hyperparameters,
-            SvdRelativeError = values.SvdRelativeError,
-            SvdProjectionErrors = values.SvdProjectionErrors,
-        };
+        var manifest = ManifestOf(source.Name, source.Adapter, values, baseModel);
         Directory.CreateDirectory(directory);
         OnnxAdapterWriter.Write(Path.Combine(directory, manifest.File), values.Tensors);
         Core.IO.AtomicFile.WriteAllText(Path.Combine(directory, manifest.Name + ExportedAdapterManifest.FileSuffix), manifest.ToJson());
         return manifest;
     }
 
-    /// <summary>The adapter folder's name, or its training run's name for a run's adapter/ subfolder.</summary>
-    static string NameOf(string resolved)
+    /// <summary>The one description of an exported adapter: {name}.adapter.json beside {name}.onnx_adapter.</summary>
+    static ExportedAdapterManifest ManifestOf(string name, AdapterFolder adapter, AdapterGraphValues values, ModelFingerprint baseModel) => new()
     {
-        string full = Path.GetFullPath(resolved).TrimEnd(Path.DirectorySeparatorChar);
-        string name = Path.GetFileName(full);
-        if (name == AdapterLocator.RunAdapterSubfolder) name = Path.GetFileName(Path.GetDirectoryName(full)) ?? name;
+        Name = name,
+        Method = adapter.Manifest.Method,
+        Rank = values.Rank,
+        BaseModel = baseModel,
+        File = name + ExportedAdapterManifest.AdapterFileSuffix,
+        Inputs = values.Tensors.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal),
+        Positions = values.Positions?.ToString(),
+        Hyperparameters = adapter.Manifest.Hyperparameters,
+        SvdRelativeError = values.SvdRelativeError,
+        SvdProjectionErrors = values.SvdProjectionErrors,
+    };
+
+    /// <summary>An adapter's folder (or run) name made safe for file names.</summary>
+    static string SafeName(string name)
+    {
         name = UnsafeNameCharacters().Replace(name, "_");
         return name.Length == 0 ? "adapter" : name;
     }

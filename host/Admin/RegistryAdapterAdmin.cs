@@ -9,7 +9,7 @@ namespace Adapters.Host.Admin;
 /// <summary>
 /// Runtime adapter loading over an <see cref="AdapterRegistry"/>. lora_path may be an exported
 /// adapter manifest (*.adapter.json), a folder holding exactly one, or a training adapter folder
-/// or run folder, which is converted (<see cref="AdapterExporter.WriteAdapter"/>) into a cache
+/// (ours or PEFT LoRA) or run folder, which is converted (<see cref="AdapterConverter"/>) into a cache
 /// folder this admin owns: the registry reads evicted adapters back from there. Loading a name
 /// that exists replaces it (requests in flight keep their version). Admin calls run one at a
 /// time, so load-or-replace is atomic; a failed call leaves the registry as it was.
@@ -109,27 +109,9 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
     /// <summary>The exported manifest <paramref name="path"/> names, holds, or converts to (then <paramref name="converted"/> is its new cache folder).</summary>
     string ManifestFor(string path, out string? converted)
     {
-        converted = null;
-        if (File.Exists(path))
-        {
-            if (path.EndsWith(ExportedAdapterManifest.FileSuffix, StringComparison.Ordinal)) return path;
-            throw new AdapterAdminException(AdapterAdminError.InvalidAdapter,
-                $"lora_path must be an exported adapter manifest (*{ExportedAdapterManifest.FileSuffix}) or a folder, got the file '{Path.GetFileName(path)}'");
-        }
-        string[] manifests = Directory.GetFiles(path, "*" + ExportedAdapterManifest.FileSuffix);
-        if (manifests.Length == 1) return manifests[0];
-        if (manifests.Length > 1)
-            throw new AdapterAdminException(AdapterAdminError.InvalidAdapter,
-                $"'{path}' holds {manifests.Length} exported adapters ({string.Join(", ", manifests.Select(Path.GetFileName).Order())}); name one of them");
-
-        // A training adapter folder (ours or PEFT) or run folder: convert it for this export.
-        var model = _registry.Model;
-        var fingerprint = model.Manifest.Fingerprint
-            ?? throw new AdapterAdminException(AdapterAdminError.InvalidAdapter, $"{model.Folder} records no base-model fingerprint, so a training adapter cannot be checked against it; export the adapter instead");
-        var adapter = AdapterFolder.Read(AdapterLocator.Resolve(path), model.Config, fingerprint);
-        converted = Path.Combine(_cacheRoot, Guid.NewGuid().ToString("N"));
-        var written = AdapterExporter.WriteAdapter(model.Config, fingerprint, new AdapterSource(ConvertedName, adapter), converted);
-        return Path.Combine(converted, written.Name + ExportedAdapterManifest.FileSuffix);
+        var found = AdapterConverter.ManifestFor(_registry.Model, path, () => Path.Combine(_cacheRoot, Guid.NewGuid().ToString("N")), ConvertedName);
+        converted = found.ConvertedFolder;
+        return found.Manifest;
     }
 
     void ForgetConverted(string name)

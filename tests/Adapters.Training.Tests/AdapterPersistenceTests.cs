@@ -86,10 +86,10 @@ public class AdapterPersistenceTests : IDisposable
         AdapterStore.SavePeft(_folder, (LoraMethod)method, model.Config);
 
         using var fresh = LlamaModel.FromWeights(weights);
-        using var loaded = AdapterStore.LoadPeft(_folder, fresh, weights);
+        using var loaded = AdapterStore.Load(_folder, fresh, ModelFingerprint.Of(weights));
         loaded.Attach(fresh);
 
-        Assert.True(PeftLoraFormat.IsPeftFolder(_folder));
+        Assert.Equal(AdapterSourceKind.Peft, AdapterSourceReader.Locate(_folder).Kind);
         Assert.Equal(expected, Logits(fresh, loaded));
     }
 

@@ -37,13 +37,11 @@ public sealed class AdapterDecoderModel : IDecoderModel
     public static AdapterDecoderModel Load(string checkpointPath, string adapterPath)
     {
         var weights = CheckpointLoader.Load(checkpointPath);
-        string folder = AdapterLocator.Resolve(adapterPath);
+        var adapter = AdapterSourceReader.Read(adapterPath, weights.Config, ModelFingerprint.Of(weights));
         var model = LlamaModel.FromWeights(weights);
         try
         {
-            var method = PeftLoraFormat.IsPeftFolder(folder)
-                ? AdapterStore.LoadPeft(folder, model, weights)
-                : AdapterStore.Load(folder, model, ModelFingerprint.Of(weights));
+            var method = AdapterStore.Load(adapter, model);
             method.Attach(model);
             return new AdapterDecoderModel(model, method, owns: true);
         }

@@ -51,22 +51,20 @@ public static class AdapterStore
     }
 
     /// <summary>
-    /// Reads an adapter folder trained on <paramref name="baseModel"/> (refused otherwise) and
-    /// returns the method with its weights, not attached, in the model's dtype and device.
+    /// Reads an adapter trained on <paramref name="baseModel"/> (refused otherwise) — anything
+    /// <see cref="AdapterSourceReader"/> reads: ours, a PEFT LoRA folder, a train run — and returns
+    /// the method with its weights, not attached, in the model's dtype and device.
     /// </summary>
     public static IAdapterMethod Load(string folder, LlamaModel model, ModelFingerprint baseModel) =>
-        FromFolder(AdapterFolder.Read(folder, model.Config, baseModel), model);
+        Load(AdapterSourceReader.Read(folder, model.Config, baseModel), model);
 
     /// <summary>Writes a LoRA adapter in Hugging Face PEFT layout (adapter_config.json + adapter_model.safetensors).</summary>
     public static void SavePeft(string folder, LoraMethod lora, LlamaConfig model, string? baseModelName = null) =>
         Core.Adapters.PeftLoraFormat.Write(folder, lora.Config, model,
             ExportTensors(lora).ToDictionary(t => t.Name, StringComparer.Ordinal), baseModelName);
 
-    /// <summary>Reads a PEFT LoRA folder for <paramref name="baseWeights"/> (the weights <paramref name="model"/> was built from).</summary>
-    public static IAdapterMethod LoadPeft(string folder, LlamaModel model, LlamaWeights baseWeights) =>
-        FromFolder(PeftLoraFormat.Read(folder, baseWeights), model);
-
-    static IAdapterMethod FromFolder(AdapterFolder adapter, LlamaModel model)
+    /// <summary>The method of an adapter already read and checked, with its weights, not attached.</summary>
+    public static IAdapterMethod Load(AdapterFolder adapter, LlamaModel model)
     {
         var method = AdapterMethodRegistry.Create(adapter.Manifest.Method, adapter.Manifest.Hyperparameters, model.Config, model.DType, model.Device);
         try { ImportTensors(method, adapter.Tensors); }

@@ -27,7 +27,7 @@ public class PeftLoraFormatTests : IDisposable
         string folder = Path.Combine(_dir, "peft");
         PeftLoraFormat.Write(folder, lora, Model, tensors);
 
-        var read = PeftLoraFormat.Read(folder, _base);
+        var read = AdapterSourceReader.Read(folder, Model, ModelFingerprint.Of(_base));
 
         Assert.Equal(tensors.Keys.Order(), read.Tensors.Keys.Order());
         foreach (var (name, t) in tensors) Assert.Equal(t.Data, read.Tensors[name].Data);
@@ -59,7 +59,7 @@ public class PeftLoraFormatTests : IDisposable
         string configPath = Path.Combine(folder, PeftLoraFormat.ConfigFile);
         File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"r\": 4", "\"r\": 8"));
 
-        var e = Assert.Throws<InvalidFileException>(() => PeftLoraFormat.Read(folder, _base));
+        var e = Assert.Throws<InvalidFileException>(() => AdapterSourceReader.Read(folder, Model, ModelFingerprint.Of(_base)));
         Assert.Contains("adapter_model.safetensors", e.Message);
         Assert.Contains("[4, 32]", e.Message);
         Assert.Contains("[8, 32]", e.Message);
@@ -76,7 +76,7 @@ public class PeftLoraFormatTests : IDisposable
         PeftLoraFormat.Write(folder, lora, Model, RandomLora(lora));
         SafeTensorsFile.Write(Path.Combine(folder, PeftLoraFormat.WeightsFile), fewer);
 
-        var e = Assert.Throws<InvalidFileException>(() => PeftLoraFormat.Read(folder, _base));
+        var e = Assert.Throws<InvalidFileException>(() => AdapterSourceReader.Read(folder, Model, ModelFingerprint.Of(_base)));
         Assert.Contains("missing tensor 'base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight'", e.Message);
     }
 }

@@ -8,6 +8,9 @@ namespace Adapters.Training.Methods.Reft;
 /// DiReFT (Wu et al. 2024): Φ(h) = h + W2ᵀ(W1 h + b), W1 and W2 [r, dim], b [r]; LoReFT without
 /// the orthogonality constraint or the subtracted projection. Init: W1, W2 ~ U(±1/√dim)
 /// (pyreft's nn.Linear defaults), b = 0.
+/// In pyreft this is <c>NodireftIntervention</c> (no orthonormal matrix anywhere); pyreft's
+/// <c>DireftIntervention</c> is a different intervention that keeps an orthonormal R like LoReFT.
+/// The manifest name "direft" follows the paper, not that class name.
 /// </summary>
 public sealed class DiReftIntervention : ReftIntervention
 {
