@@ -12,8 +12,11 @@ public sealed record BenchOptions
     public const int QuickPromptTokens = 8;
     public const int QuickSwaps = 10;
 
+    /// <summary>The shape of a run that names none: 15M, or <see cref="QuickShape"/> for a quick run.</summary>
+    public const string DefaultShape = "15M";
+
     /// <summary>A named shape (ModelShapes) with random weights; ignored when <see cref="ModelPath"/> is set.</summary>
-    public string Shape { get; init; } = "15M";
+    public string Shape { get; init; } = DefaultShape;
 
     /// <summary>A llama2.c or Hugging Face checkpoint to benchmark instead of random weights.</summary>
     public string? ModelPath { get; init; }
