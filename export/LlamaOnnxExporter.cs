@@ -76,7 +76,11 @@ public static class LlamaOnnxExporter
                     string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tokenizerFile!))!, HfTokenizerWriter.TokenizerConfigFile);
                     if (File.Exists(configPath)) File.Copy(configPath, Path.Combine(tmp, HfTokenizerWriter.TokenizerConfigFile));
                 }
-                else WriteHuggingFaceTokenizer(loadedTokenizer!, tmp, config.MaxSeqLen);
+                else
+                {
+                    WriteHuggingFaceTokenizer(loadedTokenizer!, tmp, config.MaxSeqLen);
+                    CarryChatTemplate(tokenizerFile!, tmp);
+                }
             }
             options.WriteAdditionalFiles?.Invoke(tmp);
             // Written last: a folder with a manifest is a finished export.
@@ -88,6 +92,20 @@ public static class LlamaOnnxExporter
     static bool IsReservedFileName(string name) => name is ExportedModelFiles.ModelFileName or ExportedModelFiles.ExternalDataFileName
         or ExportedModelFiles.GenAiConfigFileName or ExportedModelFiles.ManifestFileName
         or HfTokenizerWriter.TokenizerJsonFile or HfTokenizerWriter.TokenizerConfigFile;
+
+    /// <summary>
+    /// A llama2.c or SentencePiece tokenizer has no place for a chat template; a tokenizer_config.json
+    /// beside it (the Hugging Face layout) may hold one, and the written config keeps it.
+    /// </summary>
+    static void CarryChatTemplate(string tokenizerFile, string folder)
+    {
+        string beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tokenizerFile))!, HfTokenizerWriter.TokenizerConfigFile);
+        if (!File.Exists(beside) || HfTokenizerConfig.Load(beside).ChatTemplate is not { } template) return;
+        string written = Path.Combine(folder, HfTokenizerWriter.TokenizerConfigFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(written))!.AsObject();
+        json["chat_template"] = template;
+        File.WriteAllText(written, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
 
     /// <summary>GenAI's <c>new Tokenizer(model)</c> reads Hugging Face tokenizer files, whatever kind we copied.</summary>
     static void WriteHuggingFaceTokenizer(ITokenizer tokenizer, string folder, int contextLength)

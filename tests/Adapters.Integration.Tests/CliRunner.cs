@@ -10,13 +10,16 @@ public static class CliRunner
     /// <summary>CLI runs share process-wide state (torch threads); run them one at a time.</summary>
     static readonly Lock Gate = new();
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWithInput("", args);
+
+    /// <summary>Runs with <paramref name="input"/> as what the user types (interactive commands).</summary>
+    public static Result RunWithInput(string input, params string[] args)
     {
         lock (Gate)
         {
             var stdout = new StringWriter();
             var stderr = new StringWriter();
-            int code = CliApp.Run(args, stdout, stderr);
+            int code = CliApp.Run(args, stdout, stderr, new StringReader(input));
             return new Result(code, stdout.ToString(), stderr.ToString());
         }
     }

@@ -1,6 +1,7 @@
 using Adapters.Core.Adapters;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
+using Adapters.Core.Chat;
 using Adapters.Core.Tokenizers;
 using Adapters.Training.Benchmarks;
 using Adapters.Training.Methods;
@@ -29,9 +30,12 @@ public static class TrainingRun
             throw new ArgumentException($"--peft applies to LoRA adapters only, not {options.Method}");
         var weights = CheckpointLoader.Load(options.ModelPath);
         var config = weights.Config;
-        var tokenizer = TokenizerLoader.Load(options.TokenizerPath ?? TokenizerLocator.FindBeside(options.ModelPath, config.VocabSize), config.VocabSize);
+        string tokenizerFile = TokenizerLoader.ResolveFile(options.TokenizerPath ?? TokenizerLocator.FindBeside(options.ModelPath, config.VocabSize));
+        var tokenizer = TokenizerLoader.Load(tokenizerFile, config.VocabSize);
+        // Conversational data is rendered with the chat template of the tokenizer's folder (its tokenizer_config.json).
+        var chat = ChatFormat.TryLoad(Path.GetDirectoryName(Path.GetFullPath(tokenizerFile))!, tokenizer);
         _ = AdapterSchemas.ExpectedTensors(options.Method, options.Hyperparameters, config).ToList(); // refuses a config this model cannot hold, naming the value
-        var (train, eval) = LoadData(options.DataPath, options.EvalDataPath, options.EvalFraction, trainer.Seed);
+        var (train, eval) = LoadData(options.DataPath, options.EvalDataPath, options.EvalFraction, trainer.Seed, chat, log);
 
         using var model = LlamaModel.FromWeights(weights);
         double? baseLoss = eval.Count > 0
@@ -54,9 +58,18 @@ public static class TrainingRun
     }
 
     /// <summary>Training examples and held-out examples (a separate file, or a seeded split).</summary>
-    public static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Eval) LoadData(string data, string? evalData, double evalFraction, int seed)
+    /// <param name="chat">Renders conversational lines ({"messages": [...]}); null refuses them.</param>
+    public static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Eval) LoadData(string data, string? evalData, double evalFraction, int seed,
+        ChatFormat? chat = null, Action<string>? log = null)
     {
-        var examples = TrainingData.Load(data);
-        return evalData is not null ? (examples, TrainingData.Load(evalData)) : TrainingData.Split(examples, evalFraction, seed);
+        IReadOnlyList<TrainingExample> Load(string path)
+        {
+            var examples = TrainingData.Load(path, chat, out int lastTurnOnly);
+            if (lastTurnOnly > 0)
+                log?.Invoke($"train: {path}: {lastTurnOnly} conversation(s) train their last assistant turn only (the template renders earlier turns differently once later ones follow)");
+            return examples;
+        }
+        var examples = Load(data);
+        return evalData is not null ? (examples, Load(evalData)) : TrainingData.Split(examples, evalFraction, seed);
     }
 }
