@@ -48,6 +48,9 @@ public sealed record BenchOptions
     /// <summary>Also time ONNX Runtime GenAI on the same folders.</summary>
     public bool IncludeGenAi { get; init; } = true;
 
+    /// <summary>Also time llama.cpp (LLamaSharp) on the same weights as GGUF F32 / Q8_0 / Q4_0, batch 1.</summary>
+    public bool IncludeLlamaCpp { get; init; } = true;
+
     public bool Quick { get; init; }
 
     public int Seed { get; init; }
