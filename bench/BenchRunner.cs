@@ -52,7 +52,11 @@ public static class BenchRunner
             var swappable = AddOurVariants(variants, workspace, Load, options.BatchSizes.Max()).Exported;
             if (compressed is not null)
                 variants.Add(new OnnxVariant(CompressedVariant, BenchEngines.CompressedKind, Load(workspace.CompressedFolder), [], null));
+#if ONNXRUNTIME_GPU
+            log("bench: ONNX Runtime GenAI is not part of the Gpu build: not timed");
+#else
             if (options.IncludeGenAi) AddGenAiVariants(variants, workspace);
+#endif
             if (llamaCpp is not null) variants.AddRange(llamaCpp.Variants(threads));
 
             var prompt = Prompt(options.PromptTokens, workspace.Config.VocabSize, options.Seed);
@@ -70,7 +74,7 @@ public static class BenchRunner
                 Machine = new MachineInfo
                 {
                     OnnxRuntimeVersion = OrtEnv.Instance().GetVersionString(),
-                    GenAiVersion = GenAiPackageVersion,
+                    GenAiVersion = options.IncludeGenAi ? GenAiPackageVersion : "not run",
                     LlamaSharpVersion = llamaCpp is null ? null : LlamaSharpPackageVersion,
                     Provider = (factory.Provider ?? ExecutionProviderKind.Cpu).ToString(),
                     IntraOpThreads = threads,
@@ -147,6 +151,7 @@ public static class BenchRunner
         return swappable;
     }
 
+#if !ONNXRUNTIME_GPU
     /// <summary>The peer on the same folders and the same .onnx_adapter files.</summary>
     static void AddGenAiVariants(List<IBenchVariant> variants, BenchWorkspace w)
     {
@@ -157,6 +162,7 @@ public static class BenchRunner
         variants.Add(new GenAiVariant($"GenAI LoRA r={w.LargeRankUsed}", BenchEngines.SwappableKind, w.SwappableFolder,
             BenchWorkspace.AdapterFile(w.SwappableFolder, BenchWorkspace.LoraLarge), BenchWorkspace.LoraLarge, w.LargeRankUsed));
     }
+#endif
 
     /// <summary>
     /// The Microsoft.ML.OnnxRuntimeGenAI package version (Directory.Packages.props): its managed

@@ -45,7 +45,7 @@ public static class BenchCommand
                 PromptTokens = parse.GetValue(prompt),
                 BatchSizes = ParseSizes(parse.GetValue(batches)!),
                 Swaps = parse.GetValue(swaps),
-                IncludeGenAi = !parse.GetValue(noGenAi),
+                IncludeGenAi = !parse.GetValue(noGenAi) && BenchOptions.GenAiInThisBuild, // the Gpu build says so in its log
                 IncludeLlamaCpp = !parse.GetValue(noLlamaCpp),
                 Provider = parse.GetValue(provider),
                 Threads = parse.GetValue(threads) ?? 0,
