@@ -28,7 +28,7 @@ public static class BenchCommand
         var noLlamaCpp = new Option<bool>("--no-llamacpp") { Description = "skip llama.cpp (LLamaSharp; GGUF F32/Q8_0/Q4_0 and its LoRA r=8, batch 1)" };
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto (CUDA when present), cpu or cuda", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         var threads = CommonOptions.Threads();
-        var command = new Command("bench", "Serving latency of adapter variants vs the base and vs ONNX Runtime GenAI.")
+        var command = new Command("bench", "Serving latency of adapter variants vs the base, ONNX Runtime GenAI and llama.cpp.")
             { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, swaps, noGenAi, noLlamaCpp, provider, threads };
         command.SetAction(parse => console.Guard(() =>
         {
