@@ -105,6 +105,23 @@ public sealed class GgufExportTests : IDisposable
     }
 
     [Fact]
+    public void PeftLoraFolder_OnQueryAndKey_IsWrittenInLlamaCppsRotaryLayout()
+    {
+        // PEFT stores q/k lora_B rows in Hugging Face's rotate-half order; read through the path-based export they must
+        // reach llama.cpp in the adjacent-pair order, or the prompt logits would differ.
+        var adapter = RandomAdapters.Lora(_weights, seed: 11, rank: 4, targets: ["q_proj", "k_proj"]);
+        var lora = adapter.Manifest.HyperparametersAs<LoraConfig>();
+        string peft = Path.Combine(_root, "peft");
+        PeftLoraFormat.Write(peft, lora, _weights.Config, adapter.Tensors);
+        var files = GgufExporter.Export(_weights, SharedModels.Tok512, [peft], Path.Combine(_root, "gguf"));
+        var prompt = _tokenizer.Encode(Prompt, addBos: true);
+
+        var llama = LlamaCppGreedy.Run(files.ModelFile, files.AdapterFiles["peft"], prompt, 1);
+
+        AssertClose(ReferenceLastLogits(ReferenceLora.Fold(_weights, adapter), prompt), llama.FirstLogits, "PEFT q/k LoRA vs reference");
+    }
+
+    [Fact]
     public void NonLoraAdapter_IsRefusedNamingItsMethod()
     {
         var reft = RandomAdapters.Reft(_weights, AdapterMethods.LoReft, seed: 1);
