@@ -5,6 +5,7 @@ public static class BenchEngines
 {
     public const string Ours = "ours";
     public const string GenAi = "genai";
+    public const string LlamaCpp = "llamacpp";
 
     /// <summary>The variant every other variant of the same engine is divided by.</summary>
     public const string BaseKind = "base";
@@ -15,6 +16,10 @@ public static class BenchEngines
     public const string DiReftKind = "direft";
     public const string BatchedKind = "batched_lora";
     public const string CompressedKind = "compressed_sfsd";
+    /// <summary>llama.cpp on a GGUF quantized by llama.cpp (Q8_0, Q4_0); its base is the F32 GGUF.</summary>
+    public const string LlamaCppQuantizedKind = "llamacpp_quantized";
+    /// <summary>llama.cpp with the run's LoRA r=8 as a GGUF LoRA.</summary>
+    public const string LlamaCppLoraKind = "llamacpp_lora";
 
     /// <summary>
     /// A second session of the base folder, timed like any variant: identical work, so its ratio

@@ -49,7 +49,20 @@ public sealed record BenchOptions
     public ExecutionProviderPreference Provider { get; init; } = ExecutionProviderPreference.Auto;
 
     /// <summary>Also time ONNX Runtime GenAI on the same folders.</summary>
-    public bool IncludeGenAi { get; init; } = true;
+    public bool IncludeGenAi { get; init; } = GenAiInThisBuild;
+
+    /// <summary>
+    /// False in the Gpu flavour (OnnxRuntimeFlavor=Gpu): GenAI's only served build needs the CPU
+    /// onnxruntime package, and one process holds one libonnxruntime.
+    /// </summary>
+#if ONNXRUNTIME_GPU
+    public const bool GenAiInThisBuild = false;
+#else
+    public const bool GenAiInThisBuild = true;
+#endif
+
+    /// <summary>Also time llama.cpp (LLamaSharp) on the same weights as GGUF F32 / Q8_0 / Q4_0, batch 1.</summary>
+    public bool IncludeLlamaCpp { get; init; } = true;
 
     public bool Quick { get; init; }
 
@@ -70,6 +83,8 @@ public sealed record BenchOptions
         if (Rounds < 1) throw new ArgumentException($"rounds must be >= 1, got {Rounds}");
         if (PromptTokens < 1) throw new ArgumentException($"prompt tokens must be >= 1, got {PromptTokens}");
         if (Swaps < 2) throw new ArgumentException($"swaps must be >= 2, got {Swaps}");
+        if (IncludeGenAi && !GenAiInThisBuild)
+            throw new ArgumentException("ONNX Runtime GenAI is not part of this build (OnnxRuntimeFlavor=Gpu: GenAI's CPU-only package cannot share the process with the CUDA onnxruntime); run the bench with --no-genai");
         if (Threads < 0) throw new ArgumentException($"threads must be >= 0 (0 = all cores), got {Threads}");
         if (BatchSizes.Count == 0 || BatchSizes.Any(b => b < 1)) throw new ArgumentException($"batch sizes must be >= 1, got [{string.Join(", ", BatchSizes)}]");
         return this;

@@ -32,6 +32,9 @@ public static class BenchRunner
         var compressed = options.CompressedPath is { } compressedPath ? CompressedSource.Load(compressedPath, weights) : null;
         var workspace = BenchWorkspace.Create(weights, Path.Combine(options.OutputFolder, "models"), threads, options.Seed, log);
         if (compressed is not null) workspace.ExportCompressed(compressed.Weights, threads, log);
+        var llamaCpp = options.IncludeLlamaCpp
+            ? LlamaCppWorkspace.Create(weights, BenchWorkspace.SmallLora(weights, options.Seed), Path.Combine(options.OutputFolder, "models", "llamacpp"), threads, log)
+            : null;
         weights = null; // the exports hold what we need; let the GC have the weights
 
         var factory = new OnnxSessionFactory(new OnnxRuntimeOptions { IntraOpThreads = threads, Provider = options.Provider, Log = log });
@@ -49,7 +52,12 @@ public static class BenchRunner
             var swappable = AddOurVariants(variants, workspace, Load, options.BatchSizes.Max()).Exported;
             if (compressed is not null)
                 variants.Add(new OnnxVariant(CompressedVariant, BenchEngines.CompressedKind, Load(workspace.CompressedFolder), [], null));
+#if ONNXRUNTIME_GPU
+            log("bench: ONNX Runtime GenAI is not part of the Gpu build: not timed");
+#else
             if (options.IncludeGenAi) AddGenAiVariants(variants, workspace);
+#endif
+            if (llamaCpp is not null) variants.AddRange(llamaCpp.Variants(threads));
 
             var prompt = Prompt(options.PromptTokens, workspace.Config.VocabSize, options.Seed);
             var samples = Interleave(variants, options, prompt, log);
@@ -66,7 +74,8 @@ public static class BenchRunner
                 Machine = new MachineInfo
                 {
                     OnnxRuntimeVersion = OrtEnv.Instance().GetVersionString(),
-                    GenAiVersion = GenAiPackageVersion,
+                    GenAiVersion = options.IncludeGenAi ? GenAiPackageVersion : "not run",
+                    LlamaSharpVersion = llamaCpp is null ? null : LlamaSharpPackageVersion,
                     Provider = (factory.Provider ?? ExecutionProviderKind.Cpu).ToString(),
                     IntraOpThreads = threads,
                     LoadAverageStart = loadStart,
@@ -87,6 +96,8 @@ public static class BenchRunner
                     BatchSizes = options.BatchSizes,
                     Swaps = options.Swaps,
                     GenAi = options.IncludeGenAi,
+                    LlamaCpp = options.IncludeLlamaCpp,
+                    LlamaCppQuantizedSkipped = llamaCpp?.QuantizationSkipped,
                 },
                 Variants = results,
                 HotSwap = swap,
@@ -140,6 +151,7 @@ public static class BenchRunner
         return swappable;
     }
 
+#if !ONNXRUNTIME_GPU
     /// <summary>The peer on the same folders and the same .onnx_adapter files.</summary>
     static void AddGenAiVariants(List<IBenchVariant> variants, BenchWorkspace w)
     {
@@ -150,12 +162,16 @@ public static class BenchRunner
         variants.Add(new GenAiVariant($"GenAI LoRA r={w.LargeRankUsed}", BenchEngines.SwappableKind, w.SwappableFolder,
             BenchWorkspace.AdapterFile(w.SwappableFolder, BenchWorkspace.LoraLarge), BenchWorkspace.LoraLarge, w.LargeRankUsed));
     }
+#endif
 
     /// <summary>
     /// The Microsoft.ML.OnnxRuntimeGenAI package version (Directory.Packages.props): its managed
     /// assembly is stamped 0.0.0.0 and exposes no version API, so keep this in step with the props.
     /// </summary>
     const string GenAiPackageVersion = "0.18.0";
+
+    /// <summary>LLamaSharp and LLamaSharp.Backend.Cpu (Directory.Packages.props), kept in step by hand like GenAI's.</summary>
+    const string LlamaSharpPackageVersion = "0.30.0";
 
     /// <summary>BOS then seeded ids from the vocabulary (special ids 0–2 avoided).</summary>
     static int[] Prompt(int length, int vocab, int seed)
@@ -248,6 +264,9 @@ public static class BenchRunner
         int single = batchSizes.Min(), full = batchSizes.Max();
         VariantResult? Ours(string name, int batch) => results.FirstOrDefault(v => v.Engine == BenchEngines.Ours && v.Name == name && v.Batch == batch);
         VariantResult? GenAi(string name, int batch) => results.FirstOrDefault(v => v.Engine == BenchEngines.GenAi && v.Name == name && v.Batch == batch);
+        VariantResult? LlamaCpp(string name) => results.FirstOrDefault(v => v.Engine == BenchEngines.LlamaCpp && v.Name == name && v.Batch == 1);
+        double? StepRatio(VariantResult? a, VariantResult? b) => Ratio(a?.DecodeStep.P50Ms, b?.DecodeStep.P50Ms);
+        var oursBase1 = results.FirstOrDefault(v => v.Engine == BenchEngines.Ours && v.Name == "base" && v.Batch == 1);
         double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : null;
         VariantResult? LargestRank(string engine) => results.Where(v => v.Engine == engine && v.Kind == BenchEngines.SwappableKind && v.Batch == single).MaxBy(v => v.LoraRank);
         var mixed = results.Where(v => v.Kind == BenchEngines.BatchedKind).ToList();
@@ -277,6 +296,12 @@ public static class BenchRunner
             ["ours_vs_genai_lora_r8_tokens_per_second"] = Ratio(Ours("swappable LoRA r=8", single)?.TokensPerSecond, GenAi("GenAI LoRA r=8", single)?.TokensPerSecond),
             ["genai_lora_r8_decode_overhead"] = GenAi("GenAI LoRA r=8", single)?.DecodeOverheadPaired,
             ["genai_lora_large_rank_decode_overhead"] = LargestRank(BenchEngines.GenAi)?.DecodeOverheadPaired,
+            // llama.cpp, batch 1: its decode ms/token p50 over our fp32 base's (< 1 = llama.cpp faster), and its LoRA r=8 overhead per precision.
+            ["llamacpp_f32_vs_ours_base_decode_ms"] = StepRatio(LlamaCpp("llama.cpp F32"), oursBase1),
+            ["llamacpp_q8_0_vs_ours_base_decode_ms"] = StepRatio(LlamaCpp("llama.cpp Q8_0"), oursBase1),
+            ["llamacpp_q4_0_vs_ours_base_decode_ms"] = StepRatio(LlamaCpp("llama.cpp Q4_0"), oursBase1),
+            ["llamacpp_lora_r8_f32_decode_overhead"] = LlamaCpp("llama.cpp F32 + LoRA r=8")?.DecodeOverheadPaired,
+            ["llamacpp_lora_r8_q4_0_decode_overhead"] = StepRatio(LlamaCpp("llama.cpp Q4_0 + LoRA r=8"), LlamaCpp("llama.cpp Q4_0")),
             // Compressed vs dense base: decode step and prefill (time to first token), < 1 = faster.
             ["compressed_decode_ratio"] = Ours(CompressedVariant, single)?.DecodeOverheadPaired,
             ["compressed_prefill_ratio"] = Ours(CompressedVariant, single)?.TimeToFirstTokenOverhead,

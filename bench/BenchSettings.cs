@@ -19,5 +19,8 @@ public sealed record BenchSettings
     [JsonPropertyName("batch_sizes")] public required IReadOnlyList<int> BatchSizes { get; init; }
     [JsonPropertyName("swaps")] public int Swaps { get; init; }
     [JsonPropertyName("genai")] public bool GenAi { get; init; }
+    [JsonPropertyName("llamacpp")] public bool LlamaCpp { get; init; }
+    /// <summary>Why llama.cpp's quantized variants are missing from this run (null: they ran).</summary>
+    [JsonPropertyName("llamacpp_quantized_skipped")] public string? LlamaCppQuantizedSkipped { get; init; }
     [JsonPropertyName("interleaving")] public string Interleaving { get; init; } = "round-robin over all variants per round and batch size, start rotated each round, one untimed warm-up pass";
 }

@@ -26,6 +26,16 @@ public static class BenchTable
                 + $"parameters {R(hl.GetValueOrDefault("compressed_parameter_ratio"))} × base, projections {R(hl.GetValueOrDefault("compressed_projection_parameter_ratio"))} × base");
             sb.AppendLine();
         }
+        if (s.LlamaCpp)
+        {
+            var hl = report.Headline;
+            sb.AppendLine($"llama.cpp (LLamaSharp {m.LlamaSharpVersion}, batch 1, same weights as GGUF) decode ms/token p50 over our fp32 base: F32 {R(hl.GetValueOrDefault("llamacpp_f32_vs_ours_base_decode_ms"))}, "
+                + $"Q8_0 {R(hl.GetValueOrDefault("llamacpp_q8_0_vs_ours_base_decode_ms"))}, Q4_0 {R(hl.GetValueOrDefault("llamacpp_q4_0_vs_ours_base_decode_ms"))} (< 1 = llama.cpp faster); "
+                + $"its LoRA r=8 costs {R(hl.GetValueOrDefault("llamacpp_lora_r8_f32_decode_overhead"))} × on F32, {R(hl.GetValueOrDefault("llamacpp_lora_r8_q4_0_decode_overhead"))} × on Q4_0 "
+                + $"(ours: swappable LoRA r=8 {R(hl.GetValueOrDefault("swappable_lora_r8_decode_overhead"))} × on fp32)"
+                + (s.LlamaCppQuantizedSkipped is { } why ? $"; Q8_0/Q4_0 not run: {why}" : ""));
+            sb.AppendLine();
+        }
         var h = report.HotSwap;
         sb.AppendLine($"adapter {h.Adapter} ({h.AdapterBytes:N0} bytes): load p50 {F(h.Load.P50Ms)} ms / p99 {F(h.Load.P99Ms)} ms; hot swap (Replace) p50 {F(h.Replace.P50Ms)} ms / p99 {F(h.Replace.P99Ms)} ms over {h.Replace.Count}");
         sb.AppendLine();

@@ -73,7 +73,7 @@ public sealed class BenchWorkspace
         log("export: base");
         LlamaOnnxExporter.Export(weights, workspace.BaseFolder, model);
 
-        var small = new AdapterSource(LoraSmall, BenchAdapters.Lora(weights, SmallRank, seed + 1));
+        var small = new AdapterSource(LoraSmall, SmallLora(weights, seed));
         var large = new AdapterSource(LoraLarge, BenchAdapters.Lora(weights, workspace.LargeRankUsed, seed + 2));
         log("export: fused LoRA r=8");
         AdapterExporter.Export(weights, [small], workspace.FusedFolder, new AdapterExportOptions { Mode = AdapterExportMode.Fused, Model = model });
@@ -98,6 +98,9 @@ public sealed class BenchWorkspace
         log($"export: compressed (SFSD, {compressed.Factorized.Count} factorised projections)");
         LlamaOnnxExporter.Export(compressed, CompressedFolder, new LlamaExportOptions { IntraOpThreads = threads });
     }
+
+    /// <summary>The run's lora-r8 weights (every engine that times "LoRA r=8" gets these).</summary>
+    public static AdapterFolder SmallLora(LlamaWeights weights, int seed) => BenchAdapters.Lora(weights, SmallRank, seed + 1);
 
     /// <summary>Random weights of a named shape, or the checkpoint at <paramref name="modelPath"/>.</summary>
     public static LlamaWeights LoadWeights(BenchOptions options) =>

@@ -14,6 +14,8 @@ public sealed record MachineInfo
     [JsonPropertyName("onnxruntime_genai_version")] public required string GenAiVersion { get; init; }
     /// <summary>Execution provider of our sessions: "Cpu" or "Cuda".</summary>
     [JsonPropertyName("provider")] public required string Provider { get; init; }
+    /// <summary>The LLamaSharp package version (llama.cpp inside it), when llama.cpp was timed.</summary>
+    [JsonPropertyName("llamasharp_version")] public string? LlamaSharpVersion { get; init; }
     /// <summary>GenAI's provider: the CPU package is the only one served, so always CPU here.</summary>
     [JsonPropertyName("genai_provider")] public string GenAiProvider { get; init; } = "Cpu";
     [JsonPropertyName("intra_op_threads")] public int IntraOpThreads { get; init; }

@@ -25,10 +25,11 @@ public static class BenchCommand
         var batches = new Option<string>("--batch-sizes") { Description = "comma-separated batch sizes", DefaultValueFactory = _ => "1,8" };
         var swaps = new Option<int>("--swaps") { Description = "adapter loads and hot swaps timed", DefaultValueFactory = _ => new BenchOptions().Swaps };
         var noGenAi = new Option<bool>("--no-genai") { Description = "skip ONNX Runtime GenAI" };
+        var noLlamaCpp = new Option<bool>("--no-llamacpp") { Description = "skip llama.cpp (LLamaSharp; GGUF F32/Q8_0/Q4_0 and its LoRA r=8, batch 1)" };
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto (CUDA when present), cpu or cuda", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         var threads = CommonOptions.Threads();
-        var command = new Command("bench", "Serving latency of adapter variants vs the base and vs ONNX Runtime GenAI.")
-            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, swaps, noGenAi, provider, threads };
+        var command = new Command("bench", "Serving latency of adapter variants vs the base, ONNX Runtime GenAI and llama.cpp.")
+            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, swaps, noGenAi, noLlamaCpp, provider, threads };
         command.SetAction(parse => console.Guard(() =>
         {
             var options = new BenchOptions
@@ -44,7 +45,8 @@ public static class BenchCommand
                 PromptTokens = parse.GetValue(prompt),
                 BatchSizes = ParseSizes(parse.GetValue(batches)!),
                 Swaps = parse.GetValue(swaps),
-                IncludeGenAi = !parse.GetValue(noGenAi),
+                IncludeGenAi = !parse.GetValue(noGenAi) && BenchOptions.GenAiInThisBuild, // the Gpu build says so in its log
+                IncludeLlamaCpp = !parse.GetValue(noLlamaCpp),
                 Provider = parse.GetValue(provider),
                 Threads = parse.GetValue(threads) ?? 0,
             };

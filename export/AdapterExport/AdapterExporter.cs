@@ -27,7 +27,11 @@ public static partial class AdapterExporter
     private static partial Regex UnsafeNameCharacters();
 
     /// <summary>Reads each adapter path (anything <see cref="AdapterSourceReader"/> reads) for <paramref name="weights"/>, then exports.</summary>
-    public static AdapterExportResult Export(LlamaWeights weights, IReadOnlyList<string> adapterPaths, string folder, AdapterExportOptions? options = null)
+    public static AdapterExportResult Export(LlamaWeights weights, IReadOnlyList<string> adapterPaths, string folder, AdapterExportOptions? options = null) =>
+        Export(weights, ReadSources(weights, adapterPaths), folder, options);
+
+    /// <summary>Reads each adapter path (anything <see cref="AdapterSourceReader"/> reads) for <paramref name="weights"/>, named uniquely after its folder.</summary>
+    public static IReadOnlyList<AdapterSource> ReadSources(LlamaWeights weights, IReadOnlyList<string> adapterPaths)
     {
         var fingerprint = ModelFingerprint.Of(weights);
         var sources = new List<AdapterSource>();
@@ -37,7 +41,7 @@ public static partial class AdapterExporter
             var adapter = AdapterSourceReader.Read(location, weights.Config, fingerprint);
             sources.Add(new AdapterSource(UniqueName(SafeName(location.Name), sources), adapter));
         }
-        return Export(weights, sources, folder, options);
+        return sources;
     }
 
     public static AdapterExportResult Export(LlamaWeights weights, IReadOnlyList<AdapterSource> adapters, string folder, AdapterExportOptions? options = null)

@@ -31,15 +31,17 @@ public sealed class BenchCommandTests : IDisposable
 
         var variants = root.GetProperty("variants").EnumerateArray().ToList();
         var names = variants.Select(v => v.GetProperty("name").GetString()).ToHashSet();
-        foreach (string name in new[] { "base", "fused LoRA r=8", "swappable LoRA r=8", "LoReFT r=4", "DiReFT r=4", "batched LoRA r=8, 8 adapters", "base again (control)", "GenAI base", "GenAI LoRA r=8" })
+        foreach (string name in new[] { "base", "fused LoRA r=8", "swappable LoRA r=8", "LoReFT r=4", "DiReFT r=4", "batched LoRA r=8, 8 adapters", "base again (control)", "GenAI base", "GenAI LoRA r=8", "llama.cpp F32", "llama.cpp F32 + LoRA r=8" })
             Assert.Contains(name, names);
+        // 260K's hidden_dim 172 cannot be packed in llama.cpp's 32-value blocks: the quantized peers are skipped, and the report says why.
+        Assert.Contains("172", root.GetProperty("settings").GetProperty("llamacpp_quantized_skipped").GetString());
         Assert.Equal([1, 8], variants.Select(v => v.GetProperty("batch").GetInt32()).Distinct().Order());
         foreach (var v in variants)
         {
             Assert.True(v.GetProperty("tokens_per_second").GetDouble() > 0);
             Assert.True(v.GetProperty("decode_step").GetProperty("p99_ms").GetDouble() > 0);
         }
-        foreach (string key in new[] { "swappable_lora_r8_decode_overhead", "loreft_decode_overhead", "mixed_vs_single_adapter_throughput", "hot_swap_p99_ms", "ours_vs_genai_base_tokens_per_second", "control_decode_ratio" })
+        foreach (string key in new[] { "swappable_lora_r8_decode_overhead", "loreft_decode_overhead", "mixed_vs_single_adapter_throughput", "hot_swap_p99_ms", "ours_vs_genai_base_tokens_per_second", "control_decode_ratio", "llamacpp_f32_vs_ours_base_decode_ms", "llamacpp_lora_r8_f32_decode_overhead" })
             Assert.Equal(JsonValueKind.Number, root.GetProperty("headline").GetProperty(key).ValueKind);
         Assert.Contains("resolution: a second session of the base decodes at", result.Stdout);
         Assert.True(root.GetProperty("hot_swap").GetProperty("replace").GetProperty("count").GetInt32() > 0);
