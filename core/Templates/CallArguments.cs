@@ -6,9 +6,13 @@ internal static class CallArguments
     /// <summary>Marks a parameter the caller did not pass.</summary>
     public static readonly object Missing = new();
 
-    /// <summary>One slot per parameter name, <see cref="Missing"/> where not given; extra or unknown arguments are an error.</summary>
-    public static object?[] Bind(string what, List<object?> args, List<(string Name, object? Value)> kwargs, params string[] names)
+    /// <summary>
+    /// One slot per parameter name, <see cref="Missing"/> where not given; a name ending in '!' is required.
+    /// Extra, unknown or missing required arguments are an error.
+    /// </summary>
+    public static object?[] Bind(string what, List<object?> args, List<(string Name, object? Value)> kwargs, params string[] parameters)
     {
+        string[] names = parameters.Select(p => p.TrimEnd('!')).ToArray();
         if (args.Count > names.Length)
             throw new TemplateError($"{what} takes at most {names.Length} argument(s), {args.Count} given");
         var slots = new object?[names.Length];
@@ -21,6 +25,9 @@ internal static class CallArguments
             if (!ReferenceEquals(slots[index], Missing)) throw new TemplateError($"{what} got multiple values for argument '{name}'");
             slots[index] = value;
         }
+        for (int i = 0; i < names.Length; i++)
+            if (parameters[i].EndsWith('!') && ReferenceEquals(slots[i], Missing))
+                throw new TemplateError($"{what} is missing the required argument '{names[i]}'");
         return slots;
     }
 

@@ -31,7 +31,7 @@ internal sealed class Macro(string name, List<MacroParameter> parameters, List<T
             scope.Set(parameter.Name, value);
         }
         var output = new StringBuilder();
-        renderer.Execute(body, scope, output);
+        using (renderer.EnterMacro(name)) renderer.Execute(body, scope, output);
         return output.ToString();
     }
 }

@@ -128,7 +128,7 @@ internal static class TemplateFilters
             }
             case "replace":
             {
-                var p = Params("old", "new", "count");
+                var p = Params("old!", "new!", "count");
                 return TemplateMethods.Replace(ToStr(value), ToStr(p[0]), ToStr(p[1]), Given(p[2]) && p[2] != null ? Integer(what, p[2]) : -1);
             }
             case "reverse":

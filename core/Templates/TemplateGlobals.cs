@@ -29,7 +29,7 @@ internal static class TemplateGlobals
         }));
         scope.Set("strftime_now", new BuiltinCallable("strftime_now", (args, kwargs) =>
         {
-            var a = Bind("strftime_now()", args, kwargs, "format");
+            var a = Bind("strftime_now()", args, kwargs, "format!");
             return Strftime(clock.GetLocalNow().DateTime, String("strftime_now()", a[0]));
         }));
     }

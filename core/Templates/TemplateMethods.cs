@@ -35,8 +35,7 @@ internal static class TemplateMethods
         switch (name)
         {
             case "get":
-                var a = Bind(what, args, kwargs, "key", "default");
-                if (!Given(a[0])) throw new TemplateError($"{what} needs a key");
+                var a = Bind(what, args, kwargs, "key!", "default");
                 return a[0] is string key && dict.TryGetValue(key, out var value) ? value : Or(a[1], null);
             case "items":
                 Bind(what, args, kwargs);
@@ -57,7 +56,7 @@ internal static class TemplateMethods
         {
             case "startswith" or "endswith":
             {
-                var a = Bind(what, args, kwargs, "prefix");
+                var a = Bind(what, args, kwargs, "prefix!");
                 var candidates = a[0] is object?[] tuple ? tuple : [a[0]];
                 return candidates.Any(c => name == "startswith"
                     ? s.StartsWith(String(what, c), StringComparison.Ordinal)
@@ -83,18 +82,18 @@ internal static class TemplateMethods
             case "capitalize": Bind(what, args, kwargs); return Capitalize(s);
             case "replace":
             {
-                var a = Bind(what, args, kwargs, "old", "new", "count");
+                var a = Bind(what, args, kwargs, "old!", "new!", "count");
                 return Replace(s, String(what, a[0]), String(what, a[1]), Given(a[2]) ? Integer(what, a[2]) : -1);
             }
             case "find" or "rfind":
             {
-                var a = Bind(what, args, kwargs, "sub");
+                var a = Bind(what, args, kwargs, "sub!");
                 string sub = String(what, a[0]);
                 return (long)(name == "find" ? s.IndexOf(sub, StringComparison.Ordinal) : s.LastIndexOf(sub, StringComparison.Ordinal));
             }
             case "count":
             {
-                var a = Bind(what, args, kwargs, "sub");
+                var a = Bind(what, args, kwargs, "sub!");
                 string sub = String(what, a[0]);
                 if (sub.Length == 0) return TemplateValues.Length(s) + 1;
                 long n = 0;
@@ -103,7 +102,7 @@ internal static class TemplateMethods
             }
             case "join":
             {
-                var a = Bind(what, args, kwargs, "iterable");
+                var a = Bind(what, args, kwargs, "iterable!");
                 return string.Join(s, TemplateValues.Iterate(a[0]).Select(x => x as string
                     ?? throw new TemplateError($"{what} expects strings, got {TemplateValues.TypeName(x)}")));
             }

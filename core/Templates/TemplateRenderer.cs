@@ -11,6 +11,22 @@ internal sealed class TemplateRenderer(string origin)
 {
     enum Flow { Normal, Break, Continue }
 
+    /// <summary>Macro calls deeper than this are refused, so a recursive macro cannot overflow the stack.</summary>
+    const int MaxMacroDepth = 64;
+    int macroDepth;
+
+    public IDisposable EnterMacro(string name)
+    {
+        if (macroDepth >= MaxMacroDepth) throw new TemplateError($"macro '{name}' nests deeper than {MaxMacroDepth} calls");
+        macroDepth++;
+        return new MacroExit(this);
+    }
+
+    sealed class MacroExit(TemplateRenderer renderer) : IDisposable
+    {
+        public void Dispose() => renderer.macroDepth--;
+    }
+
     public void Execute(List<TemplateNode> nodes, TemplateScope scope, StringBuilder output)
     {
         if (ExecuteBlock(nodes, scope, output) != Flow.Normal)

@@ -88,6 +88,9 @@ public class TemplateErrorTests
     [InlineData("{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}", 1, "macro 'm' takes not more than 1 argument(s)")]
     [InlineData("{{ strftime_now('%Q') }}", 1, "unsupported strftime directive '%Q'")]
     [InlineData("{{ 'a' | trim(1) }}", 1, "filter 'trim' expects a string, got int")]
+    [InlineData("{{ 'a' | replace('a') }}", 1, "filter 'replace' is missing the required argument 'new'")]
+    [InlineData("{{ 'x'.startswith() }}", 1, "str.startswith() is missing the required argument 'prefix'")]
+    [InlineData("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", 1, "macro 'f' nests deeper than 64 calls")]
     public void Render_errors_name_the_line_and_problem(string template, int line, string problem)
     {
         var chat = ChatTemplate.Parse(template, "t.jinja");
