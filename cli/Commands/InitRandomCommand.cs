@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.Model;
 
@@ -32,12 +33,14 @@ public static class InitRandomCommand
         return command;
     }
 
-    /// <summary>A named shape, or a JSON file holding a <see cref="LlamaConfig"/>.</summary>
+    /// <summary>A named shape, or a JSON file holding a Hugging Face config.json or a <see cref="LlamaConfig"/>.</summary>
     public static LlamaConfig ResolveShape(string shape)
     {
         if (!File.Exists(shape)) return ModelShapes.Get(shape);
         try
         {
+            if (JsonNode.Parse(File.ReadAllText(shape)) is JsonObject json && HfModelConfig.LooksLikeHfConfig(json))
+                return HfModelConfig.ReadFile(shape);
             return (JsonSerializer.Deserialize<LlamaConfig>(File.ReadAllText(shape))
                 ?? throw new ArgumentException($"{shape}: empty model config")).Validate();
         }
