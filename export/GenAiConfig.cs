@@ -11,19 +11,14 @@ namespace Adapters.Export;
 /// </summary>
 public static class GenAiConfig
 {
-    /// <summary>
-    /// GenAI's model type whose input handling (input_ids, attention_mask, position_ids, past/present
-    /// per layer) matches our graph.
-    /// </summary>
-    public const string ModelType = "llama";
-
     public static string ToJson(LlamaConfig config, LlamaExportOptions options)
     {
         var root = new JsonObject
         {
             ["model"] = new JsonObject
             {
-                ["type"] = ModelType,
+                // GenAI's model type is the HF family (llama, mistral): same inputs and past/present per layer.
+                ["type"] = config.Family,
                 ["bos_token_id"] = options.BosTokenId,
                 ["eos_token_id"] = options.EosTokenId,
                 ["pad_token_id"] = options.PadTokenId,

@@ -26,45 +26,8 @@ public static class HfCheckpoint
 
     public static bool IsHfFolder(string path) => Directory.Exists(path) && File.Exists(System.IO.Path.Combine(path, ConfigFile));
 
-    public static LlamaConfig ReadConfig(string folder)
-    {
-        string path = System.IO.Path.Combine(folder, ConfigFile);
-        if (!File.Exists(path)) throw new InvalidFileException(path, "file not found (a Hugging Face model folder needs config.json)");
-        JsonObject json;
-        try { json = JsonNode.Parse(File.ReadAllText(path))!.AsObject(); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException)
-        { throw new InvalidFileException(path, "not a JSON object: " + e.Message); }
-
-        int Int(string key, int? fallback = null) =>
-            json[key] is JsonNode n ? n.GetValue<int>()
-            : fallback ?? throw new InvalidFileException(path, $"missing '{key}'");
-        string? modelType = json["model_type"]?.GetValue<string>();
-        if (modelType != null && modelType != "llama")
-            throw new InvalidFileException(path, $"model_type is '{modelType}', only 'llama' is supported");
-        string? act = json["hidden_act"]?.GetValue<string>();
-        if (act != null && act != "silu")
-            throw new InvalidFileException(path, $"hidden_act is '{act}', only 'silu' (SwiGLU) is supported");
-        if (json["rope_scaling"] is JsonObject)
-            throw new InvalidFileException(path, "rope_scaling is not supported");
-        int heads = Int("num_attention_heads");
-        try
-        {
-            return new LlamaConfig
-            {
-                Dim = Int("hidden_size"),
-                HiddenDim = Int("intermediate_size"),
-                NumLayers = Int("num_hidden_layers"),
-                NumHeads = heads,
-                NumKvHeads = Int("num_key_value_heads", heads),
-                VocabSize = Int("vocab_size"),
-                MaxSeqLen = Int("max_position_embeddings"),
-                NormEps = json["rms_norm_eps"]?.GetValue<float>() ?? LlamaConfig.DefaultNormEps,
-                RopeTheta = json["rope_theta"]?.GetValue<float>() ?? LlamaConfig.DefaultRopeTheta,
-                SharedClassifier = json["tie_word_embeddings"]?.GetValue<bool>() ?? false,
-            }.Validate();
-        }
-        catch (ArgumentException e) { throw new InvalidFileException(path, e.Message); }
-    }
+    /// <summary>config.json of the folder, read by <see cref="HfModelConfig"/>.</summary>
+    public static LlamaConfig ReadConfig(string folder) => HfModelConfig.ReadFile(System.IO.Path.Combine(folder, ConfigFile));
 
     public static LlamaWeights Read(string folder)
     {
@@ -103,7 +66,24 @@ public static class HfCheckpoint
         var factorizedNames = factorized.Select(f => f.WeightName).ToHashSet();
         foreach (var (name, shape) in LlamaWeights.ExpectedShapes(config))
             if (!factorizedNames.Contains(name)) tensors.Add(FromHf(name, Read(name, shape)));
+        RefuseUnusedTensors(files, tensors.Select(t => t.Name).Concat(factorized.SelectMany(FactorizedNames)), folder);
         return new LlamaWeights(config, tensors, factorized, folder);
+    }
+
+    static IEnumerable<string> FactorizedNames(FactorizedProjection f) =>
+        f.Bias is null ? [FactorizedProjection.UName(f.Layer, f.Projection), FactorizedProjection.VName(f.Layer, f.Projection)]
+        : [FactorizedProjection.UName(f.Layer, f.Projection), FactorizedProjection.VName(f.Layer, f.Projection), FactorizedProjection.BiasName(f.Layer, f.Projection)];
+
+    /// <summary>A tensor the model does not read (a bias, a q_norm, an extra head) would change the output: refuse it.</summary>
+    static void RefuseUnusedTensors(List<SafeTensorsFile> files, IEnumerable<string> used, string folder)
+    {
+        var usedSet = used.ToHashSet(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var unused = file.Entries.Select(e => e.Name).Where(n => !usedSet.Contains(n)).Order(StringComparer.Ordinal).ToList();
+            if (unused.Count > 0)
+                throw new InvalidFileException(file.Path, $"{unused.Count} tensor(s) this model does not use: {string.Join(", ", unused.Take(5))}{(unused.Count > 5 ? ", ..." : "")}");
+        }
     }
 
     /// <summary>config.json's factorised projections: module path → (rank, has bias); empty for a dense checkpoint.</summary>
@@ -173,8 +153,8 @@ public static class HfCheckpoint
 
     static JsonObject ConfigJson(LlamaConfig c, string dtype) => new()
     {
-        ["architectures"] = new JsonArray("LlamaForCausalLM"),
-        ["model_type"] = "llama",
+        ["architectures"] = new JsonArray(ModelFamilies.Architecture(c.Family)),
+        ["model_type"] = c.Family,
         ["hidden_act"] = "silu",
         ["hidden_size"] = c.Dim,
         ["intermediate_size"] = c.HiddenDim,

@@ -15,6 +15,8 @@ public sealed record LlamaConfig
     /// <summary>Rotary base of LLaMA-1/2.</summary>
     public const float DefaultRopeTheta = 10000f;
 
+    /// <summary>Hugging Face model_type of the family (llama, mistral); also GenAI's model.type.</summary>
+    [JsonPropertyName("family")] public string Family { get; init; } = ModelFamilies.Llama;
     [JsonPropertyName("dim")] public required int Dim { get; init; }
     [JsonPropertyName("hidden_dim")] public required int HiddenDim { get; init; }
     [JsonPropertyName("n_layers")] public required int NumLayers { get; init; }
@@ -44,6 +46,8 @@ public sealed record LlamaConfig
             throw new ArgumentException($"head size {HeadSize} (dim {Dim} / n_heads {NumHeads}) must be even for rotary embeddings");
         if (NumHeads % NumKvHeads != 0)
             throw new ArgumentException($"n_heads {NumHeads} is not a multiple of n_kv_heads {NumKvHeads}");
+        if (!ModelFamilies.Supported.Contains(Family))
+            throw new ArgumentException($"family '{Family}' is not supported; expected one of {string.Join(", ", ModelFamilies.Supported)}");
         if (!(NormEps > 0)) throw new ArgumentException($"norm_eps must be > 0, got {NormEps}");
         if (!(RopeTheta > 0)) throw new ArgumentException($"rope_theta must be > 0, got {RopeTheta}");
         return this;

@@ -24,7 +24,7 @@ public static class ModelShapes
             : throw new ArgumentException($"unknown model shape '{name}'; known shapes: {string.Join(", ", Named.Keys)}");
 
     /// <summary>
-    /// A named shape, or a JSON file holding a <see cref="LlamaConfig"/>: text that looks like a
+    /// A named shape, or a JSON file holding a Hugging Face config.json or a <see cref="LlamaConfig"/>: text that looks like a
     /// path (a separator or a .json ending) is a file, and a missing one is reported as such.
     /// </summary>
     public static LlamaConfig Resolve(string shape)
@@ -34,6 +34,8 @@ public static class ModelShapes
         if (!File.Exists(shape)) throw new InvalidFileException(shape, "file not found (--shape takes a named shape or a JSON model config)");
         try
         {
+            if (System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(shape)) is System.Text.Json.Nodes.JsonObject json && Checkpoints.HfModelConfig.LooksLikeHfConfig(json))
+                return Checkpoints.HfModelConfig.ReadFile(shape);
             return (JsonSerializer.Deserialize<LlamaConfig>(File.ReadAllText(shape))
                 ?? throw new InvalidFileException(shape, "empty model config")).Validate();
         }

@@ -20,6 +20,26 @@ public sealed class CliErrorTests : IDisposable
         Assert.DoesNotContain("   at ", result.Stderr); // no stack trace
     }
 
+    [Theory]
+    [InlineData("\"model_type\": \"llama\"", "\"model_type\": \"qwen3\"", "model_type is 'qwen3'")]
+    [InlineData("\"model_type\": \"llama\"", "\"model_type\": \"llama\", \"use_sliding_window\": true", "use_sliding_window is true")]
+    [InlineData("\"model_type\": \"llama\"", "\"model_type\": \"llama\", \"num_local_experts\": 8", "mixture-of-experts")]
+    [InlineData("\"model_type\": \"llama\"", "\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\"}", "rope_scaling type 'yarn'")]
+    [InlineData("LlamaForCausalLM", "GPT2LMHeadModel", "architectures is 'GPT2LMHeadModel'")]
+    public void Unsupported_hf_config_is_named_by_generate(string from, string to, string fragment)
+    {
+        string folder = Path.Combine(_dir, "hf");
+        HfCheckpoint.Write(RandomCheckpoint.Create(Adapters.Core.Model.ModelShapes.Get("260K"), seed: 1), folder);
+        string config = Path.Combine(folder, "config.json");
+        string text = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(config), "\\s*:\\s*", ": ");
+        Assert.Contains(from, text);
+        File.WriteAllText(config, text.Replace(from, to));
+
+        var result = CliRunner.Run("generate", "--model", folder, "--tokenizer", SharedModels.Tok512, "--max-new-tokens", "4");
+
+        AssertOneClearError(result, "config.json", fragment);
+    }
+
     [Fact]
     public void Truncated_checkpoint_is_named_with_both_sizes()
     {
