@@ -19,15 +19,18 @@ public static class ModelOpener
         engine != Auto ? engine
         : File.Exists(Path.Combine(modelPath, ExportedModelFiles.ManifestFileName)) ? Onnx : Torch;
 
-    public static IDecoderModel Open(string engine, string modelPath, int? threads, CliConsole console, string? adapter = null)
+    public static IDecoderModel Open(string engine, string modelPath, int? threads, CliConsole console, string? adapter = null,
+        ExecutionProviderPreference provider = ExecutionProviderPreference.Auto)
     {
         if (engine == Onnx)
         {
-            var onnx = OnnxDecoderModel.Load(modelPath, new OnnxRuntimeOptions { IntraOpThreads = threads ?? 0, Log = console.Info });
+            var onnx = OnnxDecoderModel.Load(modelPath, new OnnxRuntimeOptions { IntraOpThreads = threads ?? 0, Log = console.Info, Provider = provider });
             if (adapter is null) return onnx;
             try { return OnnxWithAdapter(onnx, adapter); }
             catch { onnx.Dispose(); throw; }
         }
+        if (provider != ExecutionProviderPreference.Auto)
+            throw new ArgumentException($"--provider {provider.ToString().ToLowerInvariant()} is an ONNX Runtime option; use it with --engine onnx on an exported folder");
         TorchThreads.Apply(threads);
         return adapter is null ? TorchDecoderModel.Load(modelPath) : AdapterDecoderModel.Load(modelPath, adapter);
     }

@@ -73,4 +73,25 @@ public sealed class GenerateCommandTests : IDisposable
         Assert.NotEqual(a.Stdout, c.Stdout);
         Assert.StartsWith("Lily", a.Stdout);
     }
+
+    [Fact]
+    public void Provider_cpu_serves_the_onnx_folder_cuda_is_refused_here_and_torch_takes_no_provider()
+    {
+        string onnx = Path.Combine(_dir, "onnx");
+        Assert.Equal(0, CliRunner.Run("export", "--model", SharedModels.Stories260K, "--out", onnx).ExitCode);
+
+        var cpu = CliRunner.Run("generate", "--model", onnx, "--prompt", "Once upon", "--max-new-tokens", "8", "--temperature", "0", "--provider", "cpu");
+        // This (CPU) build has no CUDA provider, and no machine here has a GPU: a required CUDA fails saying so.
+        var cuda = CliRunner.Run("generate", "--model", onnx, "--max-new-tokens", "4", "--provider", "cuda");
+        var torch = CliRunner.Run("generate", "--model", SharedModels.Stories260K, "--max-new-tokens", "4", "--provider", "cuda");
+
+        Assert.Equal(0, cpu.ExitCode);
+        Assert.StartsWith("Once upon a time", cpu.Stdout);
+        Assert.Contains("CPU execution provider", cpu.Stderr);
+        Assert.NotEqual(0, cuda.ExitCode);
+        Assert.Contains("CUDA execution provider was required", cuda.Stderr);
+        Assert.DoesNotContain("   at ", cuda.Stderr);
+        Assert.NotEqual(0, torch.ExitCode);
+        Assert.Contains("--engine onnx", torch.Stderr);
+    }
 }
