@@ -24,6 +24,7 @@ public static class CliApp
             PipelineCommand.Create(console),
             ServeCommand.Create(console),
             BenchCommand.Create(console),
+            TokenizeCommand.Create(console),
         };
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         return root.Parse(args).Invoke(config);
