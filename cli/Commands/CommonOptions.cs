@@ -9,7 +9,7 @@ public static class CommonOptions
         new("--model") { Description = description, Required = true };
 
     public static Option<string?> Tokenizer() =>
-        new("--tokenizer") { Description = "tokenizer.model or llama2.c tokenizer .bin (default: beside the model, or recorded in the ONNX folder)" };
+        new("--tokenizer") { Description = "tokenizer.json (or its folder), tokenizer.model or llama2.c tokenizer .bin (default: beside the model, or recorded in the ONNX folder)" };
 
     public static Option<string> Engine()
     {
