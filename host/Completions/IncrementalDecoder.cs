@@ -1,3 +1,4 @@
+using Adapters.Core.Generation;
 using Adapters.Core.Tokenizers;
 
 namespace Adapters.Host.Completions;
@@ -6,7 +7,8 @@ namespace Adapters.Host.Completions;
 /// Turns generated ids into text pieces as they arrive. The completion is decode(prompt +
 /// generated) minus decode(prompt), exactly how the CLI's text splits, so SentencePiece's
 /// leading space and multi-token UTF-8 characters come out right; a piece that ends inside a
-/// UTF-8 character (U+FFFD so far) is held back until the character is complete.
+/// UTF-8 character (U+FFFD so far) is held back until the character is complete. Control bytes
+/// are never sent as text (<see cref="VisibleText"/>, as in the CLI).
 /// </summary>
 internal sealed class IncrementalDecoder
 {
@@ -21,7 +23,7 @@ internal sealed class IncrementalDecoder
     {
         _tokenizer = tokenizer;
         _ids = [.. promptTokens];
-        _promptTextLength = tokenizer.Decode(_ids).Length;
+        _promptTextLength = VisibleText.Of(tokenizer.Decode(_ids)).Length;
     }
 
     /// <summary>Text that <paramref name="token"/> completes (possibly empty).</summary>
@@ -38,7 +40,7 @@ internal sealed class IncrementalDecoder
 
     string Completion()
     {
-        string full = _tokenizer.Decode(_ids);
+        string full = VisibleText.Of(_tokenizer.Decode(_ids));
         return full.Length > _promptTextLength ? full[_promptTextLength..] : "";
     }
 

@@ -56,6 +56,18 @@ public sealed class CliErrorTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "onnx")));
     }
 
+    [Theory]
+    [InlineData("generate", "--temperature", "abc", "a number")]
+    [InlineData("export", "--mode", "nonsense", "AdapterExportMode")]
+    public void Malformed_option_gives_one_error_line_without_type_names_or_help(string command, string option, string value, string expected)
+    {
+        var result = CliRunner.Run(command, "--model", SharedModels.Stories260K, "--tokenizer", SharedModels.Tok512, option, value);
+
+        AssertOneClearError(result, value, expected);
+        Assert.DoesNotContain("System.", result.Stderr);
+        Assert.DoesNotContain("Usage:", result.Stderr);
+    }
+
     [Fact]
     public void Invalid_sampling_settings_are_refused_naming_the_value()
     {
