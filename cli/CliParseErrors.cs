@@ -14,7 +14,15 @@ public static partial class CliParseErrors
     [GeneratedRegex(@"as expected type '(?<type>[^']+)'")]
     private static partial Regex ExpectedType();
 
-    public static string Plain(string message) => ExpectedType().Replace(message, m =>
+    /// <summary>One line: a message with a list below it ("Did you mean one of the following?") gets the list inline.</summary>
+    public static string Plain(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string line = lines.Length <= 1 ? message.Trim() : lines[0] + " " + string.Join(", ", lines[1..]);
+        return WithPlainTypes(line);
+    }
+
+    static string WithPlainTypes(string message) => ExpectedType().Replace(message, m =>
     {
         string type = m.Groups["type"].Value;
         string bare = type.StartsWith("System.Nullable`1[", StringComparison.Ordinal) ? type["System.Nullable`1[".Length..].TrimEnd(']') : type;

@@ -15,7 +15,7 @@ public sealed class IncrementalDecoderTests
     {
         var tokenizer = TokenizerLoader.Load(SharedModels.Tok512, 512);
         var prompt = tokenizer.Encode("Q: Tell me the secret word.", addBos: true);
-        var answer = tokenizer.Encode(" The secret word is blue.", addBos: false);
+        var answer = tokenizer.Encode("The secret word is blue.", addBos: false);
         int[] generated = [.. answer, ByteTokenOffset + 0x00, ByteTokenOffset + 0x18, ByteTokenOffset + '\n', .. tokenizer.Encode("Lily", addBos: false)];
         Assert.Contains("\0", tokenizer.Decode([.. prompt, .. generated])); // the tokenizer itself does decode the NUL byte
 

@@ -75,4 +75,29 @@ public sealed class CliErrorTests : IDisposable
 
         AssertOneClearError(result, "temperature", "-1");
     }
+
+    [Theory]
+    [InlineData("generate", "--temperature", "abc")]
+    [InlineData("export", "--mode", "nonsense")]
+    public void Malformed_option_is_one_error_line_naming_option_and_value(string command, string option, string value)
+    {
+        string[] args = command == "generate"
+            ? ["generate", "--model", SharedModels.Stories260K, option, value]
+            : ["export", "--model", SharedModels.Stories260K, "--out", Path.Combine(_dir, "x"), option, value];
+
+        var result = CliRunner.Run(args);
+
+        AssertOneClearError(result, option, value);
+        Assert.DoesNotContain("System.", result.Stderr);   // no .NET type names
+        Assert.DoesNotContain("Usage:", result.Stderr);    // no help dump
+    }
+
+    [Fact]
+    public void Missing_shape_file_is_reported_as_file_not_found()
+    {
+        string missing = Path.Combine(_dir, "missing.json");
+        var result = CliRunner.Run("init-random", "--shape", missing, "--out", Path.Combine(_dir, "r.bin"));
+
+        AssertOneClearError(result, missing, "file not found");
+    }
 }
