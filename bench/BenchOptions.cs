@@ -15,8 +15,11 @@ public sealed record BenchOptions
     /// <summary>The shape of a run that names none: 15M, or <see cref="QuickShape"/> for a quick run.</summary>
     public const string DefaultShape = "15M";
 
-    /// <summary>A named shape (ModelShapes) with random weights; ignored when <see cref="ModelPath"/> is set.</summary>
-    public string Shape { get; init; } = DefaultShape;
+    /// <summary>A named shape (ModelShapes) or JSON config with random weights; null = the default. Ignored when <see cref="ModelPath"/> is set.</summary>
+    public string? Shape { get; init; }
+
+    /// <summary>The shape this run uses.</summary>
+    public string EffectiveShape => Shape ?? (Quick ? QuickShape : DefaultShape);
 
     /// <summary>A llama2.c or Hugging Face checkpoint to benchmark instead of random weights.</summary>
     public string? ModelPath { get; init; }
@@ -70,10 +73,10 @@ public sealed record BenchOptions
 
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
-    /// <summary>These options reduced to the quick run (explicit output folder and threads kept).</summary>
+    /// <summary>These options reduced to the quick run (explicit shape or model, output folder and threads kept).</summary>
     public BenchOptions AsQuick() => this with
     {
-        Quick = true, Shape = QuickShape, ModelPath = null, Steps = QuickSteps, Rounds = QuickRounds,
+        Quick = true, Steps = QuickSteps, Rounds = QuickRounds,
         PromptTokens = QuickPromptTokens, Swaps = QuickSwaps,
     };
 

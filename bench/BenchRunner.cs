@@ -26,7 +26,7 @@ public static class BenchRunner
         double? loadStart = MachineInfo.LoadAverage();
         int threads = options.EffectiveThreads;
 
-        log($"bench: weights ({options.ModelPath ?? "random " + options.Shape})");
+        log($"bench: weights ({options.ModelPath ?? "random " + options.EffectiveShape})");
         var weights = BenchWorkspace.LoadWeights(options);
         // Checked before the (slow) exports so a mismatched checkpoint fails at once.
         var compressed = options.CompressedPath is { } compressedPath ? CompressedSource.Load(compressedPath, weights) : null;
@@ -83,7 +83,7 @@ public static class BenchRunner
                 },
                 Settings = new BenchSettings
                 {
-                    Shape = options.ModelPath is null ? options.Shape : "checkpoint",
+                    Shape = options.ModelPath is null ? options.EffectiveShape : "checkpoint",
                     Model = workspace.Source,
                     Compressed = compressed?.Path,
                     Dim = workspace.Config.Dim,

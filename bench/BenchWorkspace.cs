@@ -104,5 +104,5 @@ public sealed class BenchWorkspace
 
     /// <summary>Random weights of a named shape, or the checkpoint at <paramref name="modelPath"/>.</summary>
     public static LlamaWeights LoadWeights(BenchOptions options) =>
-        options.ModelPath is { } path ? CheckpointLoader.Load(path) : RandomCheckpoint.Create(ModelShapes.Get(options.Shape), options.Seed);
+        options.ModelPath is { } path ? CheckpointLoader.Load(path) : RandomCheckpoint.Create(ModelShapes.Resolve(options.EffectiveShape), options.Seed);
 }

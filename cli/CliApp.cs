@@ -27,7 +27,15 @@ public static class CliApp
             ChatCommand.Create(console),
             TokenizeCommand.Create(console),
         };
+        var parse = root.Parse(args);
+        // README's contract for bad input: one "error:" line on stderr, nothing on stdout (System.CommandLine
+        // would print its messages and the whole help on stdout).
+        if (parse.Errors.Count > 0)
+        {
+            console.Error.WriteLine("error: " + string.Join("; ", parse.Errors.Select(e => CliParseErrors.Plain(e.Message))));
+            return CliConsole.Failure;
+        }
         var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
-        return root.Parse(args).Invoke(config);
+        return parse.Invoke(config);
     }
 }

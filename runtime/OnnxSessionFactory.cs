@@ -9,6 +9,9 @@ namespace Adapters.Runtime;
 /// </summary>
 public sealed class OnnxSessionFactory
 {
+    /// <summary>ONNX Runtime's name of its CUDA provider, as <c>GetAvailableProviders</c> lists it.</summary>
+    const string CudaProviderName = "CUDAExecutionProvider";
+
     readonly OnnxRuntimeOptions _options;
     readonly Action<string> _log;
     readonly Lock _lock = new();
@@ -34,6 +37,13 @@ public sealed class OnnxSessionFactory
             if (_provider is { } known) return Create(modelPath, known);
             if (_options.Provider == ExecutionProviderPreference.Cpu)
                 return Choose(Create(modelPath, ExecutionProviderKind.Cpu), ExecutionProviderKind.Cpu, "CPU execution provider (as configured)");
+            // The CPU package has no CUDA provider at all: say so plainly instead of trying it and reporting a missing entry point.
+            if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProviderName))
+            {
+                if (_options.Provider == ExecutionProviderPreference.Cuda)
+                    throw new InvalidOperationException("the CUDA execution provider was required, but this ONNX Runtime package has none (it is the CPU build)");
+                return Choose(Create(modelPath, ExecutionProviderKind.Cpu), ExecutionProviderKind.Cpu, "CPU execution provider (this ONNX Runtime package is the CPU build)");
+            }
 
             try
             {

@@ -38,11 +38,11 @@ public static class TextGenerator
         }
     }
 
-    /// <summary>Prompt plus continuation as text, the way the CLI prints it.</summary>
+    /// <summary>Prompt plus continuation as text, the way the CLI prints it (control bytes dropped: <see cref="VisibleText"/>).</summary>
     public static string GenerateText(IDecoderModel model, ITokenizer tokenizer, string prompt, int maxNewTokens, SamplingOptions sampling)
     {
         var promptTokens = tokenizer.Encode(prompt, addBos: true);
         var generated = GenerateTokens(model, promptTokens, maxNewTokens, sampling, tokenizer.EosId).ToList();
-        return tokenizer.Decode(promptTokens.Concat(generated).ToList());
+        return VisibleText.Of(tokenizer.Decode(promptTokens.Concat(generated).ToList()));
     }
 }

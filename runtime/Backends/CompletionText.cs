@@ -1,3 +1,4 @@
+using Adapters.Core.Generation;
 using Adapters.Core.Tokenizers;
 using System.Runtime.CompilerServices;
 
@@ -28,7 +29,8 @@ public sealed class CompletionText(ICompletionBackend backend, CompletionJob job
         {
             CompletionTokens++;
             TokenObserved?.Invoke(token.TokenId);
-            string text = stops.Push(decoder.Add(token.TokenId));
+            // Control bytes (what <0x00>-style byte tokens decode to) are never sent as text.
+            string text = stops.Push(VisibleText.Of(decoder.Add(token.TokenId)));
             if (text.Length > 0) yield return text;
             if (stops.Stopped)
             {
@@ -36,7 +38,7 @@ public sealed class CompletionText(ICompletionBackend backend, CompletionJob job
                 yield break;
             }
         }
-        string rest = stops.Push(decoder.Flush());
+        string rest = stops.Push(VisibleText.Of(decoder.Flush()));
         if (!stops.Stopped) rest += stops.Flush();
         if (rest.Length > 0) yield return rest;
         FinishReason = !stops.Stopped && CompletionTokens >= job.MaxTokens ? FinishLength : FinishStop;

@@ -20,7 +20,7 @@ public sealed class BenchCommandTests : IDisposable
         var result = CliRunner.Run("bench", "--quick", "--threads", "2", "--out", outDir);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
-        Assert.Contains("| target | value | limit | met |", result.Stdout);
+        Assert.Contains("| target | value | limit | met | resolution (control ratio) |", result.Stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
         var root = json.RootElement;
         foreach (string key in new[] { "machine", "settings", "variants", "hot_swap", "headline", "targets", "wall_seconds" })
@@ -47,6 +47,24 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(root.GetProperty("hot_swap").GetProperty("replace").GetProperty("count").GetInt32() > 0);
         foreach (string file in new[] { "bench.md", "latency_vs_batch.png", "overhead_vs_rank.png", "throughput_vs_adapters.png" })
             Assert.True(new FileInfo(Path.Combine(outDir, file)).Length > 0, $"{file} missing or empty");
+    }
+
+    [Fact]
+    public void Quick_bench_honours_an_explicit_shape_and_prints_the_resolution_beside_each_decode_target()
+    {
+        string outDir = Path.Combine(_dir, "bench-custom");
+        string shape = Path.Combine(SharedModels.RepoRoot, "models", "configs", "custom-example.json");
+        var result = CliRunner.Run("bench", "--quick", "--shape", shape, "--no-genai", "--threads", "2", "--out", outDir);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
+        var settings = json.RootElement.GetProperty("settings");
+        Assert.Equal(128, settings.GetProperty("dim").GetInt32()); // custom-example.json, not the quick default 260K (dim 64)
+        Assert.Equal(4, settings.GetProperty("layers").GetInt32());
+        double control = json.RootElement.GetProperty("headline").GetProperty("control_decode_ratio").GetDouble();
+        string controlText = control.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        var row = Assert.Single(result.Stdout.Split('\n'), l => l.StartsWith("| loreft_decode_overhead |", StringComparison.Ordinal));
+        Assert.EndsWith($"| {controlText} |", row);
     }
 
     /// <summary>`adapters compress` of random 260K weights (what --quick benches) at half the break-even rank.</summary>

@@ -76,11 +76,48 @@ public sealed class CliErrorTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "onnx")));
     }
 
+    [Theory]
+    [InlineData("generate", "--temperature", "abc", "a number")]
+    [InlineData("export", "--mode", "nonsense", "AdapterExportMode")]
+    public void Malformed_option_gives_one_error_line_without_type_names_or_help(string command, string option, string value, string expected)
+    {
+        var result = CliRunner.Run(command, "--model", SharedModels.Stories260K, "--tokenizer", SharedModels.Tok512, option, value);
+
+        AssertOneClearError(result, value, expected);
+        Assert.DoesNotContain("System.", result.Stderr);
+        Assert.DoesNotContain("Usage:", result.Stderr);
+    }
+
     [Fact]
     public void Invalid_sampling_settings_are_refused_naming_the_value()
     {
         var result = CliRunner.Run("generate", "--model", SharedModels.Stories260K, "--temperature", "-1");
 
         AssertOneClearError(result, "temperature", "-1");
+    }
+
+    [Theory]
+    [InlineData("generate", "--temperature", "abc")]
+    [InlineData("export", "--mode", "nonsense")]
+    public void Malformed_option_is_one_error_line_naming_option_and_value(string command, string option, string value)
+    {
+        string[] args = command == "generate"
+            ? ["generate", "--model", SharedModels.Stories260K, option, value]
+            : ["export", "--model", SharedModels.Stories260K, "--out", Path.Combine(_dir, "x"), option, value];
+
+        var result = CliRunner.Run(args);
+
+        AssertOneClearError(result, option, value);
+        Assert.DoesNotContain("System.", result.Stderr);   // no .NET type names
+        Assert.DoesNotContain("Usage:", result.Stderr);    // no help dump
+    }
+
+    [Fact]
+    public void Missing_shape_file_is_reported_as_file_not_found()
+    {
+        string missing = Path.Combine(_dir, "missing.json");
+        var result = CliRunner.Run("init-random", "--shape", missing, "--out", Path.Combine(_dir, "r.bin"));
+
+        AssertOneClearError(result, missing, "file not found");
     }
 }

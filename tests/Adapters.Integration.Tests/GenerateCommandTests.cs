@@ -44,6 +44,11 @@ public sealed class GenerateCommandTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         AssertKnownOpening(result.Stdout);
+        // The CPU ONNX Runtime package has no CUDA provider: one calm line says which provider runs, no entry-point error.
+        var providerLine = Assert.Single(result.Stderr.Split('\n'), l => l.Contains("onnxruntime: using", StringComparison.Ordinal));
+        Assert.Contains("CPU execution provider (this ONNX Runtime package is the CPU build)", providerLine);
+        Assert.DoesNotContain("CUDA unavailable", result.Stderr);
+        Assert.DoesNotContain("entry point", result.Stderr);
     }
 
     [Fact]
