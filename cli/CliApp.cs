@@ -25,6 +25,7 @@ public static class CliApp
             ServeCommand.Create(console),
             BenchCommand.Create(console),
             QuantEvalCommand.Create(console),
+            ProfileCommand.Create(console),
             ChatCommand.Create(console),
             TokenizeCommand.Create(console),
         };

@@ -78,6 +78,11 @@ public sealed class OnnxSessionFactory
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (_options.IntraOpThreads > 0) options.IntraOpNumThreads = _options.IntraOpThreads;
+        if (_options.ProfileFilePrefix is { } prefix)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = prefix;
+        }
         if (provider == ExecutionProviderKind.Cuda) options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
         return new InferenceSession(modelPath, options);
     }
