@@ -76,6 +76,9 @@ public sealed record BenchOptions
     /// </summary>
     public bool PrecisionOnly { get; init; }
 
+    /// <summary>Block size, accuracy level and classifier bits of the quantized variants (their Bits are set per variant).</summary>
+    public Export.Quantization.QuantizationOptions Quantization { get; init; } = BenchWorkspace.DefaultQuantization;
+
     public bool Quick { get; init; }
 
     public int Seed { get; init; }
@@ -98,6 +101,7 @@ public sealed record BenchOptions
         if (IncludeGenAi && !GenAiInThisBuild)
             throw new ArgumentException("ONNX Runtime GenAI is not part of this build (OnnxRuntimeFlavor=Gpu: GenAI's CPU-only package cannot share the process with the CUDA onnxruntime); run the bench with --no-genai");
         if (Threads < 0) throw new ArgumentException($"threads must be >= 0 (0 = all cores), got {Threads}");
+        Quantization.Validate();
         if (PrecisionOnly && !IncludeQuantized) throw new ArgumentException("--precision-only times the quantized variants; it cannot be combined with --no-quantized");
         if (BatchSizes.Count == 0 || BatchSizes.Any(b => b < 1)) throw new ArgumentException($"batch sizes must be >= 1, got [{string.Join(", ", BatchSizes)}]");
         return this;

@@ -31,7 +31,7 @@ public static class BenchRunner
         // Checked before the (slow) exports so a mismatched checkpoint fails at once.
         var compressed = options.CompressedPath is { } compressedPath ? CompressedSource.Load(compressedPath, weights) : null;
         var workspace = BenchWorkspace.Create(weights, Path.Combine(options.OutputFolder, "models"), threads, options.Seed, log,
-            options.IncludeQuantized, options.PrecisionOnly);
+            options.IncludeQuantized, options.PrecisionOnly, options.Quantization);
         if (compressed is not null) workspace.ExportCompressed(compressed.Weights, threads, log);
         var llamaCpp = options.IncludeLlamaCpp
             ? LlamaCppWorkspace.Create(weights, BenchWorkspace.SmallLora(weights, options.Seed), Path.Combine(options.OutputFolder, "models", "llamacpp"), threads, log)
@@ -103,6 +103,9 @@ public static class BenchRunner
                     LlamaCpp = options.IncludeLlamaCpp,
                     Quantized = options.IncludeQuantized,
                     PrecisionOnly = options.PrecisionOnly,
+                    QuantizationBlockSize = options.Quantization.BlockSize,
+                    QuantizationAccuracyLevel = options.Quantization.AccuracyLevel,
+                    QuantizationClassifierBits = options.Quantization.ClassifierBits,
                     LlamaCppQuantizedSkipped = llamaCpp?.QuantizationSkipped,
                 },
                 Variants = results,

@@ -39,9 +39,9 @@ public static class BenchTable
         if (s.Quantized)
         {
             var hl = report.Headline;
-            sb.AppendLine($"precision (batch 1, decode ms/token p50, ratios paired by round): ours int8 {R(hl.GetValueOrDefault("int8_vs_fp32_decode"))} × our fp32, int4 {R(hl.GetValueOrDefault("int4_vs_fp32_decode"))} × (classifier int8 in both); "
+            sb.AppendLine($"precision (batch 1, decode ms/token p50, ratios paired by round): ours int8 {R(hl.GetValueOrDefault("int8_vs_fp32_decode"))} × our fp32, int4 {R(hl.GetValueOrDefault("int4_vs_fp32_decode"))} × (classifier {(s.QuantizationClassifierBits is { } cb ? $"int{cb}" : "fp32")} in both); "
                 + $"our tokens/s over llama.cpp's: fp32/F32 {R(hl.GetValueOrDefault("ours_fp32_vs_llamacpp_f32_tokens_per_second"))}, int8/Q8_0 {R(hl.GetValueOrDefault("ours_int8_vs_llamacpp_q8_0_tokens_per_second"))}, "
-                + $"int4/Q4_0 {R(hl.GetValueOrDefault("ours_int4_vs_llamacpp_q4_0_tokens_per_second"))} (>= 1 = ours at least as fast); "
+                + $"int4/Q4_0 {R(hl.GetValueOrDefault("ours_int4_vs_llamacpp_q4_0_tokens_per_second"))} (>= 1 = ours at least as fast; MatMulNBits block {s.QuantizationBlockSize}, accuracy level {s.QuantizationAccuracyLevel}); "
                 + $"LoRA r=8 costs {R(hl.GetValueOrDefault("int4_swappable_lora_r8_decode_overhead"))} × on our int4 (swappable), {R(hl.GetValueOrDefault("llamacpp_lora_r8_q4_0_decode_overhead"))} × on llama.cpp Q4_0");
             sb.AppendLine();
         }

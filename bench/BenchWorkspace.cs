@@ -62,11 +62,11 @@ public sealed class BenchWorkspace
     public const int QuantizedLoraBits = 4;
 
     /// <summary>
-    /// The bench's quantization: projections at <paramref name="bits"/>, classifier int8 — llama.cpp's
-    /// quantizer keeps the output tensor (here the tied embedding) at Q8_0 or Q6_K for Q4_0 files
-    /// too, so both engines keep the logits at about 8 bits.
+    /// The bench's default quantization (block size and accuracy level from <see cref="BenchOptions.Quantization"/>):
+    /// classifier int8 — llama.cpp's quantizer keeps the output tensor (here the tied embedding) at
+    /// Q8_0 in its Q8_0 and Q4_0 files too, so both engines keep the logits at 8 bits.
     /// </summary>
-    public static QuantizationOptions Quantization(int bits) => new() { Bits = bits, ClassifierBits = 8 };
+    public static readonly QuantizationOptions DefaultQuantization = new() { ClassifierBits = 8 };
 
     /// <summary>Second version of lora-r8 (different values, same shapes): what Replace swaps in.</summary>
     public string SwapFolder => Path.Combine(Root, "swap");
@@ -83,7 +83,7 @@ public sealed class BenchWorkspace
     /// <paramref name="precisionOnly"/> only base, swappable LoRA r=8 and those.
     /// </summary>
     public static BenchWorkspace Create(LlamaWeights weights, string root, int threads, int seed, Action<string> log,
-        bool quantized = false, bool precisionOnly = false)
+        bool quantized = false, bool precisionOnly = false, QuantizationOptions? quantization = null)
     {
         var workspace = new BenchWorkspace(root, weights);
         var model = new LlamaExportOptions { IntraOpThreads = threads };
@@ -96,11 +96,13 @@ public sealed class BenchWorkspace
         LlamaOnnxExporter.Export(weights, workspace.BaseFolder, model);
 
         var small = new AdapterSource(LoraSmall, SmallLora(weights, seed));
+        quantization ??= DefaultQuantization;
+        QuantizationOptions Quantization(int bits) => quantization with { Bits = bits };
         if (quantized || precisionOnly)
         {
             foreach (int bits in QuantizedBits)
             {
-                log($"export: base int{bits} (MatMulNBits, classifier int8)");
+                log($"export: base int{bits} (MatMulNBits, block {quantization.BlockSize}, accuracy level {quantization.AccuracyLevel}, classifier {(quantization.ClassifierBits is { } c ? $"int{c}" : "fp32")})");
                 var manifest = LlamaOnnxExporter.Export(weights, workspace.QuantizedFolder(bits), model with { Quantization = Quantization(bits) });
                 log($"export: int{bits} relative Frobenius error {manifest.Quantization!.RelativeError:G4}");
             }

@@ -80,8 +80,9 @@ public sealed class OnnxSessionFactory
         if (_options.IntraOpThreads > 0) options.IntraOpNumThreads = _options.IntraOpThreads;
         if (_options.ProfileFilePrefix is { } prefix)
         {
-            options.EnableProfiling = true;
+            // The prefix first: EnableProfiling starts the profiler with the prefix set at that moment.
             options.ProfileOutputPathPrefix = prefix;
+            options.EnableProfiling = true;
         }
         if (provider == ExecutionProviderKind.Cuda) options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
         return new InferenceSession(modelPath, options);

@@ -35,6 +35,24 @@ public sealed class ExportQuantizedCommandTests : IDisposable
         Assert.StartsWith("Once upon a time, there was a little girl named Lily. She loved to play outside", generated.Stdout);
     }
 
+    [Fact]
+    public void Profile_of_an_int4_export_counts_its_MatMulNBits_kernels_per_decode_run()
+    {
+        string model = Path.Combine(_root, "int4");
+        Assert.Equal(0, CliRunner.Run("export", "--model", SharedModels.Stories260K, "--out", model, "--quantize", "int4").ExitCode);
+        string outDir = Path.Combine(_root, "profile");
+
+        var result = CliRunner.Run("profile", "--model", model, "--steps", "8", "--threads", "2", "--out", outDir);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("8 decode runs:", result.Stdout);
+        // 5 layers × 4 projection groups; the classifier stays fp32 (a Gemm).
+        Assert.Contains("| MatMulNBits | 20 |", result.Stdout);
+        Assert.Contains("| Gemm | 1 |", result.Stdout);
+        Assert.Single(Directory.GetFiles(outDir, "ort_profile*.json"));
+        Assert.True(File.Exists(Path.Combine(outDir, "profile.md")));
+    }
+
     [Theory]
     [InlineData(new[] { "--quantize", "int3" }, "--quantize 'int3' is not supported; use int8 or int4")]
     [InlineData(new[] { "--block-size", "64" }, "--block-size applies only with --quantize int8 or int4")]
