@@ -16,6 +16,10 @@ public static class BenchEngines
     public const string DiReftKind = "direft";
     public const string BatchedKind = "batched_lora";
     public const string CompressedKind = "compressed_sfsd";
+    /// <summary>Our base with int8 / int4 projections (export --quantize); its base is our fp32 base.</summary>
+    public const string QuantizedKind = "quantized";
+    /// <summary>Swappable LoRA r=8 on our int4 base.</summary>
+    public const string QuantizedLoraKind = "quantized_swappable_lora";
     /// <summary>llama.cpp on a GGUF quantized by llama.cpp (Q8_0, Q4_0); its base is the F32 GGUF.</summary>
     public const string LlamaCppQuantizedKind = "llamacpp_quantized";
     /// <summary>llama.cpp with the run's LoRA r=8 as a GGUF LoRA.</summary>

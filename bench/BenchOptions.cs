@@ -81,6 +81,18 @@ public sealed record BenchOptions
     /// <summary>Also time llama.cpp (LLamaSharp) on the same weights as GGUF F32 / Q8_0 / Q4_0, batch 1.</summary>
     public bool IncludeLlamaCpp { get; init; } = true;
 
+    /// <summary>Also time our int8 and int4 exports (export --quantize) and swappable LoRA r=8 on the int4 one.</summary>
+    public bool IncludeQuantized { get; init; } = true;
+
+    /// <summary>
+    /// Only the precision comparison: our fp32 base (+ control), swappable LoRA r=8, int8, int4,
+    /// int4 + LoRA r=8 and llama.cpp; no fused, ReFT, batched, r=64 or GenAI variants.
+    /// </summary>
+    public bool PrecisionOnly { get; init; }
+
+    /// <summary>Block size, accuracy level and classifier bits of the quantized variants (their Bits are set per variant).</summary>
+    public Export.Quantization.QuantizationOptions Quantization { get; init; } = BenchWorkspace.DefaultQuantization;
+
     public bool Quick { get; init; }
 
     public int Seed { get; init; }
@@ -104,6 +116,8 @@ public sealed record BenchOptions
         if (IncludeGenAi && !GenAiInThisBuild)
             throw new ArgumentException("ONNX Runtime GenAI is not part of this build (OnnxRuntimeFlavor=Gpu: GenAI's CPU-only package cannot share the process with the CUDA onnxruntime); run the bench with --no-genai");
         if (Threads < 0) throw new ArgumentException($"threads must be >= 0 (0 = all cores), got {Threads}");
+        Quantization.Validate();
+        if (PrecisionOnly && !IncludeQuantized) throw new ArgumentException("--precision-only times the quantized variants; it cannot be combined with --no-quantized");
         if (BatchSizes.Count == 0 || BatchSizes.Any(b => b < 1)) throw new ArgumentException($"batch sizes must be >= 1, got [{string.Join(", ", BatchSizes)}]");
         return this;
     }

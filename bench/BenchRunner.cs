@@ -30,7 +30,8 @@ public static class BenchRunner
         var weights = BenchWorkspace.LoadWeights(options);
         // Checked before the (slow) exports so a mismatched checkpoint fails at once.
         var compressed = options.CompressedPath is { } compressedPath ? CompressedSource.Load(compressedPath, weights) : null;
-        var workspace = BenchWorkspace.Create(weights, Path.Combine(options.OutputFolder, "models"), threads, options.Seed, log);
+        var workspace = BenchWorkspace.Create(weights, Path.Combine(options.OutputFolder, "models"), threads, options.Seed, log,
+            options.IncludeQuantized, options.PrecisionOnly, options.Quantization);
         if (compressed is not null) workspace.ExportCompressed(compressed.Weights, threads, log);
         var llamaCpp = options.IncludeLlamaCpp
             ? LlamaCppWorkspace.Create(weights, BenchWorkspace.SmallLora(weights, options.Seed), Path.Combine(options.OutputFolder, "models", "llamacpp"), threads, log)
@@ -49,13 +50,16 @@ public static class BenchRunner
                 return model;
             }
             log("bench: loading sessions");
-            var swappable = AddOurVariants(variants, workspace, Load, options.BatchSizes.Max()).Exported;
+            var swappable = options.PrecisionOnly
+                ? AddPrecisionVariants(variants, workspace, Load)
+                : AddOurVariants(variants, workspace, Load, options.BatchSizes.Max()).Exported;
+            if (options.IncludeQuantized) AddQuantizedVariants(variants, workspace, Load);
             if (compressed is not null)
                 variants.Add(new OnnxVariant(CompressedVariant, BenchEngines.CompressedKind, Load(workspace.CompressedFolder), [], null));
 #if ONNXRUNTIME_GPU
             log("bench: ONNX Runtime GenAI is not part of the Gpu build: not timed");
 #else
-            if (options.IncludeGenAi) AddGenAiVariants(variants, workspace);
+            if (options.IncludeGenAi && !options.PrecisionOnly) AddGenAiVariants(variants, workspace);
 #endif
             if (llamaCpp is not null) variants.AddRange(llamaCpp.Variants(threads));
 
@@ -98,6 +102,11 @@ public static class BenchRunner
                     Swaps = options.Swaps,
                     GenAi = options.IncludeGenAi,
                     LlamaCpp = options.IncludeLlamaCpp,
+                    Quantized = options.IncludeQuantized,
+                    PrecisionOnly = options.PrecisionOnly,
+                    QuantizationBlockSize = options.Quantization.BlockSize,
+                    QuantizationAccuracyLevel = options.Quantization.AccuracyLevel,
+                    QuantizationClassifierBits = options.Quantization.ClassifierBits,
                     LlamaCppQuantizedSkipped = llamaCpp?.QuantizationSkipped,
                 },
                 Variants = results,
@@ -151,6 +160,31 @@ public static class BenchRunner
         }
         return swappable;
     }
+
+    /// <summary>--precision-only: our fp32 base, its control and swappable LoRA r=8; returns the swappable model.</summary>
+    static ExportedModel AddPrecisionVariants(List<IBenchVariant> variants, BenchWorkspace w, Func<string, OnnxDecoderModel> load)
+    {
+        variants.Add(new OnnxVariant("base", BenchEngines.BaseKind, load(w.BaseFolder), [], null));
+        variants.Add(new OnnxVariant(ControlVariant, BenchEngines.ControlKind, load(w.BaseFolder), [], null));
+        var swappable = load(w.SwappableFolder);
+        var lease = AdapterRegistry.WithExportedAdapters(swappable.Exported).Acquire(BenchWorkspace.LoraSmall);
+        variants.Add(new OnnxVariant(SwappableLoraVariant, BenchEngines.SwappableKind, swappable, [lease], (_, _) => lease.Adapter, loraRank: BenchWorkspace.SmallRank));
+        return swappable.Exported;
+    }
+
+    /// <summary>Our int8 and int4 bases and swappable LoRA r=8 on int4, all from the run's weights (and the run's lora-r8).</summary>
+    static void AddQuantizedVariants(List<IBenchVariant> variants, BenchWorkspace w, Func<string, OnnxDecoderModel> load)
+    {
+        foreach (int bits in BenchWorkspace.QuantizedBits)
+            variants.Add(new OnnxVariant(QuantizedVariant(bits), BenchEngines.QuantizedKind, load(w.QuantizedFolder(bits)), [], null));
+        var model = load(w.QuantizedSwappableFolder);
+        var lease = AdapterRegistry.WithExportedAdapters(model.Exported).Acquire(BenchWorkspace.LoraSmall);
+        variants.Add(new OnnxVariant(QuantizedLoraVariant, BenchEngines.QuantizedLoraKind, model, [lease], (_, _) => lease.Adapter, loraRank: BenchWorkspace.SmallRank));
+    }
+
+    public static string QuantizedVariant(int bits) => $"int{bits}";
+    public static readonly string QuantizedLoraVariant = $"int{BenchWorkspace.QuantizedLoraBits} swappable LoRA r={BenchWorkspace.SmallRank}";
+    public const string SwappableLoraVariant = "swappable LoRA r=8";
 
 #if !ONNXRUNTIME_GPU
     /// <summary>The peer on the same folders and the same .onnx_adapter files.</summary>
@@ -243,6 +277,7 @@ public static class BenchRunner
                 TokensPerSecond = r.TokensPerSecond,
                 DecodeOverhead = has ? r.Step.P50Ms / baseline.Step.P50Ms : null,
                 DecodeOverheadPaired = has ? PairedRatio(r.RoundP50s, baseline.RoundP50s) : null,
+                RoundDecodeP50s = r.RoundP50s,
                 ThroughputOverhead = has && r.TokensPerSecond > 0 ? baseline.TokensPerSecond / r.TokensPerSecond : null,
                 TimeToFirstTokenOverhead = has ? r.Ttft.P50Ms / baseline.Ttft.P50Ms : null,
             };
@@ -250,7 +285,7 @@ public static class BenchRunner
     }
 
     /// <summary>Median of per-round ratios (round i of the variant over round i of the base); rounds run in the same order for both.</summary>
-    static double? PairedRatio(double[] variant, double[] baseline)
+    static double? PairedRatio(IReadOnlyList<double> variant, IReadOnlyList<double> baseline)
     {
         var ratios = variant.Zip(baseline, (v, b) => b > 0 ? v / b : double.NaN).Where(double.IsFinite).Order().ToArray();
         if (ratios.Length == 0) return null;
@@ -268,6 +303,9 @@ public static class BenchRunner
         VariantResult? GenAi(string name, int batch) => results.FirstOrDefault(v => v.Engine == BenchEngines.GenAi && v.Name == name && v.Batch == batch);
         VariantResult? LlamaCpp(string name) => results.FirstOrDefault(v => v.Engine == BenchEngines.LlamaCpp && v.Name == name && v.Batch == 1);
         double? StepRatio(VariantResult? a, VariantResult? b) => Ratio(a?.DecodeStep.P50Ms, b?.DecodeStep.P50Ms);
+        // Paired by round like the overheads: a's decode p50 over b's, round by round, median.
+        double? Paired(VariantResult? a, VariantResult? b) => a is null || b is null ? null : PairedRatio(a.RoundDecodeP50s, b.RoundDecodeP50s);
+        VariantResult? OursInt(int bits) => Ours(QuantizedVariant(bits), 1);
         var oursBase1 = results.FirstOrDefault(v => v.Engine == BenchEngines.Ours && v.Name == "base" && v.Batch == 1);
         double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : null;
         VariantResult? LargestRank(string engine) => results.Where(v => v.Engine == engine && v.Kind == BenchEngines.SwappableKind && v.Batch == single).MaxBy(v => v.LoraRank);
@@ -303,7 +341,15 @@ public static class BenchRunner
             ["llamacpp_q8_0_vs_ours_base_decode_ms"] = StepRatio(LlamaCpp("llama.cpp Q8_0"), oursBase1),
             ["llamacpp_q4_0_vs_ours_base_decode_ms"] = StepRatio(LlamaCpp("llama.cpp Q4_0"), oursBase1),
             ["llamacpp_lora_r8_f32_decode_overhead"] = LlamaCpp("llama.cpp F32 + LoRA r=8")?.DecodeOverheadPaired,
-            ["llamacpp_lora_r8_q4_0_decode_overhead"] = StepRatio(LlamaCpp("llama.cpp Q4_0 + LoRA r=8"), LlamaCpp("llama.cpp Q4_0")),
+            ["llamacpp_lora_r8_q4_0_decode_overhead"] = Paired(LlamaCpp("llama.cpp Q4_0 + LoRA r=8"), LlamaCpp("llama.cpp Q4_0")),
+            // Ours quantized, batch 1: decode p50 over our fp32 base's (< 1 = faster), and LoRA r=8 on int4 over int4.
+            ["int8_vs_fp32_decode"] = OursInt(8)?.DecodeOverheadPaired,
+            ["int4_vs_fp32_decode"] = OursInt(4)?.DecodeOverheadPaired,
+            ["int4_swappable_lora_r8_decode_overhead"] = Paired(Ours(QuantizedLoraVariant, 1), OursInt(4)),
+            // The targets: our tokens/s over llama.cpp's on the same weights at each precision (>= 1 = at least as fast).
+            ["ours_fp32_vs_llamacpp_f32_tokens_per_second"] = Paired(LlamaCpp("llama.cpp F32"), oursBase1),
+            ["ours_int8_vs_llamacpp_q8_0_tokens_per_second"] = Paired(LlamaCpp("llama.cpp Q8_0"), OursInt(8)),
+            ["ours_int4_vs_llamacpp_q4_0_tokens_per_second"] = Paired(LlamaCpp("llama.cpp Q4_0"), OursInt(4)),
             // Compressed vs dense base: decode step and prefill (time to first token), < 1 = faster.
             ["compressed_decode_ratio"] = Ours(CompressedVariant, single)?.DecodeOverheadPaired,
             ["compressed_prefill_ratio"] = Ours(CompressedVariant, single)?.TimeToFirstTokenOverhead,

@@ -21,6 +21,13 @@ public sealed record BenchSettings
     [JsonPropertyName("swaps")] public int Swaps { get; init; }
     [JsonPropertyName("genai")] public bool GenAi { get; init; }
     [JsonPropertyName("llamacpp")] public bool LlamaCpp { get; init; }
+    /// <summary>Our int8/int4 exports were timed (classifier int8 in both).</summary>
+    [JsonPropertyName("quantized")] public bool Quantized { get; init; }
+    [JsonPropertyName("precision_only")] public bool PrecisionOnly { get; init; }
+    [JsonPropertyName("quantization_block_size")] public int QuantizationBlockSize { get; init; }
+    [JsonPropertyName("quantization_accuracy_level")] public int QuantizationAccuracyLevel { get; init; }
+    /// <summary>Bits of the quantized variants' classifier (null: fp32).</summary>
+    [JsonPropertyName("quantization_classifier_bits")] public int? QuantizationClassifierBits { get; init; }
     /// <summary>Why llama.cpp's quantized variants are missing from this run (null: they ran).</summary>
     [JsonPropertyName("llamacpp_quantized_skipped")] public string? LlamaCppQuantizedSkipped { get; init; }
     [JsonPropertyName("interleaving")] public string Interleaving { get; init; } = "round-robin over all variants per round and batch size, start rotated each round, one untimed warm-up pass";

@@ -36,6 +36,15 @@ public static class BenchTable
                 + (s.LlamaCppQuantizedSkipped is { } why ? $"; Q8_0/Q4_0 not run: {why}" : ""));
             sb.AppendLine();
         }
+        if (s.Quantized)
+        {
+            var hl = report.Headline;
+            sb.AppendLine($"precision (batch 1, decode ms/token p50, ratios paired by round): ours int8 {R(hl.GetValueOrDefault("int8_vs_fp32_decode"))} × our fp32, int4 {R(hl.GetValueOrDefault("int4_vs_fp32_decode"))} × (classifier {(s.QuantizationClassifierBits is { } cb ? $"int{cb}" : "fp32")} in both); "
+                + $"our tokens/s over llama.cpp's: fp32/F32 {R(hl.GetValueOrDefault("ours_fp32_vs_llamacpp_f32_tokens_per_second"))}, int8/Q8_0 {R(hl.GetValueOrDefault("ours_int8_vs_llamacpp_q8_0_tokens_per_second"))}, "
+                + $"int4/Q4_0 {R(hl.GetValueOrDefault("ours_int4_vs_llamacpp_q4_0_tokens_per_second"))} (>= 1 = ours at least as fast; MatMulNBits block {s.QuantizationBlockSize}, accuracy level {s.QuantizationAccuracyLevel}); "
+                + $"LoRA r=8 costs {R(hl.GetValueOrDefault("int4_swappable_lora_r8_decode_overhead"))} × on our int4 (swappable), {R(hl.GetValueOrDefault("llamacpp_lora_r8_q4_0_decode_overhead"))} × on llama.cpp Q4_0");
+            sb.AppendLine();
+        }
         var h = report.HotSwap;
         sb.AppendLine($"adapter {h.Adapter} ({h.AdapterBytes:N0} bytes): load p50 {F(h.Load.P50Ms)} ms / p99 {F(h.Load.P99Ms)} ms; hot swap (Replace) p50 {F(h.Replace.P50Ms)} ms / p99 {F(h.Replace.P99Ms)} ms over {h.Replace.Count}");
         sb.AppendLine();
@@ -52,7 +61,7 @@ public static class BenchTable
         sb.AppendLine("| --- | ---: | ---: | --- | ---: |");
         foreach (var t in report.Targets)
         {
-            bool isDecodeRatio = t.Name.Contains("decode", StringComparison.Ordinal);
+            bool isDecodeRatio = t.Name.Contains("decode", StringComparison.Ordinal) || t.Name.Contains("_vs_llamacpp_", StringComparison.Ordinal);
             string met = t.Met is { } ok ? ok ? "yes" : "NO" : "n/a";
             if (t.Met == false && isDecodeRatio && resolution is { } r && t.Value is { } v && Math.Abs(v - t.Limit) <= Math.Abs(r - 1))
                 met = "NO (within noise)";

@@ -25,6 +25,9 @@ public static class BenchTargets
     /// <summary>The compressed export decodes faster than the dense base it came from (n/a without --compressed).</summary>
     public const double MaxCompressedDecodeRatio = 1.0;
 
+    /// <summary>At every precision our decode is at least as fast as llama.cpp's on the same weights (issue 15).</summary>
+    public const double MinOursVsLlamaCpp = 1.0;
+
     public static IReadOnlyList<TargetResult> Evaluate(IReadOnlyDictionary<string, double?> headline) =>
     [
         TargetResult.AtMost("swappable_lora_r8_decode_overhead", headline["swappable_lora_r8_decode_overhead"], MaxLoraDecodeOverhead),
@@ -35,5 +38,8 @@ public static class BenchTargets
         TargetResult.AtMost("ours_base_decode_p90_over_p50", headline["ours_base_decode_p90_over_p50"], MaxBaseP90OverP50),
         TargetResult.AtMost("ours_base_decode_p99_over_p50", headline["ours_base_decode_p99_over_p50"], MaxBaseP99OverP50),
         TargetResult.AtMost("compressed_decode_ratio", headline["compressed_decode_ratio"], MaxCompressedDecodeRatio),
+        TargetResult.AtLeast("ours_fp32_vs_llamacpp_f32_tokens_per_second", headline["ours_fp32_vs_llamacpp_f32_tokens_per_second"], MinOursVsLlamaCpp),
+        TargetResult.AtLeast("ours_int8_vs_llamacpp_q8_0_tokens_per_second", headline["ours_int8_vs_llamacpp_q8_0_tokens_per_second"], MinOursVsLlamaCpp),
+        TargetResult.AtLeast("ours_int4_vs_llamacpp_q4_0_tokens_per_second", headline["ours_int4_vs_llamacpp_q4_0_tokens_per_second"], MinOursVsLlamaCpp),
     ];
 }

@@ -4,6 +4,7 @@ using Adapters.Core.Exported;
 using Adapters.Core.Model;
 using Adapters.Export;
 using Adapters.Export.AdapterExport;
+using Adapters.Export.Quantization;
 
 namespace Adapters.Bench;
 
@@ -52,6 +53,21 @@ public sealed class BenchWorkspace
     public string BatchedFolder => Path.Combine(Root, "batched-lora");
     public string CompressedFolder => Path.Combine(Root, "compressed-sfsd");
 
+    /// <summary>The base with int8 or int4 projections (export --quantize), and swappable LoRA r=8 on the int4 base.</summary>
+    public string QuantizedFolder(int bits) => Path.Combine(Root, $"base-int{bits}");
+    public string QuantizedSwappableFolder => Path.Combine(Root, $"swappable-lora-int{QuantizedLoraBits}");
+
+    /// <summary>Precisions our quantized variants use, and the one the LoRA-on-quantized variant sits on.</summary>
+    public static readonly IReadOnlyList<int> QuantizedBits = [8, 4];
+    public const int QuantizedLoraBits = 4;
+
+    /// <summary>
+    /// The bench's default quantization (block size and accuracy level from <see cref="BenchOptions.Quantization"/>):
+    /// classifier int8 — llama.cpp's quantizer keeps the output tensor (here the tied embedding) at
+    /// Q8_0 in its Q8_0 and Q4_0 files too, so both engines keep the logits at 8 bits.
+    /// </summary>
+    public static readonly QuantizationOptions DefaultQuantization = new() { ClassifierBits = 8 };
+
     /// <summary>Second version of lora-r8 (different values, same shapes): what Replace swaps in.</summary>
     public string SwapFolder => Path.Combine(Root, "swap");
 
@@ -61,19 +77,47 @@ public sealed class BenchWorkspace
     public static string AdapterManifest(string folder, string name) => Path.Combine(folder, AdapterExporter.AdaptersFolder, name + ExportedAdapterManifest.FileSuffix);
     public static string AdapterFile(string folder, string name) => Path.Combine(folder, AdapterExporter.AdaptersFolder, name + ExportedAdapterManifest.AdapterFileSuffix);
 
-    /// <summary>Exports everything under <paramref name="root"/> (replacing what is there).</summary>
-    public static BenchWorkspace Create(LlamaWeights weights, string root, int threads, int seed, Action<string> log)
+    /// <summary>
+    /// Exports everything under <paramref name="root"/> (replacing what is there). With
+    /// <paramref name="quantized"/> also the int8/int4 bases and LoRA r=8 on int4; with
+    /// <paramref name="precisionOnly"/> only base, swappable LoRA r=8 and those.
+    /// </summary>
+    public static BenchWorkspace Create(LlamaWeights weights, string root, int threads, int seed, Action<string> log,
+        bool quantized = false, bool precisionOnly = false, QuantizationOptions? quantization = null)
     {
         var workspace = new BenchWorkspace(root, weights);
         var model = new LlamaExportOptions { IntraOpThreads = threads };
         Directory.CreateDirectory(root);
-        foreach (string dir in new[] { workspace.BaseFolder, workspace.FusedFolder, workspace.SwappableFolder, workspace.ReftFolder, workspace.BatchedFolder, workspace.SwapFolder })
+        foreach (string dir in new[] { workspace.BaseFolder, workspace.FusedFolder, workspace.SwappableFolder, workspace.ReftFolder, workspace.BatchedFolder, workspace.SwapFolder,
+                     workspace.QuantizedSwappableFolder }.Concat(QuantizedBits.Select(workspace.QuantizedFolder)))
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
 
         log("export: base");
         LlamaOnnxExporter.Export(weights, workspace.BaseFolder, model);
 
         var small = new AdapterSource(LoraSmall, SmallLora(weights, seed));
+        quantization ??= DefaultQuantization;
+        QuantizationOptions Quantization(int bits) => quantization with { Bits = bits };
+        if (quantized || precisionOnly)
+        {
+            foreach (int bits in QuantizedBits)
+            {
+                log($"export: base int{bits} (MatMulNBits, block {quantization.BlockSize}, accuracy level {quantization.AccuracyLevel}, classifier {(quantization.ClassifierBits is { } c ? $"int{c}" : "fp32")})");
+                var manifest = LlamaOnnxExporter.Export(weights, workspace.QuantizedFolder(bits), model with { Quantization = Quantization(bits) });
+                log($"export: int{bits} relative Frobenius error {manifest.Quantization!.RelativeError:G4}");
+            }
+            log($"export: swappable LoRA r={SmallRank} on the int{QuantizedLoraBits} base");
+            AdapterExporter.Export(weights, [small], workspace.QuantizedSwappableFolder,
+                new AdapterExportOptions { Mode = AdapterExportMode.Swappable, Model = model with { Quantization = Quantization(QuantizedLoraBits) } });
+        }
+        if (precisionOnly)
+        {
+            log($"export: swappable LoRA r={SmallRank}");
+            AdapterExporter.Export(weights, [small], workspace.SwappableFolder, new AdapterExportOptions { Mode = AdapterExportMode.Swappable, Model = model });
+            AdapterExporter.WriteAdapter(weights.Config, workspace.Fingerprint, new AdapterSource(LoraSmall, BenchAdapters.Lora(weights, SmallRank, seed + 99)), workspace.SwapFolder);
+            return workspace;
+        }
+
         var large = new AdapterSource(LoraLarge, BenchAdapters.Lora(weights, workspace.LargeRankUsed, seed + 2));
         log("export: fused LoRA r=8");
         AdapterExporter.Export(weights, [small], workspace.FusedFolder, new AdapterExportOptions { Mode = AdapterExportMode.Fused, Model = model });

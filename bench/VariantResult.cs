@@ -25,6 +25,8 @@ public sealed record VariantResult
     /// headline and targets use this one.
     /// </summary>
     [JsonPropertyName("decode_overhead_paired")] public double? DecodeOverheadPaired { get; init; }
+    /// <summary>This variant's median decode step in each timed round, in round order (what paired ratios divide).</summary>
+    [JsonPropertyName("round_decode_p50_ms")] public IReadOnlyList<double> RoundDecodeP50s { get; init; } = [];
     /// <summary>Base tokens/s / this variant's tokens/s (mean-based companion of <see cref="DecodeOverhead"/>).</summary>
     [JsonPropertyName("throughput_overhead")] public double? ThroughputOverhead { get; init; }
     [JsonPropertyName("ttft_overhead")] public double? TimeToFirstTokenOverhead { get; init; }

@@ -24,6 +24,8 @@ public static class CliApp
             PipelineCommand.Create(console),
             ServeCommand.Create(console),
             BenchCommand.Create(console),
+            QuantEvalCommand.Create(console),
+            ProfileCommand.Create(console),
             ChatCommand.Create(console),
             TokenizeCommand.Create(console),
         };

@@ -28,6 +28,12 @@ public sealed record LlamaExportOptions
     public int EosTokenId { get; init; } = DefaultEosTokenId;
     public int PadTokenId { get; init; } = DefaultPadTokenId;
 
+    /// <summary>
+    /// Block-quantized projection weights (com.microsoft MatMulNBits, <c>export --quantize</c>);
+    /// null = fp32 with standard ops only. Adapter inputs stay fp32 beside the quantized weights.
+    /// </summary>
+    public Quantization.QuantizationOptions? Quantization { get; init; }
+
     /// <summary>Graph extensions (adapters), applied in order.</summary>
     public IReadOnlyList<ILlamaGraphExtension> Extensions { get; init; } = [];
 
@@ -39,6 +45,7 @@ public sealed record LlamaExportOptions
 
     public LlamaExportOptions Validate()
     {
+        Quantization?.Validate();
         if (IntraOpThreads < 1) throw new ArgumentException($"intra-op threads must be >= 1, got {IntraOpThreads}");
         if (TokenizerPath is not null && !File.Exists(TokenizerPath) && !Directory.Exists(TokenizerPath))
             throw new FileNotFoundException($"tokenizer '{TokenizerPath}' not found (a tokenizer file, or a folder holding one)", TokenizerPath);

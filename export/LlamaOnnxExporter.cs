@@ -3,6 +3,7 @@ using Adapters.Core.Exported;
 using Adapters.Core.IO;
 using Adapters.Core.Model;
 using Adapters.Export.Onnx;
+using Adapters.Export.Quantization;
 
 namespace Adapters.Export;
 
@@ -17,10 +18,11 @@ public static class LlamaOnnxExporter
     {
         options = (options ?? new LlamaExportOptions()).Validate();
         var config = weights.Config;
+        var quantizer = options.Quantization is { } q ? new MatMulNBitsEmitter(q) : null;
         var model = LlamaDecoderGraph.Build(weights, options.Extensions, new Dictionary<string, string>
         {
             ["source_checkpoint"] = weights.Source,
-        });
+        }, quantizer);
         bool external = options.ExternalData switch
         {
             ExternalDataMode.Always => true,
@@ -60,6 +62,7 @@ public static class LlamaOnnxExporter
             OnnxIrVersion = OnnxGraphBuilder.IrVersion,
             OnnxOpset = OnnxGraphBuilder.OpsetVersion,
             Adapters = options.AdapterInterface,
+            Quantization = quantizer?.Report(),
             CreatedUtc = DateTimeOffset.UtcNow,
         };
 

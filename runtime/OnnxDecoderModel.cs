@@ -95,6 +95,9 @@ public sealed class OnnxDecoderModel : IDecoderModel
         return new(this, batchSize);
     }
 
+    /// <summary>Ends ONNX Runtime's profiling of this model's session (<see cref="OnnxRuntimeOptions.ProfileFilePrefix"/>) and returns the trace file.</summary>
+    public string EndProfiling() => Session.EndProfiling();
+
     public void Dispose()
     {
         if (_disposed) return;

@@ -11,6 +11,12 @@ public sealed record OnnxRuntimeOptions
     public int CudaDeviceId { get; init; }
 
     /// <summary>
+    /// When set, every session writes ONNX Runtime's profile (a Chrome trace of each node's kernel
+    /// time) to a file starting with this path; <see cref="OnnxDecoderModel.EndProfiling"/> closes it.
+    /// </summary>
+    public string? ProfileFilePrefix { get; init; }
+
+    /// <summary>
     /// Receives the few lines the runtime has to say (the provider choice); standard error when
     /// null. A delegate rather than ILogger, so the library needs no logging framework.
     /// </summary>

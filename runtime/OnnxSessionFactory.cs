@@ -78,6 +78,12 @@ public sealed class OnnxSessionFactory
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (_options.IntraOpThreads > 0) options.IntraOpNumThreads = _options.IntraOpThreads;
+        if (_options.ProfileFilePrefix is { } prefix)
+        {
+            // The prefix first: EnableProfiling starts the profiler with the prefix set at that moment.
+            options.ProfileOutputPathPrefix = prefix;
+            options.EnableProfiling = true;
+        }
         if (provider == ExecutionProviderKind.Cuda) options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
         return new InferenceSession(modelPath, options);
     }

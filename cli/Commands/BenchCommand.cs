@@ -22,17 +22,24 @@ public static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "decode steps per generation", DefaultValueFactory = _ => new BenchOptions().Steps };
         var rounds = new Option<int>("--rounds") { Description = "timed round-robin passes over all variants", DefaultValueFactory = _ => new BenchOptions().Rounds };
         var prompt = new Option<int>("--prompt-tokens") { Description = "prompt length", DefaultValueFactory = _ => new BenchOptions().PromptTokens };
-        var batches = new Option<string>("--batch-sizes") { Description = "comma-separated batch sizes", DefaultValueFactory = _ => "1,8" };
+        var batches = new Option<string?>("--batch-sizes") { Description = "comma-separated batch sizes (default 1,8; 1 with --precision-only)" };
         var settle = new Option<int?>("--settle-ms") { Description = $"idle ms before each timed generation, so the previous variant's spinning ONNX Runtime workers sleep (default {BenchOptions.DefaultSettleMs}; 0 with --quick)" };
         var swaps = new Option<int>("--swaps") { Description = "adapter loads and hot swaps timed", DefaultValueFactory = _ => new BenchOptions().Swaps };
         var noGenAi = new Option<bool>("--no-genai") { Description = "skip ONNX Runtime GenAI" };
         var noLlamaCpp = new Option<bool>("--no-llamacpp") { Description = "skip llama.cpp (LLamaSharp; GGUF F32/Q8_0/Q4_0 and its LoRA r=8, batch 1)" };
+        var noQuantized = new Option<bool>("--no-quantized") { Description = "skip our int8/int4 exports (export --quantize) and LoRA r=8 on int4" };
+        var precisionOnly = new Option<bool>("--precision-only") { Description = "only the precision comparison: our fp32 / int8 / int4 (+ LoRA r=8 on fp32 and int4) against llama.cpp F32 / Q8_0 / Q4_0 (+ its LoRA)" };
+        var blockSize = new Option<int>("--block-size") { Description = "quantized variants: MatMulNBits block size", DefaultValueFactory = _ => BenchWorkspace.DefaultQuantization.BlockSize };
+        var accuracy = new Option<int>("--accuracy-level") { Description = "quantized variants: MatMulNBits accuracy_level (4 = int8 activations, 0 = fp32)", DefaultValueFactory = _ => BenchWorkspace.DefaultQuantization.AccuracyLevel };
+        var classifier = new Option<string>("--quantize-classifier") { Description = "quantized variants: classifier int8 (default, as llama.cpp's files), int4 or fp32", DefaultValueFactory = _ => "int8" };
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto (CUDA when present), cpu or cuda", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         var threads = CommonOptions.Threads();
         var command = new Command("bench", "Serving latency of adapter variants vs the base, ONNX Runtime GenAI and llama.cpp.")
-            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, settle, swaps, noGenAi, noLlamaCpp, provider, threads };
+            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, settle, swaps, noGenAi, noLlamaCpp, noQuantized, precisionOnly, blockSize, accuracy, classifier, provider, threads };
         command.SetAction(parse => console.Guard(() =>
         {
+            if (parse.GetValue(noQuantized) && new Option[] { blockSize, accuracy, classifier }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } unused)
+                throw new ArgumentException($"{unused.Name} sets the quantized variants, which --no-quantized leaves out");
             var options = new BenchOptions
             {
                 Shape = parse.GetValue(shape),
@@ -44,11 +51,19 @@ public static class BenchCommand
                 Steps = parse.GetValue(steps),
                 Rounds = parse.GetValue(rounds),
                 PromptTokens = parse.GetValue(prompt),
-                BatchSizes = ParseSizes(parse.GetValue(batches)!),
+                BatchSizes = ParseSizes(parse.GetValue(batches) ?? (parse.GetValue(precisionOnly) ? "1" : "1,8")),
                 Swaps = parse.GetValue(swaps),
                 SettleMs = parse.GetValue(settle),
                 IncludeGenAi = !parse.GetValue(noGenAi) && BenchOptions.GenAiInThisBuild, // the Gpu build says so in its log
                 IncludeLlamaCpp = !parse.GetValue(noLlamaCpp),
+                IncludeQuantized = !parse.GetValue(noQuantized),
+                PrecisionOnly = parse.GetValue(precisionOnly),
+                Quantization = BenchWorkspace.DefaultQuantization with
+                {
+                    BlockSize = parse.GetValue(blockSize),
+                    AccuracyLevel = parse.GetValue(accuracy),
+                    ClassifierBits = parse.GetValue(classifier)!.Trim().ToLowerInvariant() == "fp32" ? null : Export.Quantization.QuantizationOptions.ParseBits(parse.GetValue(classifier)!, "--quantize-classifier"),
+                },
                 Provider = parse.GetValue(provider),
                 Threads = parse.GetValue(threads) ?? 0,
             };

@@ -38,6 +38,8 @@ public sealed record ExportedModelManifest
     [JsonPropertyName("onnx_opset")] public long OnnxOpset { get; init; }
     /// <summary>Adapter inputs of the graph and the adapters exported beside it; null for a plain or fused export.</summary>
     [JsonPropertyName("adapters")] public ExportedAdapterInterface? Adapters { get; init; }
+    /// <summary>Block-quantized weights (<c>export --quantize</c>); null for an fp32 export.</summary>
+    [JsonPropertyName("quantization")] public ExportedQuantization? Quantization { get; init; }
     [JsonPropertyName("created_utc")] public DateTimeOffset? CreatedUtc { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

@@ -1,5 +1,6 @@
 using Adapters.Core.Exported;
 using Adapters.Core.Model;
+using Adapters.Export.Quantization;
 using DataType = Onnx.TensorProto.Types.DataType;
 using N = Adapters.Core.Model.LlamaTensorNames;
 
@@ -25,8 +26,9 @@ public sealed class LlamaDecoderGraph
     readonly LlamaBlocks _blocks;
     readonly LlamaGraphContext _context;
     readonly IReadOnlyList<ILlamaGraphExtension> _extensions;
+    readonly MatMulNBitsEmitter? _quantized;
 
-    LlamaDecoderGraph(LlamaWeights weights, IReadOnlyList<ILlamaGraphExtension> extensions)
+    LlamaDecoderGraph(LlamaWeights weights, IReadOnlyList<ILlamaGraphExtension> extensions, MatMulNBitsEmitter? quantized)
     {
         _weights = weights;
         _c = weights.Config;
@@ -34,13 +36,20 @@ public sealed class LlamaDecoderGraph
         _blocks = new LlamaBlocks(_g, _c);
         _context = new LlamaGraphContext(_g, _c, _blocks);
         _extensions = extensions;
+        _quantized = quantized;
     }
 
-    /// <summary>Builds the decoder; weights are referenced (canonical ones) or transposed copies, never modified.</summary>
+    /// <summary>
+    /// Builds the decoder; weights are referenced (canonical ones) or transposed copies, never modified.
+    /// With <paramref name="quantized"/> the projections (and, if it says so, the classifier) are
+    /// block-quantized MatMulNBits nodes instead of fp32 MatMuls.
+    /// </summary>
     public static OnnxModel Build(LlamaWeights weights, IReadOnlyList<ILlamaGraphExtension>? extensions = null,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null, MatMulNBitsEmitter? quantized = null)
     {
-        var graph = new LlamaDecoderGraph(weights, extensions ?? []);
+        if (quantized is not null && weights.Factorized.Count > 0)
+            throw new ArgumentException($"weights from {weights.Source} hold factorised (compressed) projections; quantizing them is not supported: export them without --quantize");
+        var graph = new LlamaDecoderGraph(weights, extensions ?? [], quantized);
         graph.BuildGraph();
         string version = typeof(LlamaDecoderGraph).Assembly.GetName().Version?.ToString() ?? "0";
         return graph._g.Build("Adapters.Export", version, metadata);
@@ -67,8 +76,8 @@ public sealed class LlamaDecoderGraph
 
         // final norm and classifier: logits = rmsnorm(x)·Wclsᵀ          [B, S, vocab]
         string final = _blocks.RmsNorm(x, Weight(N.FinalNorm));
-        string classifier = _c.SharedClassifier ? embedding : Weight(N.Classifier);
-        _blocks.Classifier(final, classifier, DecoderIoNames.InputIds, DecoderIoNames.Logits);
+        if (_quantized?.Options.ClassifierBits is not null) _quantized.Classifier(_g, final, _weights[N.Classifier], DecoderIoNames.Logits);
+        else _blocks.Classifier(final, _c.SharedClassifier ? embedding : Weight(N.Classifier), DecoderIoNames.InputIds, DecoderIoNames.Logits);
         AddStandardOutputs();
         foreach (var e in _extensions) e.AddOutputs(_context);
     }
@@ -120,8 +129,10 @@ public sealed class LlamaDecoderGraph
         }
         else
         {
-            string weightName = (group.Members.Count == 1 ? members[0] : $"{site.Module}.weight") + TransposedSuffix;
-            packed = _blocks.Linear(input, TransposedWeight(weightName, members, site.InFeatures), group.Name);
+            string weightName = group.Members.Count == 1 ? members[0] : $"{site.Module}.weight";
+            packed = _quantized is not null
+                ? _quantized.Linear(_g, input, weightName, members.Select(m => (m, _weights[m])).ToArray(), site.InFeatures, group.Name)
+                : _blocks.Linear(input, TransposedWeight(weightName + TransposedSuffix, members, site.InFeatures), group.Name);
         }
         foreach (var e in _extensions) packed = e.OnProjection(_context, site, input, packed);
         if (group.Members.Count == 1) return [packed];

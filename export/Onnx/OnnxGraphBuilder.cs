@@ -27,6 +27,10 @@ public sealed class OnnxGraphBuilder
     /// <summary>Default-domain opset 21: ReduceMean takes axes as an input, Shape has start/end.</summary>
     public const long OpsetVersion = 21;
 
+    /// <summary>ONNX Runtime's contrib-op domain (MatMulNBits) and its only opset version.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+    public const long MicrosoftOpsetVersion = 1;
+
     readonly GraphProto _graph;     // where this builder's nodes, inputs and outputs go
     readonly GraphProto _root;      // where initializers go (the same graph unless this is a body)
     readonly HashSet<string> _usedNames;
@@ -35,6 +39,7 @@ public sealed class OnnxGraphBuilder
     readonly List<OnnxWeight> _weights;
     readonly Stack<string> _scopes;
     readonly HashSet<string> _produced = new(StringComparer.Ordinal); // values defined in this graph (node outputs, inputs)
+    readonly HashSet<string> _domains; // non-default op domains used anywhere in the model, for its opset imports
 
     public OnnxGraphBuilder(string graphName)
     {
@@ -44,6 +49,7 @@ public sealed class OnnxGraphBuilder
         _constants = new(StringComparer.Ordinal);
         _weights = [];
         _scopes = new();
+        _domains = new(StringComparer.Ordinal);
     }
 
     /// <summary>A body builder: its own GraphProto for nodes and outputs, everything else shared with <paramref name="parent"/>.</summary>
@@ -56,6 +62,7 @@ public sealed class OnnxGraphBuilder
         _constants = parent._constants;
         _weights = parent._weights;
         _scopes = parent._scopes;
+        _domains = parent._domains;
         IsSubgraph = true;
     }
 
@@ -141,6 +148,23 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>
+    /// Adds a uint8 weight (block-quantized codes) under its exact name; referenced, not copied,
+    /// like <see cref="AddWeight(string, int[], float[])"/>.
+    /// </summary>
+    public string AddWeight(string name, int[] dims, byte[] data)
+    {
+        long count = 1;
+        foreach (int d in dims) count *= d;
+        if (count != data.Length)
+            throw new ArgumentException($"weight '{name}': shape [{string.Join(", ", dims)}] holds {count} values but {data.Length} were given");
+        var proto = new TensorProto { Name = ReserveName(name), DataType = (int)DataType.Uint8 };
+        proto.Dims.AddRange(dims.Select(d => (long)d));
+        _root.Initializer.Add(proto);
+        _weights.Add(new OnnxWeight(proto, data));
+        return name;
+    }
+
     /// <summary>A 1-D int64 constant (shapes, axes, indices); equal constants are shared.</summary>
     public string Int64s(params long[] values) =>
         Constant($"const_i64[{string.Join(",", values)}]", [values.Length], DataType.Int64, MemoryMarshal.AsBytes(values.AsSpan()));
@@ -184,6 +208,21 @@ public sealed class OnnxGraphBuilder
     {
         AddNode(NewNode(opType, inputs, [ReserveName(output)], $"{output}/{opType}", attributes));
         return output;
+    }
+
+    /// <summary>
+    /// Adds an ONNX Runtime contrib op (domain com.microsoft, e.g. MatMulNBits) whose single output
+    /// gets <paramref name="output"/> exactly when given, else a name from <paramref name="hint"/>;
+    /// the model then imports that domain. Only ONNX Runtime (and GenAI on it) runs such a graph.
+    /// </summary>
+    public string MicrosoftOp(string opType, IReadOnlyList<string> inputs, string? hint = null, string? output = null, params AttributeProto[] attributes)
+    {
+        string name = output is null ? UniqueName(hint ?? opType.ToLowerInvariant()) : ReserveName(output);
+        var node = NewNode(opType, inputs, [name], $"{name}/{opType}", attributes);
+        node.Domain = MicrosoftDomain;
+        _domains.Add(MicrosoftDomain);
+        AddNode(node);
+        return name;
     }
 
     void AddNode(NodeProto node)
@@ -263,6 +302,8 @@ public sealed class OnnxGraphBuilder
             Graph = _graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        if (_domains.Contains(MicrosoftDomain))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = MicrosoftOpsetVersion });
         if (metadata != null)
             foreach (var (key, value) in metadata)
                 model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 
@@ -65,7 +64,7 @@ public sealed class OnnxModel
 
     static void AttachInline(IEnumerable<OnnxWeight> weights)
     {
-        foreach (var w in weights) w.Proto.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(w.Data.AsSpan()));
+        foreach (var w in weights) w.Proto.RawData = ByteString.CopyFrom(w.Bytes);
     }
 
     void WriteExternalData(string dataPath, string location)
@@ -82,7 +81,7 @@ public sealed class OnnxModel
             long misalignment = data.Position % ExternalDataAlignment;
             if (misalignment != 0) data.Write(padding, 0, (int)(ExternalDataAlignment - misalignment));
             long offset = data.Position;
-            data.Write(MemoryMarshal.AsBytes(w.Data.AsSpan()));
+            data.Write(w.Bytes);
             w.Proto.DataLocation = TensorProto.Types.DataLocation.External;
             w.Proto.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
             w.Proto.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString() });

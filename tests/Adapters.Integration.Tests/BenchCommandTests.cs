@@ -31,7 +31,7 @@ public sealed class BenchCommandTests : IDisposable
 
         var variants = root.GetProperty("variants").EnumerateArray().ToList();
         var names = variants.Select(v => v.GetProperty("name").GetString()).ToHashSet();
-        foreach (string name in new[] { "base", "fused LoRA r=8", "swappable LoRA r=8", "LoReFT r=4", "DiReFT r=4", "batched LoRA r=8, 8 adapters", "base again (control)", "GenAI base", "GenAI LoRA r=8", "llama.cpp F32", "llama.cpp F32 + LoRA r=8" })
+        foreach (string name in new[] { "base", "fused LoRA r=8", "swappable LoRA r=8", "LoReFT r=4", "DiReFT r=4", "batched LoRA r=8, 8 adapters", "base again (control)", "GenAI base", "GenAI LoRA r=8", "llama.cpp F32", "llama.cpp F32 + LoRA r=8", "int8", "int4", "int4 swappable LoRA r=8" })
             Assert.Contains(name, names);
         // 260K's hidden_dim 172 cannot be packed in llama.cpp's 32-value blocks: the quantized peers are skipped, and the report says why.
         Assert.Contains("172", root.GetProperty("settings").GetProperty("llamacpp_quantized_skipped").GetString());
@@ -41,7 +41,8 @@ public sealed class BenchCommandTests : IDisposable
             Assert.True(v.GetProperty("tokens_per_second").GetDouble() > 0);
             Assert.True(v.GetProperty("decode_step").GetProperty("p99_ms").GetDouble() > 0);
         }
-        foreach (string key in new[] { "swappable_lora_r8_decode_overhead", "loreft_decode_overhead", "mixed_vs_single_adapter_throughput", "hot_swap_p99_ms", "ours_vs_genai_base_tokens_per_second", "control_decode_ratio", "llamacpp_f32_vs_ours_base_decode_ms", "llamacpp_lora_r8_f32_decode_overhead" })
+        foreach (string key in new[] { "swappable_lora_r8_decode_overhead", "loreft_decode_overhead", "mixed_vs_single_adapter_throughput", "hot_swap_p99_ms", "ours_vs_genai_base_tokens_per_second", "control_decode_ratio", "llamacpp_f32_vs_ours_base_decode_ms", "llamacpp_lora_r8_f32_decode_overhead",
+                     "int8_vs_fp32_decode", "int4_vs_fp32_decode", "int4_swappable_lora_r8_decode_overhead", "ours_fp32_vs_llamacpp_f32_tokens_per_second" })
             Assert.Equal(JsonValueKind.Number, root.GetProperty("headline").GetProperty(key).ValueKind);
         Assert.Contains("resolution: a second session of the base decodes at", result.Stdout);
         Assert.True(root.GetProperty("hot_swap").GetProperty("replace").GetProperty("count").GetInt32() > 0);
@@ -65,6 +66,41 @@ public sealed class BenchCommandTests : IDisposable
         string controlText = control.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
         var row = Assert.Single(result.Stdout.Split('\n'), l => l.StartsWith("| loreft_decode_overhead |", StringComparison.Ordinal));
         Assert.EndsWith($"| {controlText} |", row);
+    }
+
+    [Fact]
+    public void Precision_only_bench_times_fp32_int8_int4_and_llamacpp_at_batch_1_and_names_the_quantization()
+    {
+        string outDir = Path.Combine(_dir, "bench-precision");
+        var result = CliRunner.Run("bench", "--quick", "--precision-only", "--block-size", "64", "--threads", "2", "--out", outDir);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
+        var root = json.RootElement;
+        var names = root.GetProperty("variants").EnumerateArray().Select(v => v.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["base", "base again (control)", "swappable LoRA r=8", "int8", "int4", "int4 swappable LoRA r=8", "llama.cpp F32", "llama.cpp F32 + LoRA r=8"], names);
+        Assert.All(root.GetProperty("variants").EnumerateArray(), v => Assert.Equal(1, v.GetProperty("batch").GetInt32()));
+        Assert.All(root.GetProperty("variants").EnumerateArray(), v => Assert.Equal(root.GetProperty("settings").GetProperty("rounds").GetInt32(), v.GetProperty("round_decode_p50_ms").GetArrayLength()));
+        var settings = root.GetProperty("settings");
+        Assert.True(settings.GetProperty("precision_only").GetBoolean());
+        Assert.Equal(64, settings.GetProperty("quantization_block_size").GetInt32());
+        Assert.Equal(8, settings.GetProperty("quantization_classifier_bits").GetInt32());
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "models", "base-int4", "model_manifest.json")));
+        Assert.Equal(64, manifest.RootElement.GetProperty("quantization").GetProperty("block_size").GetInt32());
+        foreach (string key in new[] { "int8_vs_fp32_decode", "int4_vs_fp32_decode", "int4_swappable_lora_r8_decode_overhead", "ours_fp32_vs_llamacpp_f32_tokens_per_second" })
+            Assert.Equal(JsonValueKind.Number, root.GetProperty("headline").GetProperty(key).ValueKind);
+        Assert.Contains("precision (batch 1, decode ms/token p50, ratios paired by round): ours int8", result.Stdout);
+        var row = Assert.Single(result.Stdout.Split('\n'), l => l.StartsWith("| ours_fp32_vs_llamacpp_f32_tokens_per_second |", StringComparison.Ordinal));
+        Assert.DoesNotContain("| – |", row); // the control ratio is printed beside it
+    }
+
+    [Fact]
+    public void Quantization_options_with_no_quantized_are_refused()
+    {
+        var result = CliRunner.Run("bench", "--quick", "--no-quantized", "--block-size", "64", "--out", Path.Combine(_dir, "bench-refused"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--block-size sets the quantized variants, which --no-quantized leaves out", result.Stderr);
     }
 
     /// <summary>`adapters compress` of random 260K weights (what --quick benches) at half the break-even rank.</summary>

@@ -13,11 +13,14 @@ namespace Adapters.Runtime.Tests.Serving;
 /// (two LoRAs of different ranks and targets, tied and untied LoReFT and DiReFT), and loaded
 /// once each. Shared by the serving tests.
 /// </summary>
-public sealed class AdapterExportFixture : IDisposable
+public class AdapterExportFixture : IDisposable
 {
     public const int Slots = 8;
 
-    public AdapterExportFixture()
+    public AdapterExportFixture() : this(new LlamaExportOptions { IntraOpThreads = 2 }) { }
+
+    /// <param name="model">Base-model export options (e.g. a quantized base).</param>
+    protected AdapterExportFixture(LlamaExportOptions model)
     {
         Root = SharedModels.NewTempFolder("adapter-serving");
         Weights = Llama2cCheckpoint.Read(SharedModels.Stories260K);
@@ -31,7 +34,6 @@ public sealed class AdapterExportFixture : IDisposable
             new("direft-untied", RandomAdapters.Reft(Weights, AdapterMethods.DiReft, seed: 6, untied: true)),
             new("lora-c", RandomAdapters.Lora(Weights, seed: 7, rank: 3, targets: ["q_proj", "gate_proj"])),
         ];
-        var model = new LlamaExportOptions { IntraOpThreads = 2 };
         string swappable = Path.Combine(Root, "swappable");
         string batched = Path.Combine(Root, "batched");
         AdapterExporter.Export(Weights, Adapters, swappable, new AdapterExportOptions { Mode = AdapterExportMode.Swappable, Model = model });

@@ -1,0 +1,89 @@
+using Adapters.Core.Generation;
+using Adapters.Export;
+using Adapters.Export.Quantization;
+using Adapters.Runtime.Serving;
+
+namespace Adapters.Runtime.Tests.Serving;
+
+/// <summary>The serving fixture's seven adapters (LoRA, LoReFT, DiReFT) on an int4 base (int8 activations, classifier int8).</summary>
+public sealed class QuantizedAdapterExportFixture() : AdapterExportFixture(new LlamaExportOptions
+{
+    IntraOpThreads = 2,
+    Quantization = new QuantizationOptions { Bits = 4, ClassifierBits = 8 },
+});
+
+/// <summary>
+/// The registry and the continuous-batching scheduler work unchanged on a quantized folder:
+/// batched rows with different adapters equal single-adapter runs, requests joining and leaving
+/// generate what they would alone, and a hot replace serves the new version.
+/// </summary>
+public sealed class QuantizedServingTests(QuantizedAdapterExportFixture exports) : IClassFixture<QuantizedAdapterExportFixture>
+{
+    const int NewTokens = 8;
+    static readonly int[][] Prompts = [[1, 403, 407, 261, 378], [1, 300, 271], [1, 260, 290, 310, 330, 350, 370], [1, 420]];
+
+    [Fact]
+    public void The_folder_is_quantized_with_fp32_adapter_inputs()
+    {
+        var manifest = exports.Batched.Exported.Manifest;
+        Assert.Equal(4, manifest.Quantization!.Bits);
+        Assert.Equal(8, manifest.Quantization.ClassifierBits);
+        Assert.NotEmpty(manifest.Adapters!.Inputs);
+        var model = MatMulNBitsSpecReader.ReadModel(exports.Batched.Exported.Folder);
+        var floatInputs = model.Graph.Input.Where(i => i.Type.TensorType.ElemType == (int)Onnx.TensorProto.Types.DataType.Float).Select(i => i.Name).ToHashSet();
+        Assert.All(manifest.Adapters.Inputs, i => Assert.Contains(i.Name, floatInputs));
+    }
+
+    [Fact]
+    public void Eight_batched_rows_with_different_adapters_equal_single_adapter_runs()
+    {
+        string?[] names = [.. exports.Names, null];
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        var leases = names.Select(n => n is null ? null : registry.Acquire(n)).ToList();
+        var prompts = names.Select((_, r) => Enumerable.Range(0, 4 + r).Select(i => 1 + (i * 37 + r * 11) % 500).Prepend(1).ToArray()).ToList();
+        var builder = new AdapterInputBuilder(exports.Batched.Exported.Manifest.Adapters!);
+        using var batch = exports.Batched.StartBatch(prompts.Count);
+        int longest = prompts.Max(p => p.Length);
+        float[][] batched;
+        using (var feed = builder.Build(leases.Select(l => l?.Adapter).ToList(), prompts.Select(p => new RowWindow(0, p.Length, p.Length)).ToList(), longest))
+        {
+            var logits = batch.Forward(prompts, feed.Values);
+            batched = prompts.Select((_, r) => logits.Last(r).ToArray()).ToArray();
+        }
+
+        var single = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
+        int vocab = exports.Weights.Config.VocabSize;
+        for (int r = 0; r < names.Length; r++)
+        {
+            using var session = new OnnxAdapterModel(exports.Swappable, single, names[r]).StartSession();
+            TestRuntime.AssertClose(session.Forward(prompts[r])[^vocab..], batched[r], $"row {r} ({names[r] ?? "no adapter"})");
+        }
+        foreach (var lease in leases) lease?.Dispose();
+    }
+
+    List<int> Alone(string? adapter, int[] prompt, AdapterRegistry registry)
+    {
+        using var model = new OnnxAdapterModel(exports.Swappable, registry, adapter);
+        return TextGenerator.GenerateTokens(model, prompt, NewTokens, SamplingOptions.Greedy).ToList();
+    }
+
+    [Fact]
+    public void Scheduled_requests_generate_what_they_would_alone_and_a_replaced_adapter_serves_its_new_version()
+    {
+        var single = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 3, CompactThreshold = 4 });
+        string?[] adapters = [.. exports.Names, null];
+        var requests = adapters.Select((name, i) => (Name: name, Prompt: Prompts[i % Prompts.Length], Budget: NewTokens - i % 3)).ToList();
+        var tasks = requests.Select(r => scheduler.SubmitAsync(new GenerationRequest(r.Prompt, r.Budget, r.Name))).ToList();
+        Assert.True(Task.WaitAll([.. tasks], TimeSpan.FromSeconds(60)), "the scheduler did not finish");
+        for (int i = 0; i < requests.Count; i++)
+            Assert.Equal(Alone(requests[i].Name, requests[i].Prompt, single).Take(requests[i].Budget), tasks[i].Result.Tokens);
+
+        registry.Replace("lora-a", AdapterExportFixture.ManifestPath(exports.Batched, "lora-c"));
+        var replaced = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], NewTokens, "lora-a"));
+        Assert.True(replaced.Wait(TimeSpan.FromSeconds(60)), "the replaced adapter's request did not finish");
+        Assert.Equal(Alone("lora-c", Prompts[0], single), replaced.Result.Tokens);
+        Assert.NotEqual(Alone("lora-a", Prompts[0], single), replaced.Result.Tokens);
+    }
+}
