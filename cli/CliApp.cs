@@ -23,7 +23,9 @@ public static class CliApp
             CompressCommand.Create(console),
             PipelineCommand.Create(console),
             ServeCommand.Create(console),
+            RouterCommand.Create(console),
             BenchCommand.Create(console),
+            BenchServeCommand.Create(console),
             ChatCommand.Create(console),
             TokenizeCommand.Create(console),
         };
