@@ -30,6 +30,9 @@ public sealed record RouterOptions
     /// <summary>c of the bounded-load rule: a replica takes a model's request while it has at most c × its share of the requests in flight.</summary>
     public double LoadFactor { get; init; } = BoundedLoadChooser.DefaultLoadFactor;
 
+    /// <summary>A replica with fewer requests in flight than this is never over its share (set it to the replicas' --max-batch: those rows run in one decode step).</summary>
+    public int SpillFloor { get; init; } = BoundedLoadChooser.DefaultFloor;
+
     /// <summary>Between two active /health probes of each replica.</summary>
     public TimeSpan HealthInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -58,6 +61,7 @@ public sealed record RouterOptions
         if (ReplicaDns is not null) ReplicaDnsName.Parse(ReplicaDns);
         if (Port is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"port must be in 0..{IPEndPoint.MaxPort}, got {Port}");
         if (!(LoadFactor >= 1) || double.IsInfinity(LoadFactor)) throw new ArgumentException($"load factor must be a number >= 1, got {LoadFactor}");
+        if (SpillFloor < 0) throw new ArgumentException($"spill floor must be >= 0, got {SpillFloor}");
         if (HealthInterval <= TimeSpan.Zero) throw new ArgumentException($"health interval must be positive, got {HealthInterval}");
         if (HealthTimeout <= TimeSpan.Zero) throw new ArgumentException($"health timeout must be positive, got {HealthTimeout}");
         if (DnsRefresh <= TimeSpan.Zero) throw new ArgumentException($"DNS refresh must be positive, got {DnsRefresh}");

@@ -13,7 +13,7 @@ public sealed record FleetOptions
     public int Adapters { get; init; } = 16;
 
     /// <summary>Per replica: fewer than the adapters, so round-robin must evict while affinity spreads them over the fleet.</summary>
-    public int MaxLoadedAdapters { get; init; } = 8;
+    public int MaxLoadedAdapters { get; init; } = 12;
 
     public int MaxBatch { get; init; } = 4;
     public int Concurrency { get; init; } = 6;

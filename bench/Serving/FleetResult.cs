@@ -22,7 +22,8 @@ public sealed record FleetResult
 
     public required string KilledReplica { get; init; }
 
-    /// <summary>Seconds on the kill phase's clock: the SIGKILL, and the replica serving again.</summary>
+    /// <summary>Seconds on the kill phase's clock: just before the SIGKILL, once the process had exited, and once it served again.</summary>
+    public required double Killing { get; init; }
     public required double KilledAt { get; init; }
     public required double ReturnedAt { get; init; }
 
@@ -30,32 +31,36 @@ public sealed record FleetResult
     public IReadOnlyList<ServeRequestRecord> Failures => KillRecords.Where(r => r.Outcome != ServeOutcome.Completed).ToList();
 
     /// <summary>Failures that are not "a stream the killed replica was sending when it died".</summary>
-    public IReadOnlyList<ServeRequestRecord> UnexpectedFailures => Failures.Where(r => !(r.Stream && r.Outcome == ServeOutcome.BrokenStream
-        && r.Replica == KilledReplica && r.Start <= KilledAt && r.End >= KilledAt - 0.5)).ToList();
+    public IReadOnlyList<ServeRequestRecord> UnexpectedFailures => Failures.Where(r => !(r.Outcome == ServeOutcome.BrokenStream && InFlightAtKill(r))).ToList();
 
-    /// <summary>Streams the killed replica was serving at the moment of the kill (started before, ended after).</summary>
-    public int StreamsInFlightAtKill => KillRecords.Count(r => r.Stream && r.Replica == KilledReplica && r.Start <= KilledAt && r.End >= KilledAt - 0.5);
+    /// <summary>Streams the killed replica was serving when it died (started before it was gone, ended after the kill began).</summary>
+    public int StreamsInFlightAtKill => KillRecords.Count(InFlightAtKill);
+
+    bool InFlightAtKill(ServeRequestRecord r) => r.Stream && r.Replica == KilledReplica && r.Start <= KilledAt && r.End >= Killing;
 
     /// <summary>Requests the returned replica served once it was back.</summary>
     public int ServedByReturnedReplica => KillRecords.Count(r => r.Start >= ReturnedAt && r.Replica == KilledReplica && r.Outcome == ServeOutcome.Completed);
 
     /// <summary>
-    /// Adapters whose usual replica (the one most of their requests went to) after the return is
-    /// the same as in the affinity phase, out of those asked often enough in both to tell: the ring
-    /// gave the returned replica its adapters back.
+    /// The ring's assignment before the kill and after the return: for each adapter, the replicas its
+    /// home-routed requests went to in the affinity phase and once the returned replica was back in
+    /// the ring (a probe interval after it served again). Rebalanced means every adapter seen in both
+    /// has the one same home in both.
     /// </summary>
-    public (int Same, int Compared) Rebalanced(int minimumRequests = 4)
+    public (int Same, int Compared) Rebalanced()
     {
-        var before = UsualReplica(AffinityRecords, minimumRequests);
-        var after = UsualReplica(KillRecords.Where(r => r.Start >= ReturnedAt + 1), minimumRequests);
+        var before = Homes(AffinityRecords);
+        var after = Homes(KillRecords.Where(r => r.Start >= ReturnedAt + 2 * Options.HealthInterval.TotalSeconds + 0.5));
         var compared = before.Keys.Intersect(after.Keys).ToList();
-        return (compared.Count(m => before[m] == after[m]), compared.Count);
+        return (compared.Count(m => before[m].SetEquals(after[m]) && before[m].Count == 1), compared.Count);
     }
 
-    static Dictionary<string, string> UsualReplica(IEnumerable<ServeRequestRecord> records, int minimum) =>
-        records.Where(r => r.Replica is not null && r.Outcome == ServeOutcome.Completed).GroupBy(r => r.Model)
-            .Where(g => g.Count() >= minimum)
-            .ToDictionary(g => g.Key, g => g.GroupBy(r => r.Replica!).OrderByDescending(x => x.Count()).ThenBy(x => x.Key, StringComparer.Ordinal).First().Key);
+    /// <summary>Requests for the killed replica's adapters that went to it while it was down (should be none: it left the ring).</summary>
+    public int RoutedToKilledWhileDown => KillRecords.Count(r => r.Replica == KilledReplica && r.Start > KilledAt + 0.1 && r.End < ReturnedAt && r.Outcome == ServeOutcome.Completed);
+
+    static Dictionary<string, HashSet<string>> Homes(IEnumerable<ServeRequestRecord> records) =>
+        records.Where(r => r.Route == "home" && r.Replica is not null && r.Outcome == ServeOutcome.Completed).GroupBy(r => r.Model)
+            .ToDictionary(g => g.Key, g => g.Select(r => r.Replica!).ToHashSet(StringComparer.Ordinal));
 
     public string ToMarkdown()
     {
@@ -75,7 +80,7 @@ public sealed record FleetResult
         var (same, compared) = Rebalanced();
         text.AppendLine($"Kill: {KilledReplica} killed at {KilledAt:0.0} s, serving again at {ReturnedAt:0.0} s. Streams it was sending at the kill: {StreamsInFlightAtKill}; " +
                         $"failed requests: {Failures.Count} ({Failures.Count(f => f.Outcome == ServeOutcome.BrokenStream)} broken streams), of which not such a stream: {UnexpectedFailures.Count}. " +
-                        $"After the return it served {ServedByReturnedReplica} requests; {same} of {compared} adapters went back to the replica they had before the kill.");
+                        $"After the return it served {ServedByReturnedReplica} requests; {same} of {compared} adapters had the same single home replica as before the kill; requests it completed while down: {RoutedToKilledWhileDown}.");
         text.AppendLine();
         text.Append(Affinity.Summary.ToMarkdown("affinity phase"));
         text.AppendLine();

@@ -21,7 +21,7 @@ public static class FleetScenario
         FleetPhase affinity, kill;
         IReadOnlyList<ServeRequestRecord> affinityRecords, killRecords;
         string victimUrl;
-        double killedAt, returnedAt;
+        double killing, killedAt, returnedAt;
         using (var fleet = await Fleet.StartAsync(workspace, options, "affinity"))
         {
             log($"fleet: affinity phase, {options.Duration.TotalSeconds:0} s");
@@ -39,6 +39,7 @@ public static class FleetScenario
             using var stop = new CancellationTokenSource();
             var running = generator.RunAsync(stop.Token);
             await Until(generator, killAfter);
+            killing = generator.Elapsed;
             victim.Kill();
             killedAt = generator.Elapsed;
             log($"fleet: killed {victimUrl} at {killedAt:0.0} s");
@@ -71,6 +72,7 @@ public static class FleetScenario
             AffinityRecords = affinityRecords,
             KillRecords = killRecords,
             KilledReplica = victimUrl,
+            Killing = killing,
             KilledAt = killedAt,
             ReturnedAt = returnedAt,
         };
@@ -114,7 +116,7 @@ public static class FleetScenario
                 [
                     .. replicas.SelectMany(r => new[] { "--replica", r.Url.ToString() }),
                     "--policy", policy, "--admin-token-file", workspace.TokenFile,
-                    "--load-factor", options.LoadFactor.ToString(CultureInfo.InvariantCulture),
+                    "--load-factor", options.LoadFactor.ToString(CultureInfo.InvariantCulture), "--spill-floor", options.MaxBatch.ToString(),
                     "--health-interval", options.HealthInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture),
                 ]);
                 return new Fleet { Workspace = workspace, Replicas = replicas, Router = router };

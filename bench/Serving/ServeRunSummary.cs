@@ -24,6 +24,12 @@ public sealed record ServeRunSummary
     public required IReadOnlyDictionary<string, int> Replicas { get; init; }
     public required IReadOnlyDictionary<string, int> Routes { get; init; }
 
+    /// <summary>Adapter requests by the replica's x-adapters-cache answer: hit (in memory on arrival) or miss (read from disk).</summary>
+    public required IReadOnlyDictionary<string, int> Cache { get; init; }
+
+    /// <summary>Distinct (model, replica) pairs among answered requests: how many copies of adapters the routing asked for.</summary>
+    public required int ModelReplicaPairs { get; init; }
+
     public int ServerErrors => Statuses.Where(s => int.Parse(s.Key) >= 500).Sum(s => s.Value);
 
     public static ServeRunSummary Of(IReadOnlyList<ServeRequestRecord> records)
@@ -44,6 +50,8 @@ public sealed record ServeRunSummary
             Outcomes = records.GroupBy(r => r.Outcome).ToDictionary(g => g.Key, g => g.Count()),
             Replicas = Count(records.Where(r => r.Replica is not null).Select(r => r.Replica!)),
             Routes = Count(records.Where(r => r.Route is not null).Select(r => r.Route!)),
+            Cache = Count(records.Where(r => r.Cache is not null).Select(r => r.Cache!)),
+            ModelReplicaPairs = records.Where(r => r.Replica is not null && r.Status != 0).Select(r => (r.Model, r.Replica)).Distinct().Count(),
         };
     }
 
@@ -62,7 +70,8 @@ public sealed record ServeRunSummary
         text.AppendLine($"- status counts: {string.Join(", ", Statuses.Select(s => $"{s.Key}: {s.Value}"))}; outcomes: {string.Join(", ", Outcomes.Select(o => $"{o.Key}: {o.Value}"))}");
         text.AppendLine($"- time to first token (streams): p50 {FirstToken.P50Ms:0.0} ms, p99 {FirstToken.P99Ms:0.0} ms; per token: p50 {PerToken.P50Ms:0.00} ms, p99 {PerToken.P99Ms:0.00} ms; request latency p50 {Latency.P50Ms:0.0} ms, p99 {Latency.P99Ms:0.0} ms");
         if (Replicas.Count > 0) text.AppendLine($"- requests per replica: {string.Join(", ", Replicas.Select(r => $"{r.Key} {r.Value}"))}");
-        if (Routes.Count > 0) text.AppendLine($"- routes: {string.Join(", ", Routes.Select(r => $"{r.Key} {r.Value}"))}");
+        if (Routes.Count > 0) text.AppendLine($"- routes: {string.Join(", ", Routes.Select(r => $"{r.Key} {r.Value}"))}; distinct (model, replica) pairs: {ModelReplicaPairs}");
+        if (Cache.Count > 0) text.AppendLine($"- adapter in memory on arrival: {string.Join(", ", Cache.Select(c => $"{c.Key} {c.Value}"))}");
         return text.ToString();
     }
 }

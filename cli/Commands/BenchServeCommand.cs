@@ -26,16 +26,17 @@ public static class BenchServeCommand
         var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of each request", DefaultValueFactory = _ => 16 };
         var streamFraction = new Option<double>("--stream-fraction") { Description = "share of streamed requests", DefaultValueFactory = _ => 0.5 };
         var metrics = new Option<string[]>("--metrics") { Description = "replica base URLs whose /metrics give adapter loads (--url only; repeatable)", AllowMultipleArgumentsPerToken = true };
-        var resident = new Option<int?>("--resident") { Description = "scenario: --max-loaded-adapters of each replica (default fleet 8, store 16)" };
+        var resident = new Option<int?>("--resident") { Description = "scenario: --max-loaded-adapters of each replica (default fleet 12, store 16)" };
         var replicas = new Option<int>("--replicas") { Description = "fleet: replicas", DefaultValueFactory = _ => 3 };
         var output = new Option<string>("--out") { Description = "scenario: work folder (export, store, result.md)", DefaultValueFactory = _ => "out/bench-serve" };
         var model = new Option<string>("--model") { Description = "scenario: llama2.c checkpoint", DefaultValueFactory = _ => PipelineCommand.DefaultModel };
         var tokenizer = new Option<string>("--tokenizer") { Description = "scenario: its tokenizer", DefaultValueFactory = _ => PipelineCommand.DefaultTokenizer };
+        var loadFactor = new Option<double>("--load-factor") { Description = "fleet: the router's bounded-load factor", DefaultValueFactory = _ => Adapters.Router.Routing.BoundedLoadChooser.DefaultLoadFactor };
         var seed = new Option<int>("--seed") { Description = "seed of the Zipf draws", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
         var command = new Command("bench-serve", "Zipf load over adapters against a running endpoint, or a fleet/store scenario: throughput, TTFT, per-token p50/p99, statuses, adapter loads.")
         {
-            url, scenario, adapters, models, zipf, concurrency, duration, requests, maxTokens, streamFraction, metrics, resident, replicas, output, model, tokenizer, seed, threads,
+            url, scenario, adapters, models, zipf, concurrency, duration, requests, maxTokens, streamFraction, metrics, resident, replicas, output, model, tokenizer, loadFactor, seed, threads,
         };
         command.SetAction(parse => console.Guard(() =>
         {
@@ -52,7 +53,7 @@ public static class BenchServeCommand
                     WorkFolder = parse.GetValue(output)!,
                     Replicas = parse.GetValue(replicas),
                     Adapters = parse.GetValue(adapters) ?? 16,
-                    MaxLoadedAdapters = parse.GetValue(resident) ?? 8,
+                    MaxLoadedAdapters = parse.GetValue(resident) ?? 12,
                     Concurrency = parse.GetValue(concurrency) ?? 6,
                     Duration = TimeSpan.FromSeconds(seconds),
                     ZipfExponent = parse.GetValue(zipf),
@@ -60,6 +61,7 @@ public static class BenchServeCommand
                     MaxTokens = parse.GetValue(maxTokens),
                     Threads = parse.GetValue(threads) ?? 1,
                     Seed = parse.GetValue(seed),
+                    LoadFactor = parse.GetValue(loadFactor),
                 }, console.Info).GetAwaiter().GetResult().ToMarkdown(),
                 "store" => StoreScenario.RunAsync(new StoreOptions
                 {

@@ -22,10 +22,11 @@ public static class RouterCommand
         var policy = new Option<string>("--policy") { Description = "affinity (consistent hashing on the model with bounded load) or round-robin", DefaultValueFactory = _ => "affinity" };
         policy.AcceptOnlyFromAmong("affinity", "round-robin");
         var loadFactor = new Option<double>("--load-factor") { Description = "bounded load: a replica takes a model's request while it has at most this × its share of the requests in flight", DefaultValueFactory = _ => BoundedLoadChooser.DefaultLoadFactor };
+        var spillFloor = new Option<int>("--spill-floor") { Description = "requests in flight a replica always takes before it counts as over its share (the replicas' --max-batch)", DefaultValueFactory = _ => BoundedLoadChooser.DefaultFloor };
         var healthInterval = new Option<double>("--health-interval") { Description = "seconds between /health probes of each replica (two failures in a row take it out of the ring)", DefaultValueFactory = _ => 2 };
         var command = new Command("router", "Route OpenAI-style requests to `adapters serve` replicas by adapter (consistent hashing with bounded load, YARP).")
         {
-            replicas, dns, dnsRefresh, host, port, tokenFile, policy, loadFactor, healthInterval,
+            replicas, dns, dnsRefresh, host, port, tokenFile, policy, loadFactor, spillFloor, healthInterval,
         };
         command.SetAction(parse => console.Guard(() =>
         {
@@ -43,6 +44,7 @@ public static class RouterCommand
                 AdminTokenFile = parse.GetValue(tokenFile),
                 Policy = parse.GetValue(policy) == "round-robin" ? RoutingPolicy.RoundRobin : RoutingPolicy.Affinity,
                 LoadFactor = parse.GetValue(loadFactor),
+                SpillFloor = parse.GetValue(spillFloor),
                 HealthInterval = Seconds(parse.GetValue(healthInterval), "--health-interval"),
                 ConsoleLogging = true,
             };

@@ -5,25 +5,40 @@ namespace Adapters.Router.Routing;
 /// its home replica on the ring unless the home already carries more than its share of the requests
 /// in flight, ⌈c · (in flight + 1) / replicas⌉ with load factor c; then to the next replica on the
 /// ring under that bound. Requests for one adapter therefore meet its loaded copy, and a hot adapter
-/// overflows to one or two fixed neighbours instead of everywhere. Pure: state comes in as arguments.
+/// overflows to one or two fixed neighbours instead of everywhere. The bound never drops below a
+/// floor: a replica generating fewer requests than its batch rows runs them in the same decode
+/// steps, so sending one elsewhere would buy no speed and cost an adapter load there. And only a
+/// model that holds at least half of that bound at its home spills: that is the hot adapter making
+/// the home busy, and its second copy on the neighbour is used again and again; a request of an
+/// adapter with one or no request there stays home, where it is loaded, instead of loading the
+/// adapter on a second replica for little gain (under Zipf traffic those were the extra loads).
+/// Pure: state comes in as arguments.
 /// </summary>
 public static class BoundedLoadChooser
 {
     /// <summary>HAProxy's and Vimeo's choice for the same scheme: at most 25 % above the mean.</summary>
     public const double DefaultLoadFactor = 1.25;
 
+    /// <summary>`adapters serve`'s default --max-batch.</summary>
+    public const int DefaultFloor = 4;
+
     /// <param name="ring">All replicas the router knows.</param>
     /// <param name="model">The request's model (adapter or base name).</param>
     /// <param name="available">Replicas that may take this attempt (healthy, not already tried).</param>
     /// <param name="inFlight">Requests in flight per replica.</param>
     /// <returns>Null when no replica is available.</returns>
-    public static ReplicaChoice? Choose(HashRing ring, string model, IReadOnlySet<string> available, Func<string, int> inFlight, double loadFactor)
+    /// <param name="floor">Requests in flight a replica always takes before it counts as over its share (the replicas' --max-batch).</param>
+    /// <param name="modelInFlight">Requests for <paramref name="model"/> in flight per replica; null treats every model as running everywhere (plain bounded load).</param>
+    public static ReplicaChoice? Choose(HashRing ring, string model, IReadOnlySet<string> available, Func<string, int> inFlight, double loadFactor, int floor = 0,
+        Func<string, int>? modelInFlight = null)
     {
         if (loadFactor < 1) throw new ArgumentOutOfRangeException(nameof(loadFactor), loadFactor, "the load factor must be >= 1");
+        if (floor < 0) throw new ArgumentOutOfRangeException(nameof(floor), floor, "the floor must be >= 0");
         var candidates = ring.Walk(model).Where(available.Contains).ToList();
         if (candidates.Count == 0) return null;
         long total = candidates.Sum(r => (long)inFlight(r));
-        long bound = (long)Math.Ceiling(loadFactor * (total + 1) / candidates.Count);
+        long bound = Math.Max(floor, (long)Math.Ceiling(loadFactor * (total + 1) / candidates.Count));
+        if (modelInFlight is not null && 2 * modelInFlight(candidates[0]) < bound) return new ReplicaChoice(candidates[0], ReplicaChoice.Home);
         for (int i = 0; i < candidates.Count; i++)
             if (inFlight(candidates[i]) + 1 <= bound)
                 return new ReplicaChoice(candidates[i], i == 0 ? ReplicaChoice.Home : ReplicaChoice.Spill);

@@ -24,6 +24,9 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
 
     int _roundRobin = -1;
 
+    /// <summary>Requests in flight per (replica, model): which adapters are running where, for the spill rule.</summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(string Replica, string Model), int> _modelInFlight = new();
+
     public async Task InvokeAsync(HttpContext http, Func<Task> next)
     {
         RequestBody body;
@@ -56,7 +59,13 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
             http.Response.Headers[ReplicaHeader] = choice.Replica;
             http.Response.Headers[RouteHeader] = attempt == 0 ? choice.Reason : "retry";
             proxy.AvailableDestinations = destination;
-            await next();
+            var key = (choice.Replica, body.Model);
+            _modelInFlight.AddOrUpdate(key, 1, (_, n) => n + 1);
+            try { await next(); }
+            finally
+            {
+                if (_modelInFlight.AddOrUpdate(key, 0, (_, n) => n - 1) <= 0) _modelInFlight.TryRemove(new KeyValuePair<(string, string), int>(key, 0));
+            }
 
             var error = http.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
             bool suppressed503 = http.Items.ContainsKey(SuppressedKey);
@@ -105,6 +114,7 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
             return new ReplicaChoice(order[(int)((uint)turn % order.Count)], ReplicaChoice.RoundRobin);
         }
         // A replica YARP has but the ring does not yet (a DNS change in flight) still gets traffic through the ring's next update.
-        return BoundedLoadChooser.Choose(directory.Ring, model, open, id => available[id].ConcurrentRequestCount, options.LoadFactor);
+        return BoundedLoadChooser.Choose(directory.Ring, model, open, id => available[id].ConcurrentRequestCount, options.LoadFactor, options.SpillFloor,
+            id => _modelInFlight.TryGetValue((id, model), out int n) ? n : 0);
     }
 }
