@@ -115,6 +115,7 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
         }
         // A replica YARP has but the ring does not yet (a DNS change in flight) still gets traffic through the ring's next update.
         return BoundedLoadChooser.Choose(directory.Ring, model, open, id => available[id].ConcurrentRequestCount, options.LoadFactor, options.SpillFloor,
-            id => _modelInFlight.TryGetValue((id, model), out int n) ? n : 0);
+            id => _modelInFlight.TryGetValue((id, model), out int n) ? n : 0,
+            id => _modelInFlight.Where(kv => kv.Key.Replica == id).Select(kv => kv.Value).DefaultIfEmpty(0).Max());
     }
 }

@@ -38,12 +38,18 @@ public class BoundedLoadChooserTests
     }
 
     [Fact]
-    public void Only_a_model_holding_half_the_bound_at_home_spills()
+    public void Only_the_hot_busiest_model_at_an_overloaded_home_spills()
     {
         var walk = _ring.Walk("m").ToList();
-        Func<string, int> load = r => r == walk[0] ? 8 : 0; // bound max(4, ⌈1.25 · 9 / 3⌉ = 4) = 4
-        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 1 : 0)!.Reason);
-        Assert.Equal(new ReplicaChoice(walk[1], ReplicaChoice.Spill), BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 2 : 0));
+        Func<string, int> load = r => r == walk[0] ? 8 : 0; // bound max(4, ⌈1.25 · 9 / 3⌉ = 4) = 4: over it
+        Func<string, int> hottest = r => r == walk[0] ? 3 : 0;
+        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 0 : 0, hottest)!.Reason);
+        // Equally busy models, one request each: cold, they queue at home.
+        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 1 : 0, r => r == walk[0] ? 1 : 0)!.Reason);
+        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 2 : 0, hottest)!.Reason);
+        Assert.Equal(new ReplicaChoice(walk[1], ReplicaChoice.Spill), BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 3 : 0, hottest));
+        // Not over the bound: even the busiest stays home.
+        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, r => r == walk[0] ? 3 : 0, 1.25, 4, r => r == walk[0] ? 3 : 0, hottest)!.Reason);
     }
 
     [Fact]
