@@ -7,21 +7,19 @@ namespace Adapters.Router.Routing;
 /// ring under that bound. Requests for one adapter therefore meet its loaded copy, and a hot adapter
 /// overflows to one or two fixed neighbours instead of everywhere. The bound never drops below a
 /// floor: a replica generating fewer requests than its batch rows runs them in the same decode
-/// steps, so sending one elsewhere would buy no speed and cost an adapter load there. And only a hot
-/// model spills — one with at least two requests in flight at its home and none busier there: it
-/// is what makes the home busy, and its second copy on the neighbour is used again and again. A
-/// colder adapter's request queues at home, where the adapter is loaded, rather than loading it on
-/// a second replica to save one queue place (under Zipf traffic those spills were most of the
-/// extra loads; consistent hashing already spreads many cold adapters evenly).
+/// steps, so sending one elsewhere would buy no speed and cost an adapter load there. And of the
+/// models homed on an over-bound replica only the hottest there (the most requests sent to it
+/// lately) spills: it is what makes the home busy, and its copy on the neighbour is then used again
+/// and again, so relieving the home costs one extra load instead of one per adapter homed there
+/// (under Zipf traffic those spills of colder adapters were most of the extra loads). Colder
+/// adapters' requests queue at home, where they are loaded; consistent hashing already spreads
+/// many equally cold adapters evenly.
 /// Pure: state comes in as arguments.
 /// </summary>
 public static class BoundedLoadChooser
 {
     /// <summary>HAProxy's and Vimeo's choice for the same scheme: at most 25 % above the mean.</summary>
     public const double DefaultLoadFactor = 1.25;
-
-    /// <summary>Requests of one model in flight at its home that make it hot enough to spill.</summary>
-    public const int HotInFlight = 2;
 
     /// <summary>`adapters serve`'s default --max-batch.</summary>
     public const int DefaultFloor = 4;
@@ -32,10 +30,9 @@ public static class BoundedLoadChooser
     /// <param name="inFlight">Requests in flight per replica.</param>
     /// <returns>Null when no replica is available.</returns>
     /// <param name="floor">Requests in flight a replica always takes before it counts as over its share (the replicas' --max-batch).</param>
-    /// <param name="modelInFlight">Requests for <paramref name="model"/> in flight per replica; null: every model may spill (plain bounded load).</param>
-    /// <param name="hottestInFlight">Per replica, the most requests in flight for any one model there.</param>
+    /// <param name="isHottest">Whether <paramref name="model"/> is the hottest model at a replica; null: every model may spill (plain bounded load).</param>
     public static ReplicaChoice? Choose(HashRing ring, string model, IReadOnlySet<string> available, Func<string, int> inFlight, double loadFactor, int floor = 0,
-        Func<string, int>? modelInFlight = null, Func<string, int>? hottestInFlight = null)
+        Func<string, bool>? isHottest = null)
     {
         if (loadFactor < 1) throw new ArgumentOutOfRangeException(nameof(loadFactor), loadFactor, "the load factor must be >= 1");
         if (floor < 0) throw new ArgumentOutOfRangeException(nameof(floor), floor, "the floor must be >= 0");
@@ -43,11 +40,8 @@ public static class BoundedLoadChooser
         if (candidates.Count == 0) return null;
         long total = candidates.Sum(r => (long)inFlight(r));
         long bound = Math.Max(floor, (long)Math.Ceiling(loadFactor * (total + 1) / candidates.Count));
-        if (modelInFlight is not null)
-        {
-            int own = modelInFlight(candidates[0]);
-            if (own < HotInFlight || own < (hottestInFlight?.Invoke(candidates[0]) ?? 0)) return new ReplicaChoice(candidates[0], ReplicaChoice.Home);
-        }
+        if (isHottest is not null && inFlight(candidates[0]) + 1 > bound && !isHottest(candidates[0]))
+            return new ReplicaChoice(candidates[0], ReplicaChoice.Home);
         for (int i = 0; i < candidates.Count; i++)
             if (inFlight(candidates[i]) + 1 <= bound)
                 return new ReplicaChoice(candidates[i], i == 0 ? ReplicaChoice.Home : ReplicaChoice.Spill);

@@ -24,8 +24,8 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
 
     int _roundRobin = -1;
 
-    /// <summary>Requests in flight per (replica, model): which adapters are running where, for the spill rule.</summary>
-    readonly System.Collections.Concurrent.ConcurrentDictionary<(string Replica, string Model), int> _modelInFlight = new();
+    /// <summary>Which model each replica was sent most lately: only that one spills from an over-bound home.</summary>
+    readonly HotModels _hot = new();
 
     public async Task InvokeAsync(HttpContext http, Func<Task> next)
     {
@@ -59,13 +59,9 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
             http.Response.Headers[ReplicaHeader] = choice.Replica;
             http.Response.Headers[RouteHeader] = attempt == 0 ? choice.Reason : "retry";
             proxy.AvailableDestinations = destination;
-            var key = (choice.Replica, body.Model);
-            _modelInFlight.AddOrUpdate(key, 1, (_, n) => n + 1);
-            try { await next(); }
-            finally
-            {
-                if (_modelInFlight.AddOrUpdate(key, 0, (_, n) => n - 1) <= 0) _modelInFlight.TryRemove(new KeyValuePair<(string, string), int>(key, 0));
-            }
+            // Counted where its home is, even when it spilled: the home's hottest model is the one to move.
+            if (attempt == 0 && directory.Ring.Walk(body.Model).FirstOrDefault(available.ContainsKey) is { } home) _hot.Record(home, body.Model);
+            await next();
 
             var error = http.Features.Get<IForwarderErrorFeature>()?.Error ?? ForwarderError.None;
             bool suppressed503 = http.Items.ContainsKey(SuppressedKey);
@@ -115,7 +111,6 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
         }
         // A replica YARP has but the ring does not yet (a DNS change in flight) still gets traffic through the ring's next update.
         return BoundedLoadChooser.Choose(directory.Ring, model, open, id => available[id].ConcurrentRequestCount, options.LoadFactor, options.SpillFloor,
-            id => _modelInFlight.TryGetValue((id, model), out int n) ? n : 0,
-            id => _modelInFlight.Where(kv => kv.Key.Replica == id).Select(kv => kv.Value).DefaultIfEmpty(0).Max());
+            id => _hot.IsHottest(id, model));
     }
 }

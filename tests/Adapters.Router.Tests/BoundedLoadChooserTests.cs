@@ -38,18 +38,31 @@ public class BoundedLoadChooserTests
     }
 
     [Fact]
-    public void Only_the_hot_busiest_model_at_an_overloaded_home_spills()
+    public void Only_the_hottest_model_at_an_over_bound_home_spills()
     {
         var walk = _ring.Walk("m").ToList();
         Func<string, int> load = r => r == walk[0] ? 8 : 0; // bound max(4, ⌈1.25 · 9 / 3⌉ = 4) = 4: over it
-        Func<string, int> hottest = r => r == walk[0] ? 3 : 0;
-        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 0 : 0, hottest)!.Reason);
-        // Equally busy models, one request each: cold, they queue at home.
-        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 1 : 0, r => r == walk[0] ? 1 : 0)!.Reason);
-        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 2 : 0, hottest)!.Reason);
-        Assert.Equal(new ReplicaChoice(walk[1], ReplicaChoice.Spill), BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0] ? 3 : 0, hottest));
-        // Not over the bound: even the busiest stays home.
-        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, r => r == walk[0] ? 3 : 0, 1.25, 4, r => r == walk[0] ? 3 : 0, hottest)!.Reason);
+        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, _ => false)!.Reason);
+        Assert.Equal(new ReplicaChoice(walk[1], ReplicaChoice.Spill), BoundedLoadChooser.Choose(_ring, "m", All, load, 1.25, 4, r => r == walk[0]));
+        // Not over the bound: even the hottest stays home.
+        Assert.Equal(ReplicaChoice.Home, BoundedLoadChooser.Choose(_ring, "m", All, r => r == walk[0] ? 3 : 0, 1.25, 4, _ => true)!.Reason);
+    }
+
+    [Fact]
+    public void The_hottest_model_follows_recent_traffic()
+    {
+        long now = 0;
+        var hot = new HotModels(() => now);
+        long second = System.Diagnostics.Stopwatch.Frequency;
+        for (int i = 0; i < 5; i++) hot.Record("r", "old");
+        hot.Record("r", "new");
+        Assert.True(hot.IsHottest("r", "old"));
+        Assert.False(hot.IsHottest("r", "new"));
+        Assert.False(hot.IsHottest("other", "old")); // never sent there
+        now += 60 * second; // six half-lives: "old" decays to 5/64
+        hot.Record("r", "new");
+        Assert.True(hot.IsHottest("r", "new"));
+        Assert.False(hot.IsHottest("r", "old"));
     }
 
     [Fact]
