@@ -23,9 +23,11 @@ public static class CliApp
             CompressCommand.Create(console),
             PipelineCommand.Create(console),
             ServeCommand.Create(console),
+            RouterCommand.Create(console),
             BenchCommand.Create(console),
             QuantEvalCommand.Create(console),
             ProfileCommand.Create(console),
+            BenchServeCommand.Create(console),
             ChatCommand.Create(console),
             TokenizeCommand.Create(console),
         };

@@ -137,9 +137,13 @@ public sealed class HostServer : IAsyncDisposable
         });
         var app = builder.Build();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        var state = new HostState(options, backend, admin, token, paths,
-            new AdmissionControl(options.MaxBatch, options.MaxQueue, metrics), metrics, lifetime.ApplicationStopping);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<HostServer>();
+        // With adapter roots and runtime loading, the roots are also a store adapters load from on first request.
+        var store = backend is SchedulerBackend lazy && admin is RegistryAdapterAdmin && paths.Roots.Count > 0
+            ? new LazyAdapterStore(admin, paths, lazy.Registry, backend.BaseModelName, metrics, log)
+            : null;
+        var state = new HostState(options, backend, admin, token, paths,
+            new AdmissionControl(options.MaxBatch, options.MaxQueue, metrics), metrics, lifetime.ApplicationStopping, store);
 
         app.Use((http, next) => ErrorBoundary(http, next, metrics, log));
         app.MapPost("/v1/completions", http => CompletionsEndpoint.HandleAsync(http, state));

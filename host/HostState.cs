@@ -14,4 +14,5 @@ internal sealed record HostState(
     AdapterPathPolicy AdapterPaths,
     AdmissionControl Admission,
     HostMetrics Metrics,
-    CancellationToken Stopping);
+    CancellationToken Stopping,
+    LazyAdapterStore? Store = null);

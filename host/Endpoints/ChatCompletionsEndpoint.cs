@@ -16,6 +16,7 @@ internal static class ChatCompletionsEndpoint
         long arrival = GenerationLifecycle.Now();
         GenerationLifecycle.RefuseWhenStopping(state);
         var request = await HttpJson.ReadAsync(http, HostJsonContext.Default.ChatCompletionRequest);
+        if (state.Store is { } store) await store.PrepareAsync(http, request.Model); // the adapter store's lazy load
         var plan = ChatValidator.Validate(request, state.Backend);
         var identity = new ResponseIdentity($"chatcmpl-{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), plan.Job.Model);
         await GenerationLifecycle.RunAsync(http, state, plan, arrival, (run, cancel) =>

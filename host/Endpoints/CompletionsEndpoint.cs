@@ -13,6 +13,7 @@ internal static class CompletionsEndpoint
         long arrival = GenerationLifecycle.Now();
         GenerationLifecycle.RefuseWhenStopping(state);
         var request = await HttpJson.ReadAsync(http, HostJsonContext.Default.CompletionRequest);
+        if (state.Store is { } store) await store.PrepareAsync(http, request.Model); // the adapter store's lazy load
         var plan = CompletionValidator.Validate(request, state.Backend);
         var identity = new ResponseIdentity($"cmpl-{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), plan.Job.Model);
         await GenerationLifecycle.RunAsync(http, state, plan, arrival, (run, cancel) =>
