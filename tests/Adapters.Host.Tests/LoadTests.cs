@@ -12,7 +12,7 @@ namespace Adapters.Host.Tests;
 /// an adapter version that was live while the request ran (versions write distinct texts, so a
 /// mixed-up answer cannot pass), and managed memory returns near its start level afterwards.
 /// </summary>
-[Collection(AdapterServerCollection.Name)]
+[Collection(IsolatedLoadCollection.Name)]
 public sealed class LoadTests(AdapterServer fixture, ITestOutputHelper output)
 {
     const int Clients = 16;
