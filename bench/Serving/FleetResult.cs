@@ -78,7 +78,7 @@ public sealed record FleetResult
         text.AppendLine($"Affinity loads / round-robin loads: {Affinity.TotalLoads / Math.Max(1, RoundRobin.TotalLoads):0.00} (target: affinity ≤ 1.25 × {o.Adapters} = {1.25 * o.Adapters:0}).");
         text.AppendLine();
         var (same, compared) = Rebalanced();
-        text.AppendLine($"Kill: {KilledReplica} killed at {KilledAt:0.0} s, serving again at {ReturnedAt:0.0} s. Streams it was sending at the kill: {StreamsInFlightAtKill}; " +
+        text.AppendLine($"Kill: {KilledReplica} killed at {KilledAt:0.0} s, serving again at {ReturnedAt:0.0} s. Streams to it in flight around the kill: {StreamsInFlightAtKill}; " +
                         $"failed requests: {Failures.Count} ({Failures.Count(f => f.Outcome == ServeOutcome.BrokenStream)} broken streams), of which not such a stream: {UnexpectedFailures.Count}. " +
                         $"After the return it served {ServedByReturnedReplica} requests; {same} of {compared} adapters had the same single home replica as before the kill; requests it completed while down: {RoutedToKilledWhileDown}.");
         text.AppendLine();

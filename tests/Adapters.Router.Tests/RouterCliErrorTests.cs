@@ -1,0 +1,31 @@
+using Adapters.Cli;
+
+namespace Adapters.Router.Tests;
+
+/// <summary>Bad options of `router` and `bench-serve` are one plain error: line on stderr, nothing on stdout, exit 1.</summary>
+public class RouterCliErrorTests
+{
+    [Theory]
+    [InlineData("at least one replica", "router")]
+    [InlineData("http:// URL", "router", "--replica", "not a url")]
+    [InlineData("without a path", "router", "--replica", "http://127.0.0.1:9/v1")]
+    [InlineData("NAME:PORT", "router", "--replica-dns", "svc")]
+    [InlineData("'round-robin'", "router", "--replica", "http://127.0.0.1:9", "--policy", "random")]
+    [InlineData("admin token", "router", "--replica", "http://127.0.0.1:9", "--host", "0.0.0.0")]
+    [InlineData("either --url", "bench-serve")]
+    [InlineData("--adapters N", "bench-serve", "--url", "http://127.0.0.1:9")]
+    [InlineData("--duration", "bench-serve", "--url", "http://127.0.0.1:9", "--adapters", "2", "--duration", "-1")]
+    [InlineData("--stream-fraction", "bench-serve", "--url", "http://127.0.0.1:9", "--adapters", "2", "--stream-fraction", "2")]
+    public void Bad_options_are_one_error_line(string fragment, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr, new StringReader(""));
+        string error = stderr.ToString().Trim();
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout.ToString());
+        Assert.StartsWith("error: ", error);
+        Assert.Single(error.Split('\n'));
+        Assert.Contains(fragment, error);
+    }
+}
