@@ -4,7 +4,8 @@ namespace Adapters.Core.Checkpoints;
 
 /// <summary>
 /// Random-weight checkpoints of any shape for tests and benchmarks: linear weights and
-/// embeddings ~ N(0, 0.02²) (GPT-2/LLaMA init scale), norm gains 1. Deterministic per seed.
+/// embeddings ~ N(0, 0.02²) (GPT-2/LLaMA init scale), norm gains 1, projection biases
+/// ~ N(0, 0.02²) (not zero, so that a test can tell whether an engine applies them). Deterministic per seed.
 /// </summary>
 public static class RandomCheckpoint
 {
@@ -18,7 +19,7 @@ public static class RandomCheckpoint
         var tensors = LlamaWeights.ExpectedShapes(config).Select(e =>
         {
             var data = new float[TensorData.ElementCount(e.Shape)];
-            if (e.Shape.Length == 1) Array.Fill(data, 1f);
+            if (e.Shape.Length == 1 && !e.Name.EndsWith(".bias", StringComparison.Ordinal)) Array.Fill(data, 1f);
             else FillNormal(rng, data, InitStd);
             return new TensorData(e.Name, e.Shape, data);
         }).ToList();
