@@ -43,19 +43,17 @@ public static class HfCheckpoint
                     $"missing tensor '{name}'" + (shape is null ? "" : $" (expected shape [{string.Join(", ", shape)}])"));
             return file.ReadFloat(name, shape);
         }
-        TensorData FromHf(string weightName, TensorData t) =>
-            IsQuery(weightName) ? RotaryLayout.FromHuggingFace(t, config.NumHeads)
-            : IsKey(weightName) ? RotaryLayout.FromHuggingFace(t, config.NumKvHeads) : t;
         for (int l = 0; l < config.NumLayers; l++)
             foreach (string p in LlamaTensorNames.Projections)
             {
                 if (!factorizedModules.TryGetValue(LlamaTensorNames.ProjectionModule(l, p), out var entry)) continue;
+                if (LlamaWeights.HasBias(config, p))
+                    throw new InvalidFileException(System.IO.Path.Combine(folder, ConfigFile),
+                        $"{FactorizedKey} names '{LlamaTensorNames.ProjectionModule(l, p)}', whose projection has a bias in this model: factorising a biased projection is not supported");
                 var (o, i) = LlamaTensorNames.ProjectionShape(config, p);
-                string weight = LlamaTensorNames.Projection(l, p);
-                var u = FromHf(weight, Read(FactorizedProjection.UName(l, p), [o, entry.Rank]));
+                var u = RotaryLayout.FromHuggingFace(config, Read(FactorizedProjection.UName(l, p), [o, entry.Rank]));
                 var v = Read(FactorizedProjection.VName(l, p), [entry.Rank, i]);
-                var bias = entry.Bias ? Read(FactorizedProjection.BiasName(l, p), [o]) : null;
-                if (bias is not null) bias = new TensorData(bias.Name, bias.Shape, FromHf(weight, new TensorData(bias.Name, [o, 1], bias.Data)).Data);
+                var bias = entry.Bias ? RotaryLayout.FromHuggingFace(config, Read(FactorizedProjection.BiasName(l, p), [o])) : null;
                 factorized.Add(new FactorizedProjection(l, p, u, v, bias));
             }
         if (factorized.Count != factorizedModules.Count)
@@ -65,7 +63,7 @@ public static class HfCheckpoint
         }
         var factorizedNames = factorized.Select(f => f.WeightName).ToHashSet();
         foreach (var (name, shape) in LlamaWeights.ExpectedShapes(config))
-            if (!factorizedNames.Contains(name)) tensors.Add(FromHf(name, Read(name, shape)));
+            if (!factorizedNames.Contains(name)) tensors.Add(RotaryLayout.FromHuggingFace(config, Read(name, shape)));
         RefuseUnusedTensors(files, tensors.Select(t => t.Name).Concat(factorized.SelectMany(FactorizedNames)), folder);
         return new LlamaWeights(config, tensors, factorized, folder);
     }
@@ -118,18 +116,18 @@ public static class HfCheckpoint
                 config[FactorizedKey] = new JsonObject(weights.Factorized.Values.Select(f => KeyValuePair.Create(
                     LlamaTensorNames.ProjectionModule(f.Layer, f.Projection), (JsonNode?)new JsonObject { ["rank"] = f.Rank, ["bias"] = f.Bias is not null })));
             File.WriteAllText(System.IO.Path.Combine(tmp, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            TensorData ToHf(string weightName, TensorData t) =>
-                IsQuery(weightName) ? RotaryLayout.ToHuggingFace(t, c.NumHeads)
-                : IsKey(weightName) ? RotaryLayout.ToHuggingFace(t, c.NumKvHeads) : t;
-            SafeTensorsFile.WriteEntry Entry(string name, TensorData t) => new(name, t.Shape, Floats: t.Data, DType: dtype);
+            SafeTensorsFile.WriteEntry Entry(TensorData t)
+            {
+                var hf = RotaryLayout.ToHuggingFace(c, t);
+                return new(hf.Name, hf.Shape, Floats: hf.Data, DType: dtype);
+            }
             var entries = new List<SafeTensorsFile.WriteEntry>();
             foreach (var e in LlamaWeights.ExpectedShapes(c))
             {
-                if (!weights.Factorized.TryGetValue(e.Name, out var f)) { entries.Add(Entry(e.Name, ToHf(e.Name, weights[e.Name]))); continue; }
-                entries.Add(Entry(FactorizedProjection.UName(f.Layer, f.Projection), ToHf(e.Name, f.U)));
-                entries.Add(Entry(FactorizedProjection.VName(f.Layer, f.Projection), f.V));
-                if (f.Bias is { } b)
-                    entries.Add(new(FactorizedProjection.BiasName(f.Layer, f.Projection), b.Shape, Floats: ToHf(e.Name, new TensorData(b.Name, [b.Data.Length, 1], b.Data)).Data, DType: dtype));
+                if (!weights.Factorized.TryGetValue(e.Name, out var f)) { entries.Add(Entry(Renamed(weights[e.Name], e.Name))); continue; }
+                entries.Add(Entry(Renamed(f.U, FactorizedProjection.UName(f.Layer, f.Projection))));
+                entries.Add(Entry(Renamed(f.V, FactorizedProjection.VName(f.Layer, f.Projection))));
+                if (f.Bias is { } b) entries.Add(Entry(Renamed(b, FactorizedProjection.BiasName(f.Layer, f.Projection))));
             }
             var meta = new Dictionary<string, string> { ["format"] = "pt" };
             if (shards <= 1)
@@ -151,25 +149,88 @@ public static class HfCheckpoint
         });
     }
 
-    static JsonObject ConfigJson(LlamaConfig c, string dtype) => new()
+    /// <summary>
+    /// config.json as Hugging Face's config class of the family writes it: every field that
+    /// <see cref="HfModelConfig"/> reads back into the same <see cref="LlamaConfig"/>. A config
+    /// whose features the family cannot express (a Qwen2 without q/k/v biases, a Mistral with
+    /// biases, ...) is refused: HF would build a different model from that folder.
+    /// </summary>
+    public static JsonObject ConfigJson(LlamaConfig c, string dtype = "F32")
     {
-        ["architectures"] = new JsonArray(ModelFamilies.Architecture(c.Family)),
-        ["model_type"] = c.Family,
-        ["hidden_act"] = "silu",
-        ["hidden_size"] = c.Dim,
-        ["intermediate_size"] = c.HiddenDim,
-        ["num_hidden_layers"] = c.NumLayers,
-        ["num_attention_heads"] = c.NumHeads,
-        ["num_key_value_heads"] = c.NumKvHeads,
-        ["vocab_size"] = c.VocabSize,
-        ["max_position_embeddings"] = c.MaxSeqLen,
-        ["rms_norm_eps"] = c.NormEps,
-        ["rope_theta"] = c.RopeTheta,
-        ["tie_word_embeddings"] = c.SharedClassifier,
-        ["bos_token_id"] = 1,
-        ["eos_token_id"] = 2,
-        ["torch_dtype"] = dtype switch { "F16" => "float16", "BF16" => "bfloat16", _ => "float32" },
+        RefuseInexpressible(c);
+        var json = new JsonObject
+        {
+            ["architectures"] = new JsonArray(ModelFamilies.Architecture(c.Family)),
+            ["model_type"] = c.Family,
+            ["hidden_act"] = "silu",
+            ["hidden_size"] = c.Dim,
+            ["intermediate_size"] = c.HiddenDim,
+            ["num_hidden_layers"] = c.NumLayers,
+            ["num_attention_heads"] = c.NumHeads,
+            ["num_key_value_heads"] = c.NumKvHeads,
+            ["head_dim"] = c.HeadSize,
+            ["vocab_size"] = c.VocabSize,
+            ["max_position_embeddings"] = c.MaxSeqLen,
+            ["rms_norm_eps"] = c.NormEps,
+            ["rope_theta"] = c.RopeTheta,
+            ["rope_scaling"] = RopeScalingJson(c.RopeScaling),
+            ["tie_word_embeddings"] = c.SharedClassifier,
+            ["attention_dropout"] = 0.0,
+            ["bos_token_id"] = 1,
+            ["eos_token_id"] = 2,
+            ["torch_dtype"] = dtype switch { "F16" => "float16", "BF16" => "bfloat16", _ => "float32" },
+        };
+        switch (c.Family)
+        {
+            case ModelFamilies.Llama:
+                json["attention_bias"] = c.QkvBias;
+                json["mlp_bias"] = false;
+                break;
+            case ModelFamilies.Qwen3:
+                json["attention_bias"] = c.QkvBias;
+                json["use_sliding_window"] = false;
+                json["sliding_window"] = null;
+                break;
+            case ModelFamilies.Qwen2:
+                json["use_sliding_window"] = false;
+                json["sliding_window"] = null;
+                break;
+            case ModelFamilies.Mistral:
+                json["sliding_window"] = null; // the context written is the one served; no window applies within it
+                break;
+        }
+        return json;
+    }
+
+    static JsonNode? RopeScalingJson(RopeScaling? s) => s switch
+    {
+        null => null,
+        { Type: RopeScaling.Llama3 } => new JsonObject
+        {
+            ["rope_type"] = s.Type,
+            ["factor"] = s.Factor,
+            ["low_freq_factor"] = s.LowFreqFactor,
+            ["high_freq_factor"] = s.HighFreqFactor,
+            ["original_max_position_embeddings"] = s.OriginalMaxPositionEmbeddings,
+        },
+        _ => new JsonObject { ["rope_type"] = s.Type, ["factor"] = s.Factor },
     };
+
+    /// <summary>Throws naming the feature when the family's HF config cannot express it.</summary>
+    static void RefuseInexpressible(LlamaConfig c)
+    {
+        string? problem = c.Family switch
+        {
+            ModelFamilies.Qwen2 when !c.QkvBias || c.OutputBias => "Qwen2 always has q/k/v biases and never an o_proj bias",
+            ModelFamilies.Qwen3 when !c.QkNorm => "Qwen3 always has q_norm/k_norm",
+            ModelFamilies.Mistral when c.QkvBias || c.OutputBias => "Mistral has no attention biases",
+            ModelFamilies.Llama or ModelFamilies.Qwen3 when c.QkvBias != c.OutputBias => $"{ModelFamilies.Architecture(c.Family)}'s attention_bias sets the q/k/v and o_proj biases together",
+            _ => null,
+        };
+        if (problem is null && c.QkNorm && c.Family != ModelFamilies.Qwen3) problem = "only Qwen3 has q_norm/k_norm";
+        if (problem is not null)
+            throw new ArgumentException($"cannot write a Hugging Face {c.Family} config with qkv_bias {c.QkvBias}, o_bias {c.OutputBias}, qk_norm {c.QkNorm}: {problem}");
+    }
 
     static List<SafeTensorsFile> OpenWeightFiles(string folder)
     {
@@ -186,6 +247,6 @@ public static class HfCheckpoint
             .Select(f => SafeTensorsFile.Open(System.IO.Path.Combine(folder, f))).ToList();
     }
 
-    static bool IsQuery(string name) => name.EndsWith(".self_attn.q_proj.weight", StringComparison.Ordinal);
-    static bool IsKey(string name) => name.EndsWith(".self_attn.k_proj.weight", StringComparison.Ordinal);
+    /// <summary>The tensor under the name it is stored as (a shared classifier is read as the embedding).</summary>
+    static TensorData Renamed(TensorData t, string name) => t.Name == name ? t : new TensorData(name, t.Shape, t.Data);
 }

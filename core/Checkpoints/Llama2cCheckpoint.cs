@@ -47,9 +47,20 @@ public static class Llama2cCheckpoint
         return new LlamaWeights(config, tensors, path);
     }
 
+    /// <summary>Refuses a model the llama2.c header cannot describe (its features would be lost): use the HF format.</summary>
     public static void Write(LlamaWeights weights, string path)
     {
         var c = weights.Config;
+        var lost = new List<string>();
+        if (c.Family != ModelFamilies.Llama) lost.Add($"family {c.Family}");
+        if (c.HeadDim is not null) lost.Add($"head_dim {c.HeadDim}");
+        if (c.QkvBias || c.OutputBias) lost.Add("projection biases");
+        if (c.QkNorm) lost.Add("q/k norm");
+        if (c.RopeScaling is not null) lost.Add($"rope_scaling {c.RopeScaling.Type}");
+        if (c.NormEps != LlamaConfig.DefaultNormEps) lost.Add($"norm_eps {c.NormEps}");
+        if (c.RopeTheta != LlamaConfig.DefaultRopeTheta) lost.Add($"rope_theta {c.RopeTheta}");
+        if (lost.Count > 0)
+            throw new ArgumentException($"the llama2.c format cannot hold {string.Join(", ", lost)}; write the Hugging Face format (--format hf)");
         AtomicFile.Write(path, stream =>
         {
             int[] header = [c.Dim, c.HiddenDim, c.NumLayers, c.NumHeads, c.NumKvHeads, c.SharedClassifier ? c.VocabSize : -c.VocabSize, c.MaxSeqLen];

@@ -28,6 +28,10 @@ public sealed record FactorizedProjection(int Layer, string Projection, TensorDa
     {
         if (Layer < 0 || Layer >= config.NumLayers)
             throw new InvalidFileException(source, $"factorised projection of layer {Layer} is outside 0..{config.NumLayers - 1}");
+        // The factorised bias is stored under the projection's own bias name, so a model whose
+        // projection already has a bias cannot hold both.
+        if (LlamaWeights.HasBias(config, Projection))
+            throw new InvalidFileException(source, $"'{LlamaTensorNames.ProjectionModule(Layer, Projection)}' has a bias in this model: factorising a biased projection is not supported");
         var (o, i) = LlamaTensorNames.ProjectionShape(config, Projection);
         int k = Rank;
         if (k <= 0 || !U.HasShape(o, k))

@@ -27,11 +27,16 @@ public static class LlamaTensorNames
     };
 
     public static string Projection(int layer, string projection) => ProjectionModule(layer, projection) + ".weight";
+    /// <summary>Bias of a projection ([out]): q/k/v with qkv_bias, o_proj with o_bias.</summary>
+    public static string ProjectionBias(int layer, string projection) => ProjectionModule(layer, projection) + ".bias";
+    /// <summary>Qwen3 per-head RMSNorm weights of q and k, [head_dim] each.</summary>
+    public static string QNorm(int layer) => $"{Layer(layer)}.self_attn.q_norm.weight";
+    public static string KNorm(int layer) => $"{Layer(layer)}.self_attn.k_norm.weight";
 
-    public static string Wq(int layer) => Projection(layer, "q_proj");       // [dim, dim]
+    public static string Wq(int layer) => Projection(layer, "q_proj");       // [q_dim, dim]
     public static string Wk(int layer) => Projection(layer, "k_proj");       // [kv_dim, dim]
     public static string Wv(int layer) => Projection(layer, "v_proj");       // [kv_dim, dim]
-    public static string Wo(int layer) => Projection(layer, "o_proj");       // [dim, dim]
+    public static string Wo(int layer) => Projection(layer, "o_proj");       // [dim, q_dim]
     public static string W1(int layer) => Projection(layer, "gate_proj");    // [hidden, dim]
     public static string W2(int layer) => Projection(layer, "down_proj");    // [dim, hidden]
     public static string W3(int layer) => Projection(layer, "up_proj");      // [hidden, dim]
@@ -39,7 +44,8 @@ public static class LlamaTensorNames
     /// <summary>[out, in] of a projection for a given config.</summary>
     public static (int Out, int In) ProjectionShape(LlamaConfig c, string projection) => projection switch
     {
-        "q_proj" or "o_proj" => (c.Dim, c.Dim),
+        "q_proj" => (c.QDim, c.Dim),
+        "o_proj" => (c.Dim, c.QDim),
         "k_proj" or "v_proj" => (c.KvDim, c.Dim),
         "gate_proj" or "up_proj" => (c.HiddenDim, c.Dim),
         "down_proj" => (c.Dim, c.HiddenDim),

@@ -78,12 +78,26 @@ public sealed class LlamaWeights
             {
                 var (o, i) = ProjectionShape(c, p);
                 yield return (Projection(l, p), [o, i]);
+                if (HasBias(c, p)) yield return (ProjectionBias(l, p), [o]);
+            }
+            if (c.QkNorm)
+            {
+                yield return (QNorm(l), [c.HeadSize]);
+                yield return (KNorm(l), [c.HeadSize]);
             }
             yield return (FfnNorm(l), [c.Dim]);
         }
         yield return (FinalNorm, [c.Dim]);
         if (!c.SharedClassifier) yield return (Classifier, [c.VocabSize, c.Dim]);
     }
+
+    /// <summary>True when the config gives this projection a bias (q/k/v: qkv_bias; o_proj: o_bias; the MLP never).</summary>
+    public static bool HasBias(LlamaConfig c, string projection) => projection switch
+    {
+        "q_proj" or "k_proj" or "v_proj" => c.QkvBias,
+        "o_proj" => c.OutputBias,
+        _ => false,
+    };
 
     /// <summary>A copy with some tensors replaced (same names and shapes), e.g. fused adapter deltas.</summary>
     public LlamaWeights With(IEnumerable<TensorData> replacements, LlamaConfig? config = null)

@@ -161,6 +161,8 @@ public static class SfsdCompressor
         public Session(LlamaWeights weights, IReadOnlyList<int> calibration, IReadOnlyList<int> heldOut, int windowLength, SfsdMode mode, int? threads)
         {
             if (weights.Factorized.Count > 0) throw new ArgumentException($"weights from {weights.Source} are already compressed ({weights.Factorized.Count} factorised projections)");
+            if (weights.Config.QkvBias || weights.Config.OutputBias)
+                throw new ArgumentException($"weights from {weights.Source} have projection biases ({weights.Config.Family}): SFSD compression of biased projections is not implemented");
             TorchThreads.Apply(threads);
             int length = Math.Min(windowLength, weights.Config.MaxSeqLen);
             var calibrationWindows = Windows(calibration, length);

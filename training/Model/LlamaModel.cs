@@ -7,7 +7,7 @@ using Names = Adapters.Core.Model.LlamaTensorNames;
 namespace Adapters.Training.Model;
 
 /// <summary>
-/// A LLaMA causal language model in TorchSharp (HF's LlamaForCausalLM): the
+/// A LLaMA-family causal language model in TorchSharp (HF's LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM): the
 /// <see cref="LlamaBackbone"/> under the module name "model", then the classifier "lm_head"
 /// (absent when it shares the token embedding). Named parameters are exactly the Hugging Face
 /// keys of <see cref="LlamaTensorNames"/>. Build with <see cref="FromWeights"/> in the dtype and
@@ -49,16 +49,18 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         var c = weights.Config;
         device ??= CPU;
         Parameter P(string name) => TensorConversion.ToParameter(weights[name], dtype, device, trainBaseWeights);
-        LinearProjection Linear(string name) => new(P(name));
+        LinearProjection Linear(int l, string projection) => new(P(Names.Projection(l, projection)),
+            LlamaWeights.HasBias(c, projection) ? P(Names.ProjectionBias(l, projection)) : null);
+        RmsNorm? HeadNorm(string name) => c.QkNorm ? new RmsNorm(P(name), c.NormEps) : null;
 
-        var rotary = new RotaryEmbedding(c.HeadSize, c.MaxSeqLen, c.RopeTheta, dtype, device);
+        var rotary = new RotaryEmbedding(c, dtype, device);
         var blocks = Enumerable.Range(0, c.NumLayers).Select(l => new TransformerBlock(l,
             new RmsNorm(P(Names.AttentionNorm(l)), c.NormEps),
-            new Attention(c, Linear(Names.Wq(l)), Linear(Names.Wk(l)), Linear(Names.Wv(l)), Linear(Names.Wo(l)), rotary),
+            new Attention(c, Linear(l, "q_proj"), Linear(l, "k_proj"), Linear(l, "v_proj"), Linear(l, "o_proj"), rotary, HeadNorm(Names.QNorm(l)), HeadNorm(Names.KNorm(l))),
             new RmsNorm(P(Names.FfnNorm(l)), c.NormEps),
-            new FeedForward(Linear(Names.W1(l)), Linear(Names.W3(l)), Linear(Names.W2(l))))).ToList();
+            new FeedForward(Linear(l, "gate_proj"), Linear(l, "up_proj"), Linear(l, "down_proj")))).ToList();
         var backbone = new LlamaBackbone(new TokenEmbedding(P(Names.TokenEmbedding)), blocks, new RmsNorm(P(Names.FinalNorm), c.NormEps));
-        var classifier = c.SharedClassifier ? null : Linear(Names.Classifier);
+        var classifier = c.SharedClassifier ? null : new LinearProjection(P(Names.Classifier));
         return new LlamaModel(c, backbone, classifier, rotary, dtype, device);
     }
 
@@ -75,6 +77,20 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor Forward(Tensor inputIds, int startPos, KvCache? cache)
     {
+        using var scope = NewDisposeScope();
+        // 1. final-normalised hidden states [batch, seq, dim]
+        var hidden = HiddenStates(inputIds, startPos, cache);
+        // 2. classifier → logits [batch, seq, vocab]
+        return Classify(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Final-normalised hidden states [batch, seq, dim] (what <see cref="Forward"/> classifies), so
+    /// a loss that scores a few positions classifies only those: with a 150k-token vocabulary the
+    /// classifier is most of a small model's work.
+    /// </summary>
+    public Tensor HiddenStates(Tensor inputIds, int startPos = 0, KvCache? cache = null)
+    {
         if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
             throw new ArgumentException($"input ids must be a 2-D int64 tensor [batch, seq], got {inputIds.dim()}-D {inputIds.dtype}");
         long batch = inputIds.shape[0], seq = inputIds.shape[1];
@@ -85,14 +101,12 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"a forward without a cache starts at position 0, got {startPos}");
         if (cache is not null && cache.BatchSize != batch)
             throw new ArgumentException($"batch of {batch} rows does not match the cache's {cache.BatchSize} rows");
-
-        using var scope = NewDisposeScope();
-        // 1. final-normalised hidden states [batch, seq, dim]
-        var hidden = model.forward(inputIds, startPos, cache);
-        // 2. classifier → logits [batch, seq, vocab]; a shared classifier is the embedding table
-        var logits = lm_head is not null ? lm_head.call(hidden) : nn.functional.linear(hidden, model.Embedding.Weight);
-        return logits.MoveToOuterDisposeScope();
+        return model.forward(inputIds, startPos, cache);
     }
+
+    /// <summary>Logits [..., vocab] of hidden states [..., dim]; a shared classifier is the embedding table.</summary>
+    public Tensor Classify(Tensor hidden) =>
+        lm_head is not null ? lm_head.call(hidden) : nn.functional.linear(hidden, model.Embedding.Weight);
 
     /// <summary>Full-sequence training forward: logits [batch, seq, vocab] for every position, no cache.</summary>
     public override Tensor forward(Tensor inputIds) => Forward(inputIds, 0, null);
@@ -165,13 +179,21 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
             [Names.FinalNorm] = () => model.FinalNorm.Weight,
         };
         if (lm_head is { } classifier) table[Names.Classifier] = () => classifier.Weight;
+        // The one bias getter: a projection without a bias is not in LlamaWeights.ExpectedShapes, so never asked for.
+        Func<Parameter> BiasOf(Func<LinearProjection> projection, string name) => () => projection().Bias ?? throw new KeyNotFoundException($"{name} has no bias in this model");
         foreach (var block in model.Layers)
         {
             int l = block.LayerIndex;
             table[Names.AttentionNorm(l)] = () => block.AttentionNorm.Weight;
             table[Names.FfnNorm(l)] = () => block.FfnNorm.Weight;
-            foreach (string p in Projections.Attention) table[Names.Projection(l, p)] = () => block.SelfAttention.BaseProjection(p).Weight;
+            foreach (string p in Projections.Attention)
+            {
+                table[Names.Projection(l, p)] = () => block.SelfAttention.BaseProjection(p).Weight;
+                if (LlamaWeights.HasBias(Config, p)) table[Names.ProjectionBias(l, p)] = BiasOf(() => block.SelfAttention.BaseProjection(p), Names.ProjectionModule(l, p));
+            }
             foreach (string p in Projections.FeedForward) table[Names.Projection(l, p)] = () => block.Mlp.BaseProjection(p).Weight;
+            if (block.SelfAttention.QueryNorm is { } qNorm) table[Names.QNorm(l)] = () => qNorm.Weight;
+            if (block.SelfAttention.KeyNorm is { } kNorm) table[Names.KNorm(l)] = () => kNorm.Weight;
         }
         return table;
     }

@@ -79,6 +79,100 @@ public sealed class HfCheckpointTests : IDisposable
         Assert.Equal(weights[q].Data.AsSpan(1 * cols, cols).ToArray(), stored.Data.AsSpan(half * cols, cols).ToArray());
     }
 
+    /// <summary>A small config of each family with every feature it can have: head_dim ≠ dim/heads, biases, q/k norm, rope scaling.</summary>
+    public static LlamaConfig FamilyConfig(string family) => CheckpointAssert.SmallConfig(sharedClassifier: family != ModelFamilies.Mistral) with
+    {
+        Family = family,
+        HeadDim = family == ModelFamilies.Qwen3 ? 12 : null,
+        QkvBias = family is ModelFamilies.Qwen2 or ModelFamilies.Llama,
+        OutputBias = family == ModelFamilies.Llama,
+        QkNorm = family == ModelFamilies.Qwen3,
+        RopeScaling = family == ModelFamilies.Llama
+            ? new RopeScaling { Type = RopeScaling.Llama3, Factor = 8, LowFreqFactor = 1, HighFreqFactor = 4, OriginalMaxPositionEmbeddings = 16 }
+            : family == ModelFamilies.Qwen3 ? new RopeScaling { Type = RopeScaling.Linear, Factor = 2 } : null,
+    };
+
+    [Theory]
+    [InlineData(ModelFamilies.Llama)]
+    [InlineData(ModelFamilies.Mistral)]
+    [InlineData(ModelFamilies.Qwen2)]
+    [InlineData(ModelFamilies.Qwen3)]
+    public void Every_family_writes_then_reads_bit_identical_with_its_biases_and_norms(string family)
+    {
+        var weights = RandomCheckpoint.Create(FamilyConfig(family), seed: 7, normStd: 0.1f);
+        HfCheckpoint.Write(weights, Folder(), shards: 2);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder(), HfCheckpoint.ConfigFile)))!;
+        Assert.Equal(ModelFamilies.Architecture(family), json["architectures"]![0]!.GetValue<string>());
+        Assert.Equal(weights.Config.HeadSize, json["head_dim"]!.GetValue<int>());
+        CheckpointAssert.BitIdentical(weights, HfCheckpoint.Read(Folder()));
+    }
+
+    [Fact]
+    public void Llama_attention_bias_and_rope_scaling_are_written_as_HF_names_them()
+    {
+        HfCheckpoint.Write(RandomCheckpoint.Create(FamilyConfig(ModelFamilies.Llama), seed: 7), Folder());
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder(), HfCheckpoint.ConfigFile)))!;
+        Assert.True(json["attention_bias"]!.GetValue<bool>());
+        Assert.Equal("llama3", json["rope_scaling"]!["rope_type"]!.GetValue<string>());
+        Assert.Equal(16, json["rope_scaling"]!["original_max_position_embeddings"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("F16", F16Relative, F16Absolute)]
+    [InlineData("BF16", BF16Relative, BF16Absolute)]
+    public void Qwen3_half_precision_weights_read_within_the_dtype_rounding(string dtype, float relative, float absolute)
+    {
+        var weights = RandomCheckpoint.Create(FamilyConfig(ModelFamilies.Qwen3), seed: 8, normStd: 0.1f);
+        HfCheckpoint.Write(weights, Folder(), dtype, shards: 3);
+        CheckpointAssert.Close(weights, HfCheckpoint.Read(Folder()), relative, absolute);
+    }
+
+    [Fact]
+    public void Query_and_key_biases_and_norms_are_stored_in_rotate_half_order()
+    {
+        // HF index h·hs + p·hs/2 + i holds canonical index h·hs + 2i + p (pair i, element p).
+        var config = FamilyConfig(ModelFamilies.Qwen3) with { QkvBias = true, OutputBias = true };
+        var weights = RandomCheckpoint.Create(config, seed: 9, normStd: 0.1f);
+        HfCheckpoint.Write(weights, Folder());
+        var file = SafeTensorsFile.Open(Path.Combine(Folder(), HfCheckpoint.WeightsFile));
+        int hs = config.HeadSize, half = hs / 2;
+        foreach (var (name, heads) in new[] { (LlamaTensorNames.ProjectionBias(1, "q_proj"), config.NumHeads), (LlamaTensorNames.ProjectionBias(1, "k_proj"), config.NumKvHeads),
+                     (LlamaTensorNames.QNorm(1), 1), (LlamaTensorNames.KNorm(1), 1) })
+        {
+            var canonical = weights[name].Data;
+            var stored = file.ReadFloat(name).Data;
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < half; i++)
+                    for (int p = 0; p < 2; p++)
+                        Assert.Equal(canonical[h * hs + 2 * i + p], stored[h * hs + p * half + i]);
+        }
+        // v_proj and o_proj are not rotated: stored as they are.
+        Assert.Equal(weights[LlamaTensorNames.ProjectionBias(1, "v_proj")].Data, file.ReadFloat(LlamaTensorNames.ProjectionBias(1, "v_proj")).Data);
+        Assert.Equal(weights[LlamaTensorNames.ProjectionBias(1, "o_proj")].Data, file.ReadFloat(LlamaTensorNames.ProjectionBias(1, "o_proj")).Data);
+    }
+
+    [Theory]
+    [InlineData(ModelFamilies.Qwen2, false, false, false, "Qwen2 always has q/k/v biases")]
+    [InlineData(ModelFamilies.Mistral, true, false, false, "Mistral has no attention biases")]
+    [InlineData(ModelFamilies.Llama, true, false, false, "attention_bias sets the q/k/v and o_proj biases together")]
+    [InlineData(ModelFamilies.Qwen3, false, false, false, "Qwen3 always has q_norm/k_norm")]
+    [InlineData(ModelFamilies.Llama, false, false, true, "only Qwen3 has q_norm/k_norm")]
+    public void A_model_its_family_config_cannot_express_is_not_written(string family, bool qkvBias, bool outputBias, bool qkNorm, string fragment)
+    {
+        var config = CheckpointAssert.SmallConfig() with { Family = family, QkvBias = qkvBias, OutputBias = outputBias, QkNorm = qkNorm };
+        var e = Assert.Throws<ArgumentException>(() => HfCheckpoint.Write(RandomCheckpoint.Create(config), Folder()));
+        Assert.Contains(fragment, e.Message);
+        Assert.False(Directory.Exists(Folder()));
+    }
+
+    [Fact]
+    public void The_llama2c_format_refuses_what_its_header_cannot_hold()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Llama2cCheckpoint.Write(RandomCheckpoint.Create(FamilyConfig(ModelFamilies.Qwen3)), Path.Combine(_dir, "x.bin")));
+        Assert.Contains("family qwen3, head_dim 12, q/k norm, rope_scaling linear", e.Message);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.bin")));
+    }
+
     [Fact]
     public void Safetensors_missing_a_tensor_names_the_tensor_and_the_file()
     {
