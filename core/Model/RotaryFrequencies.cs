@@ -42,15 +42,22 @@ public static class RotaryFrequencies
     /// <summary>cos and sin of position · Inverse[i], [positions, head_dim / 2] row-major, as float.</summary>
     public static (float[] Cos, float[] Sin) Tables(LlamaConfig c, int positions)
     {
+        var (cos, sin) = DoubleTables(c, positions);
+        return (Array.ConvertAll(cos, v => (float)v), Array.ConvertAll(sin, v => (float)v));
+    }
+
+    /// <summary>The same tables in double precision (a float64 engine rounds nothing; a float32 one rounds once, to <see cref="Tables"/>).</summary>
+    public static (double[] Cos, double[] Sin) DoubleTables(LlamaConfig c, int positions)
+    {
         double[] inv = Inverse(c);
-        var cos = new float[positions * inv.Length];
-        var sin = new float[positions * inv.Length];
+        var cos = new double[positions * inv.Length];
+        var sin = new double[positions * inv.Length];
         for (int p = 0; p < positions; p++)
             for (int i = 0; i < inv.Length; i++)
             {
                 double angle = p * inv[i];
-                cos[p * inv.Length + i] = (float)Math.Cos(angle);
-                sin[p * inv.Length + i] = (float)Math.Sin(angle);
+                cos[p * inv.Length + i] = Math.Cos(angle);
+                sin[p * inv.Length + i] = Math.Sin(angle);
             }
         return (cos, sin);
     }

@@ -7,7 +7,7 @@ using Names = Adapters.Core.Model.LlamaTensorNames;
 namespace Adapters.Training.Model;
 
 /// <summary>
-/// A LLaMA causal language model in TorchSharp (HF's LlamaForCausalLM): the
+/// A LLaMA-family causal language model in TorchSharp (HF's LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM): the
 /// <see cref="LlamaBackbone"/> under the module name "model", then the classifier "lm_head"
 /// (absent when it shares the token embedding). Named parameters are exactly the Hugging Face
 /// keys of <see cref="LlamaTensorNames"/>. Build with <see cref="FromWeights"/> in the dtype and
@@ -49,16 +49,18 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         var c = weights.Config;
         device ??= CPU;
         Parameter P(string name) => TensorConversion.ToParameter(weights[name], dtype, device, trainBaseWeights);
-        LinearProjection Linear(string name) => new(P(name));
+        LinearProjection Linear(int l, string projection) => new(P(Names.Projection(l, projection)),
+            LlamaWeights.HasBias(c, projection) ? P(Names.ProjectionBias(l, projection)) : null);
+        RmsNorm? HeadNorm(string name) => c.QkNorm ? new RmsNorm(P(name), c.NormEps) : null;
 
-        var rotary = new RotaryEmbedding(c.HeadSize, c.MaxSeqLen, c.RopeTheta, dtype, device);
+        var rotary = new RotaryEmbedding(c, dtype, device);
         var blocks = Enumerable.Range(0, c.NumLayers).Select(l => new TransformerBlock(l,
             new RmsNorm(P(Names.AttentionNorm(l)), c.NormEps),
-            new Attention(c, Linear(Names.Wq(l)), Linear(Names.Wk(l)), Linear(Names.Wv(l)), Linear(Names.Wo(l)), rotary),
+            new Attention(c, Linear(l, "q_proj"), Linear(l, "k_proj"), Linear(l, "v_proj"), Linear(l, "o_proj"), rotary, HeadNorm(Names.QNorm(l)), HeadNorm(Names.KNorm(l))),
             new RmsNorm(P(Names.FfnNorm(l)), c.NormEps),
-            new FeedForward(Linear(Names.W1(l)), Linear(Names.W3(l)), Linear(Names.W2(l))))).ToList();
+            new FeedForward(Linear(l, "gate_proj"), Linear(l, "up_proj"), Linear(l, "down_proj")))).ToList();
         var backbone = new LlamaBackbone(new TokenEmbedding(P(Names.TokenEmbedding)), blocks, new RmsNorm(P(Names.FinalNorm), c.NormEps));
-        var classifier = c.SharedClassifier ? null : Linear(Names.Classifier);
+        var classifier = c.SharedClassifier ? null : new LinearProjection(P(Names.Classifier));
         return new LlamaModel(c, backbone, classifier, rotary, dtype, device);
     }
 
@@ -165,13 +167,21 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
             [Names.FinalNorm] = () => model.FinalNorm.Weight,
         };
         if (lm_head is { } classifier) table[Names.Classifier] = () => classifier.Weight;
+        // The one bias getter: a projection without a bias is not in LlamaWeights.ExpectedShapes, so never asked for.
+        Func<Parameter> BiasOf(Func<LinearProjection> projection, string name) => () => projection().Bias ?? throw new KeyNotFoundException($"{name} has no bias in this model");
         foreach (var block in model.Layers)
         {
             int l = block.LayerIndex;
             table[Names.AttentionNorm(l)] = () => block.AttentionNorm.Weight;
             table[Names.FfnNorm(l)] = () => block.FfnNorm.Weight;
-            foreach (string p in Projections.Attention) table[Names.Projection(l, p)] = () => block.SelfAttention.BaseProjection(p).Weight;
+            foreach (string p in Projections.Attention)
+            {
+                table[Names.Projection(l, p)] = () => block.SelfAttention.BaseProjection(p).Weight;
+                if (LlamaWeights.HasBias(Config, p)) table[Names.ProjectionBias(l, p)] = BiasOf(() => block.SelfAttention.BaseProjection(p), Names.ProjectionModule(l, p));
+            }
             foreach (string p in Projections.FeedForward) table[Names.Projection(l, p)] = () => block.Mlp.BaseProjection(p).Weight;
+            if (block.SelfAttention.QueryNorm is { } qNorm) table[Names.QNorm(l)] = () => qNorm.Weight;
+            if (block.SelfAttention.KeyNorm is { } kNorm) table[Names.KNorm(l)] = () => kNorm.Weight;
         }
         return table;
     }

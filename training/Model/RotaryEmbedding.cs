@@ -1,3 +1,4 @@
+using Adapters.Core.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,28 +6,27 @@ namespace Adapters.Training.Model;
 
 /// <summary>
 /// Rotary position embedding in the canonical layout: inside each head, the adjacent pair
-/// (2i, 2i+1) at position p is rotated by the angle p · θ^(−2i/head_size) (llama2.c's run.c).
-/// Holds cos/sin tables for every position up to max_seq_len. Not a module on purpose: the
-/// tables are derived from the config, so they must not appear among the model's named tensors.
+/// (2i, 2i+1) at position p is rotated by the angle p · inv_freq[i], with inv_freq from
+/// <see cref="RotaryFrequencies"/> (the one place the frequencies and their llama3/linear scaling
+/// are written, shared with the ONNX export). Holds cos/sin tables for every position up to
+/// max_seq_len. Not a module on purpose: the tables are derived from the config, so they must
+/// not appear among the model's named tensors.
 /// </summary>
 public sealed class RotaryEmbedding : IDisposable
 {
     readonly Tensor _cos; // [max_seq_len, head_size / 2]
     readonly Tensor _sin; // [max_seq_len, head_size / 2]
 
-    public RotaryEmbedding(int headSize, int maxSeqLen, double theta, ScalarType dtype, Device? device = null)
+    public RotaryEmbedding(LlamaConfig config, ScalarType dtype, Device? device = null)
     {
-        if (headSize % 2 != 0) throw new ArgumentException($"rotary head size must be even, got {headSize}");
-        HeadSize = headSize;
-        MaxSeqLen = maxSeqLen;
+        HeadSize = config.HeadSize;
+        MaxSeqLen = config.MaxSeqLen;
+        // Angles in float64, rounded once to the model dtype: float32 tables equal RotaryFrequencies.Tables.
+        var (cos, sin) = RotaryFrequencies.DoubleTables(config, MaxSeqLen);
+        long[] shape = [MaxSeqLen, HeadSize / 2];
         using var scope = NewDisposeScope();
-        // Angles are computed in float64 and rounded once, so float32 tables match the reference.
-        var pairIndex = arange(0, headSize / 2, dtype: ScalarType.Float64);
-        var frequencies = pow(theta, pairIndex * (-2.0 / headSize));                 // [head_size / 2]
-        var positions = arange(0, maxSeqLen, dtype: ScalarType.Float64);              // [max_seq_len]
-        var angles = outer(positions, frequencies);                                    // [max_seq_len, head_size / 2]
-        _cos = angles.cos().to(dtype, device ?? CPU).DetachFromDisposeScope();
-        _sin = angles.sin().to(dtype, device ?? CPU).DetachFromDisposeScope();
+        _cos = tensor(cos, shape, ScalarType.Float64).to(dtype, device ?? CPU).DetachFromDisposeScope();
+        _sin = tensor(sin, shape, ScalarType.Float64).to(dtype, device ?? CPU).DetachFromDisposeScope();
     }
 
     public int HeadSize { get; }
