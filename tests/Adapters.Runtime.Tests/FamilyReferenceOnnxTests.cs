@@ -58,6 +58,27 @@ public sealed class FamilyReferenceOnnxTests(ITestOutputHelper output) : IDispos
         Assert.InRange(max, 0, Tolerance);
     }
 
+    /// <summary>
+    /// genai_config.json names the tokenizer's own special ids, not llama2.c's 1/2/0: Qwen has no BOS
+    /// and pads with &lt;|endoftext|&gt; (151643, what Qwen's config.json calls bos_token_id); Llama 3
+    /// pads with EOS; generation also stops at the chat end-of-turn token.
+    /// </summary>
+    [Theory]
+    [InlineData("qwen3-tiny", 151643, 151643, new[] { 151645, 151643 })]
+    [InlineData("llama3-tiny", 128000, 128001, new[] { 128001, 128009 })]
+    [InlineData("mistral-tiny", 1, 2, new[] { 2 })]
+    public void GenAi_config_names_the_tokenizers_special_ids(string name, int bos, int pad, int[] stops)
+    {
+        var c = FamilyReferenceCase.Get(name);
+        var model = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Export(c), "genai_config.json")))!["model"]!;
+        Assert.Equal(bos, (int)model["bos_token_id"]!);
+        Assert.Equal(pad, (int)model["pad_token_id"]!);
+        var eos = model["eos_token_id"]!;
+        int[] listed = eos is System.Text.Json.Nodes.JsonArray array ? array.Select(e => (int)e!).ToArray() : [(int)eos];
+        Assert.Equal(stops[0], listed[0]);
+        Assert.Equal(stops.Order(), listed.Order());
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void GenAi_loads_the_exported_folder_and_generates_the_reference_greedy_tokens(string name)
