@@ -21,8 +21,11 @@ public sealed record BenchOptions
     /// <summary>The shape this run uses.</summary>
     public string EffectiveShape => Shape ?? (Quick ? QuickShape : DefaultShape);
 
-    /// <summary>A llama2.c or Hugging Face checkpoint to benchmark instead of random weights.</summary>
+    /// <summary>A llama2.c or Hugging Face checkpoint to benchmark instead of random weights, or an exported ONNX folder to time as it is.</summary>
     public string? ModelPath { get; init; }
+
+    /// <summary><see cref="ModelPath"/> when it is an exported ONNX folder (it holds model_manifest.json), else null.</summary>
+    public string? ExportedFolder => ModelPath is { } path && File.Exists(Path.Combine(path, Core.Exported.ExportedModelFiles.ManifestFileName)) ? path : null;
 
     /// <summary>
     /// A compressed checkpoint folder (`adapters compress --out`) of this run's base: adds the
@@ -115,6 +118,8 @@ public sealed record BenchOptions
         if (Swaps < 2) throw new ArgumentException($"swaps must be >= 2, got {Swaps}");
         if (IncludeGenAi && !GenAiInThisBuild)
             throw new ArgumentException("ONNX Runtime GenAI is not part of this build (OnnxRuntimeFlavor=Gpu: GenAI's CPU-only package cannot share the process with the CUDA onnxruntime); run the bench with --no-genai");
+        if (ExportedFolder is not null && CompressedPath is not null)
+            throw new ArgumentException($"--compressed needs the dense checkpoint's weights, and {ModelPath} is an exported ONNX folder: pass the checkpoint as --model");
         if (Threads < 0) throw new ArgumentException($"threads must be >= 0 (0 = all cores), got {Threads}");
         Quantization.Validate();
         if (PrecisionOnly && !IncludeQuantized) throw new ArgumentException("--precision-only times the quantized variants; it cannot be combined with --no-quantized");

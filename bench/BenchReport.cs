@@ -9,7 +9,8 @@ public sealed record BenchReport
     [JsonPropertyName("machine")] public required MachineInfo Machine { get; init; }
     [JsonPropertyName("settings")] public required BenchSettings Settings { get; init; }
     [JsonPropertyName("variants")] public required IReadOnlyList<VariantResult> Variants { get; init; }
-    [JsonPropertyName("hot_swap")] public required SwapResult HotSwap { get; init; }
+    /// <summary>Adapter load and hot-swap latencies; null when the run had no exported adapter (an exported folder without any).</summary>
+    [JsonPropertyName("hot_swap")] public SwapResult? HotSwap { get; init; }
     /// <summary>The ratios the issue asks for, by name (null when a variant was not run).</summary>
     [JsonPropertyName("headline")] public required IReadOnlyDictionary<string, double?> Headline { get; init; }
     [JsonPropertyName("targets")] public required IReadOnlyList<TargetResult> Targets { get; init; }

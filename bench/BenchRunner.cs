@@ -25,15 +25,18 @@ public static class BenchRunner
         var clock = Stopwatch.StartNew();
         double? loadStart = MachineInfo.LoadAverage();
         int threads = options.EffectiveThreads;
+        if (options.ExportedFolder is { } exportedFolder) return RunExported(exportedFolder, options, log, clock, loadStart);
 
         log($"bench: weights ({options.ModelPath ?? "random " + options.EffectiveShape})");
         var weights = BenchWorkspace.LoadWeights(options);
         // Checked before the (slow) exports so a mismatched checkpoint fails at once.
         var compressed = options.CompressedPath is { } compressedPath ? CompressedSource.Load(compressedPath, weights) : null;
+        string? llamaCppSkipped = options.IncludeLlamaCpp ? LlamaCppWorkspace.Unsupported(weights.Config) : null;
+        if (llamaCppSkipped is not null) log($"bench: llama.cpp not run: {llamaCppSkipped}");
         var workspace = BenchWorkspace.Create(weights, Path.Combine(options.OutputFolder, "models"), threads, options.Seed, log,
             options.IncludeQuantized, options.PrecisionOnly, options.Quantization);
         if (compressed is not null) workspace.ExportCompressed(compressed.Weights, threads, log);
-        var llamaCpp = options.IncludeLlamaCpp
+        var llamaCpp = options.IncludeLlamaCpp && llamaCppSkipped is null
             ? LlamaCppWorkspace.Create(weights, BenchWorkspace.SmallLora(weights, options.Seed), Path.Combine(options.OutputFolder, "models", "llamacpp"), threads, log)
             : null;
         weights = null; // the exports hold what we need; let the GC have the weights
@@ -63,64 +66,151 @@ public static class BenchRunner
 #endif
             if (llamaCpp is not null) variants.AddRange(llamaCpp.Variants(threads));
 
-            var prompt = Prompt(options.PromptTokens, workspace.Config.VocabSize, options.Seed);
-            var samples = Interleave(variants, options, prompt, log);
+            var samples = Interleave(variants, options, Prompt(options.PromptTokens, workspace.Config.VocabSize, options.Seed), log);
 
             log($"bench: hot swap ({options.Swaps} loads, {options.Swaps} replaces)");
             var swap = SwapBenchmark.Run(swappable, BenchWorkspace.LoraSmall,
                 BenchWorkspace.AdapterManifest(workspace.SwappableFolder, BenchWorkspace.LoraSmall),
                 Path.Combine(workspace.SwapFolder, BenchWorkspace.LoraSmall + ExportedAdapterManifest.FileSuffix), options.Swaps);
 
-            var results = Summarise(variants, samples, options);
-            var headline = Headline(results, swap, options.BatchSizes, compressed);
-            return new BenchReport
+            var settings = Settings(options, workspace.Config, options.ModelPath is null ? options.EffectiveShape : "checkpoint", workspace.Source) with
             {
-                Machine = new MachineInfo
-                {
-                    OnnxRuntimeVersion = OrtEnv.Instance().GetVersionString(),
-                    GenAiVersion = options.IncludeGenAi ? GenAiPackageVersion : "not run",
-                    LlamaSharpVersion = llamaCpp is null ? null : LlamaSharpPackageVersion,
-                    Provider = (factory.Provider ?? ExecutionProviderKind.Cpu).ToString(),
-                    IntraOpThreads = threads,
-                    LoadAverageStart = loadStart,
-                    LoadAverageEnd = MachineInfo.LoadAverage(),
-                },
-                Settings = new BenchSettings
-                {
-                    Shape = options.ModelPath is null ? options.EffectiveShape : "checkpoint",
-                    Model = workspace.Source,
-                    Compressed = compressed?.Path,
-                    Dim = workspace.Config.Dim,
-                    Layers = workspace.Config.NumLayers,
-                    Vocab = workspace.Config.VocabSize,
-                    Quick = options.Quick,
-                    Steps = options.Steps,
-                    Rounds = options.Rounds,
-                    SettleMs = options.EffectiveSettleMs,
-                    PromptTokens = options.PromptTokens,
-                    BatchSizes = options.BatchSizes,
-                    Swaps = options.Swaps,
-                    GenAi = options.IncludeGenAi,
-                    LlamaCpp = options.IncludeLlamaCpp,
-                    Quantized = options.IncludeQuantized,
-                    PrecisionOnly = options.PrecisionOnly,
-                    QuantizationBlockSize = options.Quantization.BlockSize,
-                    QuantizationAccuracyLevel = options.Quantization.AccuracyLevel,
-                    QuantizationClassifierBits = options.Quantization.ClassifierBits,
-                    LlamaCppQuantizedSkipped = llamaCpp?.QuantizationSkipped,
-                },
-                Variants = results,
-                HotSwap = swap,
-                Headline = headline,
-                Targets = BenchTargets.Evaluate(headline),
-                WallSeconds = clock.Elapsed.TotalSeconds,
+                Compressed = compressed?.Path,
+                LlamaCpp = llamaCpp is not null,
+                LlamaCppSkipped = llamaCppSkipped,
+                LlamaCppQuantizedSkipped = llamaCpp?.QuantizationSkipped,
             };
+            return Report(variants, samples, options, settings, swap, compressed, factory, llamaCpp is not null, loadStart, clock);
         }
         finally
         {
             foreach (var v in variants) v.Dispose();
             foreach (var m in models) m.Dispose();
         }
+    }
+
+    /// <summary>
+    /// `bench --model EXPORTED_FOLDER`: times the folder as it was exported, nothing re-exported —
+    /// the way to bench a model too large to hold six exports of (a full-size family model): the
+    /// folder with no adapter fed ("base"), a second session of it (the control), each of its
+    /// exported adapters, and GenAI on the same folder. Hot swap when it has an exported adapter.
+    /// llama.cpp and --compressed need the checkpoint's weights and are not run.
+    /// </summary>
+    static BenchReport RunExported(string folder, BenchOptions options, Action<string> log, Stopwatch clock, double? loadStart)
+    {
+        var exported = ExportedModel.Open(folder);
+        log($"bench: exported folder {exported.Folder} ({exported.Config.Family}, {Core.Model.ModelShapes.Describe(exported.Config)}); llama.cpp not run: it needs the checkpoint's weights");
+        var factory = new OnnxSessionFactory(new OnnxRuntimeOptions { IntraOpThreads = options.EffectiveThreads, Provider = options.Provider, Log = log });
+        var models = new List<OnnxDecoderModel>();
+        var variants = new List<IBenchVariant>();
+        try
+        {
+            log("bench: loading sessions");
+            var model = OnnxDecoderModel.Load(exported, factory);
+            models.Add(model);
+            var control = OnnxDecoderModel.Load(ExportedModel.Open(folder), factory);
+            models.Add(control);
+            bool hasInputs = exported.Manifest.Adapters is not null;
+            variants.Add(new OnnxVariant("base", BenchEngines.BaseKind, model, [], hasInputs ? (_, _) => null : null));
+            variants.Add(new OnnxVariant(ControlVariant, BenchEngines.ControlKind, control, [], hasInputs ? (_, _) => null : null));
+            var registry = AdapterRegistry.WithExportedAdapters(exported);
+            foreach (string name in registry.Names)
+            {
+                var lease = registry.Acquire(name);
+                var manifest = lease.Adapter.Manifest;
+                string kind = manifest.Method switch
+                {
+                    Core.Adapters.AdapterMethods.LoReft => BenchEngines.LoReftKind,
+                    Core.Adapters.AdapterMethods.DiReft => BenchEngines.DiReftKind,
+                    _ => BenchEngines.SwappableKind,
+                };
+                bool lora = kind == BenchEngines.SwappableKind;
+                // The labels the headline reads ("swappable LoRA r=8", "LoReFT r=4"); a second adapter of the same kind and rank adds its name.
+                string label = kind switch
+                {
+                    BenchEngines.LoReftKind => $"LoReFT r={manifest.Rank}",
+                    BenchEngines.DiReftKind => $"DiReFT r={manifest.Rank}",
+                    _ => lora && manifest.Method == Core.Adapters.AdapterMethods.Lora ? $"swappable LoRA r={manifest.Rank}" : $"swappable {manifest.Method} r={manifest.Rank}",
+                };
+                if (variants.Any(v => v.Name == label)) label += $" ({name})";
+                variants.Add(new OnnxVariant(label, kind, model, [lease], (_, _) => lease.Adapter, loraRank: lora ? manifest.Rank : 0));
+            }
+#if ONNXRUNTIME_GPU
+            log("bench: ONNX Runtime GenAI is not part of the Gpu build: not timed");
+#else
+            if (options.IncludeGenAi) variants.Add(new GenAiVariant("GenAI base", BenchEngines.BaseKind, exported.Folder));
+#endif
+            var samples = Interleave(variants, options, Prompt(options.PromptTokens, exported.Config.VocabSize, options.Seed), log);
+
+            SwapResult? swap = null;
+            if (registry.Names.FirstOrDefault() is { } first)
+            {
+                log($"bench: hot swap of {first} ({options.Swaps} loads, {options.Swaps} replaces)");
+                string manifestPath = registry.Registered.First(r => r.Name == first).ManifestPath;
+                swap = SwapBenchmark.Run(exported, first, manifestPath, manifestPath, options.Swaps);
+            }
+            var settings = Settings(options, exported.Config, "exported", exported.Folder) with
+            {
+                LlamaCppSkipped = options.IncludeLlamaCpp ? "an exported folder holds no checkpoint weights to write as GGUF" : null,
+            };
+            return Report(variants, samples, options, settings, swap, null, factory, llamaCppRan: false, loadStart, clock);
+        }
+        finally
+        {
+            foreach (var v in variants) v.Dispose();
+            foreach (var m in models) m.Dispose();
+        }
+    }
+
+    static BenchSettings Settings(BenchOptions options, Core.Model.LlamaConfig config, string shape, string source) => new()
+    {
+        Shape = shape,
+        Model = source,
+        Family = config.Family,
+        Dim = config.Dim,
+        HeadDim = config.HeadSize,
+        Layers = config.NumLayers,
+        Vocab = config.VocabSize,
+        Parameters = config.ParameterCount(),
+        Quick = options.Quick,
+        Steps = options.Steps,
+        Rounds = options.Rounds,
+        PromptTokens = options.PromptTokens,
+        BatchSizes = options.BatchSizes,
+        Swaps = options.Swaps,
+        SettleMs = options.EffectiveSettleMs,
+        GenAi = options.IncludeGenAi,
+        Quantized = options.IncludeQuantized,
+        PrecisionOnly = options.PrecisionOnly,
+        QuantizationBlockSize = options.Quantization.BlockSize,
+        QuantizationAccuracyLevel = options.Quantization.AccuracyLevel,
+        QuantizationClassifierBits = options.Quantization.ClassifierBits,
+    };
+
+    static BenchReport Report(List<IBenchVariant> variants, Dictionary<(IBenchVariant, int), List<GenerationTiming>> samples, BenchOptions options,
+        BenchSettings settings, SwapResult? swap, CompressedSource? compressed, OnnxSessionFactory factory, bool llamaCppRan, double? loadStart, Stopwatch clock)
+    {
+        var results = Summarise(variants, samples, options);
+        var headline = Headline(results, swap, options.BatchSizes, compressed);
+        return new BenchReport
+        {
+            Machine = new MachineInfo
+            {
+                OnnxRuntimeVersion = OrtEnv.Instance().GetVersionString(),
+                GenAiVersion = options.IncludeGenAi ? GenAiPackageVersion : "not run",
+                LlamaSharpVersion = llamaCppRan ? LlamaSharpPackageVersion : null,
+                Provider = (factory.Provider ?? ExecutionProviderKind.Cpu).ToString(),
+                IntraOpThreads = options.EffectiveThreads,
+                LoadAverageStart = loadStart,
+                LoadAverageEnd = MachineInfo.LoadAverage(),
+            },
+            Settings = settings,
+            Variants = results,
+            HotSwap = swap,
+            Headline = headline,
+            Targets = BenchTargets.Evaluate(headline),
+            WallSeconds = clock.Elapsed.TotalSeconds,
+        };
     }
 
     /// <summary>Our engine: base, fused, swappable (none, r=8, r=64), ReFT, and batched mixes; returns the swappable LoRA model.</summary>
@@ -296,7 +386,7 @@ public static class BenchRunner
     public const string CompressedVariant = "compressed (SFSD)";
     public const string ControlVariant = "base again (control)";
 
-    static Dictionary<string, double?> Headline(List<VariantResult> results, SwapResult swap, IReadOnlyList<int> batchSizes, CompressedSource? compressed)
+    static Dictionary<string, double?> Headline(List<VariantResult> results, SwapResult? swap, IReadOnlyList<int> batchSizes, CompressedSource? compressed)
     {
         int single = batchSizes.Min(), full = batchSizes.Max();
         VariantResult? Ours(string name, int batch) => results.FirstOrDefault(v => v.Engine == BenchEngines.Ours && v.Name == name && v.Batch == batch);
@@ -328,9 +418,9 @@ public static class BenchRunner
             ["loreft_decode_overhead_full_batch"] = Ours("LoReFT r=4", full)?.DecodeOverheadPaired,
             ["mixed_vs_single_adapter_throughput"] = Ratio(mixed.FirstOrDefault(v => v.DistinctAdapters == BenchWorkspace.BatchedAdapters)?.TokensPerSecond,
                 mixed.FirstOrDefault(v => v.DistinctAdapters == 1)?.TokensPerSecond),
-            ["hot_swap_p50_ms"] = swap.Replace.P50Ms,
-            ["hot_swap_p99_ms"] = swap.Replace.P99Ms,
-            ["adapter_load_p50_ms"] = swap.Load.P50Ms,
+            ["hot_swap_p50_ms"] = swap?.Replace.P50Ms,
+            ["hot_swap_p99_ms"] = swap?.Replace.P99Ms,
+            ["adapter_load_p50_ms"] = swap?.Load.P50Ms,
             ["ours_vs_genai_base_tokens_per_second"] = Ratio(Ours("base", single)?.TokensPerSecond, GenAi("GenAI base", single)?.TokensPerSecond),
             ["ours_vs_genai_base_tokens_per_second_full_batch"] = Ratio(Ours("base", full)?.TokensPerSecond, GenAi("GenAI base", full)?.TokensPerSecond),
             ["ours_vs_genai_lora_r8_tokens_per_second"] = Ratio(Ours("swappable LoRA r=8", single)?.TokensPerSecond, GenAi("GenAI LoRA r=8", single)?.TokensPerSecond),

@@ -9,7 +9,11 @@ public sealed record BenchSettings
     [JsonPropertyName("model")] public required string Model { get; init; }
     /// <summary>The compressed checkpoint timed beside the base (null: none).</summary>
     [JsonPropertyName("compressed")] public string? Compressed { get; init; }
+    /// <summary>The model family (llama, mistral, qwen2, qwen3).</summary>
+    [JsonPropertyName("family")] public string Family { get; init; } = "llama";
     [JsonPropertyName("dim")] public int Dim { get; init; }
+    [JsonPropertyName("head_dim")] public int HeadDim { get; init; }
+    [JsonPropertyName("parameters")] public long Parameters { get; init; }
     [JsonPropertyName("layers")] public int Layers { get; init; }
     [JsonPropertyName("vocab")] public int Vocab { get; init; }
     [JsonPropertyName("quick")] public bool Quick { get; init; }
@@ -28,6 +32,8 @@ public sealed record BenchSettings
     [JsonPropertyName("quantization_accuracy_level")] public int QuantizationAccuracyLevel { get; init; }
     /// <summary>Bits of the quantized variants' classifier (null: fp32).</summary>
     [JsonPropertyName("quantization_classifier_bits")] public int? QuantizationClassifierBits { get; init; }
+    /// <summary>Why llama.cpp was not run although asked for (null: it ran, or --no-llamacpp).</summary>
+    [JsonPropertyName("llamacpp_skipped")] public string? LlamaCppSkipped { get; init; }
     /// <summary>Why llama.cpp's quantized variants are missing from this run (null: they ran).</summary>
     [JsonPropertyName("llamacpp_quantized_skipped")] public string? LlamaCppQuantizedSkipped { get; init; }
     [JsonPropertyName("interleaving")] public string Interleaving { get; init; } = "round-robin over all variants per round and batch size, start rotated each round, one untimed warm-up pass";

@@ -11,7 +11,7 @@ public static class BenchTable
         var m = report.Machine;
         var s = report.Settings;
         var sb = new StringBuilder();
-        sb.AppendLine($"shape {s.Shape} (dim {s.Dim}, {s.Layers} layers, vocab {s.Vocab}), prompt {s.PromptTokens} tokens, {s.Steps} decode steps × {s.Rounds} rounds, batch sizes {string.Join("/", s.BatchSizes)}");
+        sb.AppendLine($"shape {s.Shape} ({s.Family}, {s.Parameters:N0} parameters: dim {s.Dim}, head_dim {s.HeadDim}, {s.Layers} layers, vocab {s.Vocab}), prompt {s.PromptTokens} tokens, {s.Steps} decode steps × {s.Rounds} rounds, batch sizes {string.Join("/", s.BatchSizes)}");
         sb.AppendLine($"{m.Os}, {m.LogicalCores} cores, {m.DotNet}, onnxruntime {m.OnnxRuntimeVersion} ({m.Provider}, {m.IntraOpThreads} intra-op threads), GenAI {m.GenAiVersion} ({m.GenAiProvider}); load average {F(m.LoadAverageStart)} → {F(m.LoadAverageEnd)}; {report.WallSeconds:F0} s");
         sb.AppendLine();
         sb.AppendLine("| engine | variant | batch | TTFT p50 ms | decode p50 ms | p90 ms | p99 ms | tokens/s | decode overhead (p50 / base) | paired by round | throughput overhead (base / variant) |");
@@ -45,8 +45,14 @@ public static class BenchTable
                 + $"LoRA r=8 costs {R(hl.GetValueOrDefault("int4_swappable_lora_r8_decode_overhead"))} × on our int4 (swappable), {R(hl.GetValueOrDefault("llamacpp_lora_r8_q4_0_decode_overhead"))} × on llama.cpp Q4_0");
             sb.AppendLine();
         }
-        var h = report.HotSwap;
-        sb.AppendLine($"adapter {h.Adapter} ({h.AdapterBytes:N0} bytes): load p50 {F(h.Load.P50Ms)} ms / p99 {F(h.Load.P99Ms)} ms; hot swap (Replace) p50 {F(h.Replace.P50Ms)} ms / p99 {F(h.Replace.P99Ms)} ms over {h.Replace.Count}");
+        if (s.LlamaCppSkipped is { } skipped)
+        {
+            sb.AppendLine($"llama.cpp not run: {skipped}");
+            sb.AppendLine();
+        }
+        if (report.HotSwap is { } h)
+            sb.AppendLine($"adapter {h.Adapter} ({h.AdapterBytes:N0} bytes): load p50 {F(h.Load.P50Ms)} ms / p99 {F(h.Load.P99Ms)} ms; hot swap (Replace) p50 {F(h.Replace.P50Ms)} ms / p99 {F(h.Replace.P99Ms)} ms over {h.Replace.Count}");
+        else sb.AppendLine("hot swap: not run (the folder has no exported adapter)");
         sb.AppendLine();
         if (report.Headline.GetValueOrDefault("control_decode_ratio") is { } control)
         {

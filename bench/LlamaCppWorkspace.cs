@@ -49,6 +49,17 @@ public sealed class LlamaCppWorkspace
         return w;
     }
 
+    /// <summary>Why llama.cpp cannot run this model (a feature its architecture lacks, see GgufArchitecture), or null.</summary>
+    public static string? Unsupported(LlamaConfig config)
+    {
+        try
+        {
+            GgufArchitecture.For(config);
+            return null;
+        }
+        catch (ArgumentException e) { return e.Message; }
+    }
+
     /// <summary>base F32, F32 + LoRA r=8, Q8_0, Q4_0, Q4_0 + LoRA r=8.</summary>
     public IEnumerable<IBenchVariant> Variants(int threads)
     {

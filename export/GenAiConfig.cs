@@ -6,8 +6,10 @@ using Adapters.Core.Model;
 namespace Adapters.Export;
 
 /// <summary>
-/// genai_config.json for ONNX Runtime GenAI: model type "llama", special tokens, the decoder's
-/// shape and graph names, and greedy search defaults.
+/// genai_config.json for ONNX Runtime GenAI: model type (the family: llama, mistral, qwen2,
+/// qwen3 — the names GenAI 0.18 knows), special tokens, the decoder's shape (head_size is the
+/// model's head_dim, which Qwen3 sets apart from hidden / heads) and graph names, and greedy
+/// search defaults.
 /// </summary>
 public static class GenAiConfig
 {
@@ -20,7 +22,8 @@ public static class GenAiConfig
                 // GenAI's model type is the HF family (llama, mistral): same inputs and past/present per layer.
                 ["type"] = config.Family,
                 ["bos_token_id"] = options.BosTokenId,
-                ["eos_token_id"] = options.EosTokenId,
+                // A list when the tokenizer ends turns with more than EOS (GenAI accepts either form).
+                ["eos_token_id"] = options.StopTokenIds.Count > 1 ? new JsonArray(options.StopTokenIds.Select(id => (JsonNode)id).ToArray()) : options.EosTokenId,
                 ["pad_token_id"] = options.PadTokenId,
                 ["context_length"] = config.MaxSeqLen,
                 ["vocab_size"] = config.VocabSize,

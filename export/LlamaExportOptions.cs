@@ -34,6 +34,9 @@ public sealed record LlamaExportOptions
     /// </summary>
     public Quantization.QuantizationOptions? Quantization { get; init; }
 
+    /// <summary>Every id that ends generation for GenAI (genai_config.json eos_token_id as a list); empty means <see cref="EosTokenId"/> alone.</summary>
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+
     /// <summary>Graph extensions (adapters), applied in order.</summary>
     public IReadOnlyList<ILlamaGraphExtension> Extensions { get; init; } = [];
 

@@ -41,11 +41,7 @@ public static class LlamaOnnxExporter
             Kind = TokenizerLoader.ManifestName(tokenizerKind!.Value),
         };
         if (loadedTokenizer is not null && tokenizerKind == TokenizerKind.HuggingFace)
-        {
-            // Llama 3, Qwen and Mistral ids are not llama2.c's 1/2: the tokenizer's own files say them.
-            if (loadedTokenizer.BosId >= 0) options = options with { BosTokenId = loadedTokenizer.BosId };
-            if (loadedTokenizer.EosId >= 0) options = options with { EosTokenId = loadedTokenizer.EosId };
-        }
+            options = HuggingFaceSpecialTokens(loadedTokenizer, tokenizerFile!, options);
         if (tokenizer is not null && tokenizerKind != TokenizerKind.HuggingFace && IsReservedFileName(tokenizer.File!))
             throw new ArgumentException($"tokenizer file name '{tokenizer.File}' collides with a file the exporter writes");
 
@@ -90,6 +86,28 @@ public static class LlamaOnnxExporter
             File.WriteAllText(Path.Combine(tmp, ExportedModelFiles.ManifestFileName), manifest.ToJson());
         });
         return manifest;
+    }
+
+    /// <summary>
+    /// Llama 3, Qwen and Mistral ids are not llama2.c's 1/2/0: the tokenizer's own files say them.
+    /// Padding is tokenizer_config.json's pad_token, else EOS (as GenAI's model builder pads); a
+    /// vocabulary without BOS (Qwen) records the padding token there too, as Qwen's config.json
+    /// does (&lt;|endoftext|&gt;), not an id of an ordinary piece. GenAI also stops at the end-of-turn
+    /// tokens (&lt;|eot_id|&gt;, &lt;|im_end|&gt;), as our runtime does.
+    /// </summary>
+    static LlamaExportOptions HuggingFaceSpecialTokens(ITokenizer tokenizer, string tokenizerFile, LlamaExportOptions options)
+    {
+        int eos = tokenizer.EosId >= 0 ? tokenizer.EosId : options.EosTokenId;
+        var config = HfTokenizerConfig.LoadBeside(tokenizerFile);
+        int pad = config.PadToken is { } padToken && tokenizer.TokenId(padToken) is int padId ? padId : eos;
+        int bos = tokenizer.BosId >= 0 ? tokenizer.BosId : pad;
+        return options with
+        {
+            BosTokenId = bos,
+            EosTokenId = eos,
+            PadTokenId = pad,
+            StopTokenIds = [eos, .. tokenizer.EndOfTurnIds.Where(id => id != eos).Distinct()],
+        };
     }
 
     static bool IsReservedFileName(string name) => name is ExportedModelFiles.ModelFileName or ExportedModelFiles.ExternalDataFileName

@@ -8,24 +8,32 @@ public static class GgufKeys
     public const string Name = "general.name";
     public const string FileType = "general.file_type";
 
-    /// <summary>The architecture whose graph matches ours: RMSNorm, SwiGLU, rotary on adjacent pairs (LLAMA_ROPE_TYPE_NORM).</summary>
+    /// <summary>llama.cpp's architecture names we write (see <see cref="GgufArchitecture"/>).</summary>
     public const string LlamaArchitecture = "llama";
+    public const string Qwen2Architecture = "qwen2";
+    public const string Qwen3Architecture = "qwen3";
     public const string ModelType = "model";
     public const string AdapterType = "adapter";
 
     /// <summary>general.file_type LLAMA_FTYPE_ALL_F32.</summary>
     public const uint AllF32 = 0;
 
-    public const string ContextLength = "llama.context_length";
-    public const string EmbeddingLength = "llama.embedding_length";
-    public const string BlockCount = "llama.block_count";
-    public const string FeedForwardLength = "llama.feed_forward_length";
-    public const string HeadCount = "llama.attention.head_count";
-    public const string HeadCountKv = "llama.attention.head_count_kv";
-    public const string RmsNormEpsilon = "llama.attention.layer_norm_rms_epsilon";
-    public const string RopeDimensionCount = "llama.rope.dimension_count";
-    public const string RopeFreqBase = "llama.rope.freq_base";
-    public const string VocabSize = "llama.vocab_size";
+    // Model hyperparameters are prefixed with the architecture name ("qwen3.context_length").
+    public static string ContextLength(string arch) => $"{arch}.context_length";
+    public static string EmbeddingLength(string arch) => $"{arch}.embedding_length";
+    public static string BlockCount(string arch) => $"{arch}.block_count";
+    public static string FeedForwardLength(string arch) => $"{arch}.feed_forward_length";
+    public static string HeadCount(string arch) => $"{arch}.attention.head_count";
+    public static string HeadCountKv(string arch) => $"{arch}.attention.head_count_kv";
+    /// <summary>head_dim of keys and values; llama.cpp's default is embedding_length / head_count.</summary>
+    public static string KeyLength(string arch) => $"{arch}.attention.key_length";
+    public static string ValueLength(string arch) => $"{arch}.attention.value_length";
+    public static string RmsNormEpsilon(string arch) => $"{arch}.attention.layer_norm_rms_epsilon";
+    public static string RopeDimensionCount(string arch) => $"{arch}.rope.dimension_count";
+    public static string RopeFreqBase(string arch) => $"{arch}.rope.freq_base";
+    public static string RopeScalingType(string arch) => $"{arch}.rope.scaling.type";
+    public static string RopeScalingFactor(string arch) => $"{arch}.rope.scaling.factor";
+    public static string VocabSize(string arch) => $"{arch}.vocab_size";
 
     public const string TokenizerModel = "tokenizer.ggml.model";
     /// <summary>llama.cpp's name for a SentencePiece (SPM) vocabulary.</summary>

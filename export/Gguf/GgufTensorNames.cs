@@ -3,9 +3,10 @@ using Adapters.Core.Model;
 namespace Adapters.Export.Gguf;
 
 /// <summary>
-/// llama.cpp's tensor names for the "llama" architecture (LLM_TENSOR_NAMES in llama-arch.cpp):
-/// token_embd, blk.N.attn_norm / attn_q / attn_k / attn_v / attn_output / ffn_norm / ffn_gate /
-/// ffn_up / ffn_down, output_norm, output; each with ".weight".
+/// llama.cpp's tensor names (LLM_TENSOR_NAMES in llama-arch.cpp; the same in "llama", "qwen2"
+/// and "qwen3"): token_embd, blk.N.attn_norm / attn_q / attn_k / attn_v / attn_output /
+/// attn_q_norm / attn_k_norm / ffn_norm / ffn_gate / ffn_up / ffn_down, output_norm, output;
+/// each with ".weight", projections' biases with ".bias".
 /// </summary>
 public static class GgufTensorNames
 {
@@ -18,6 +19,13 @@ public static class GgufTensorNames
 
     /// <summary>The GGUF name of one of our projections (q_proj … down_proj) in a layer.</summary>
     public static string Projection(int layer, string projection) => $"blk.{layer}.{Short(projection)}.weight";
+
+    /// <summary>A projection's bias: blk.N.attn_q.bias, … (llama.cpp's tn(LLM_TENSOR_ATTN_Q, "bias", i)).</summary>
+    public static string Bias(int layer, string projection) => $"blk.{layer}.{Short(projection)}.bias";
+
+    /// <summary>Qwen3's per-head q/k RMSNorm weights [head_dim].</summary>
+    public static string QNorm(int layer) => $"blk.{layer}.attn_q_norm.weight";
+    public static string KNorm(int layer) => $"blk.{layer}.attn_k_norm.weight";
 
     /// <summary>LoRA factor names of convert_lora_to_gguf.py: the base tensor's name + ".lora_a" / ".lora_b".</summary>
     public static string LoraA(int layer, string projection) => Projection(layer, projection) + ".lora_a";

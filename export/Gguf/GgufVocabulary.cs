@@ -23,6 +23,7 @@ public sealed record GgufVocabulary
     {
         Llama2cTokenizer t => FromPieces(HfTokenizerWriter.FromLlama2cPieces(t.Pieces), t.Scores, t.UnkId, t.BosId, t.EosId),
         SentencePieceTokenizer t => FromPieces(t.Pieces, t.Scores, t.UnkId, t.BosId, t.EosId),
+        HfTokenizer => throw new ArgumentException("a Hugging Face tokenizer.json cannot be written as GGUF here: llama.cpp reads a BPE vocabulary as tokenizer.ggml.model \"gpt2\" with tokenizer.ggml.merges and a tokenizer.ggml.pre name (what convert_hf_to_gguf.py writes), and this writer writes only the \"llama\" (SentencePiece) model of llama2.c and tokenizer.model vocabularies"),
         _ => throw new ArgumentException($"a {tokenizer.GetType().Name} cannot be written as GGUF's \"llama\" (SentencePiece) tokenizer; only llama2.c and SentencePiece vocabularies can"),
     };
 

@@ -16,7 +16,7 @@ public interface ILlamaGraphExtension
 
     /// <summary>
     /// Called for every linear projection. <paramref name="input"/> is x [batch, seq, in] and
-    /// <paramref name="output"/> the base x·Wᵀ [batch, seq, out]; returns the value to use instead
+    /// <paramref name="output"/> the base x·Wᵀ (+ b where the model has a bias) [batch, seq, out]; returns the value to use instead
     /// (the same name when nothing changes).
     /// </summary>
     string OnProjection(LlamaGraphContext context, ProjectionSite site, string input, string output) => output;

@@ -41,29 +41,30 @@ public sealed class LlamaBlocks
     /// <summary>
     /// Adds the rotary tables as initializers and gathers the rows of <paramref name="positionIds"/>
     /// [B, S]: cos and signed sin, each [B, S, 1, hs], ready to broadcast over heads.
-    /// Row p, columns 2i and 2i+1 hold cos(p·θ^(−2i/hs)); the sin table holds −sin at 2i and +sin at
+    /// Row p, columns 2i and 2i+1 hold cos(p·ω_i), with ω_i the model's (possibly scaled) inverse
+    /// frequencies from <see cref="RotaryFrequencies"/>; the sin table holds −sin at 2i and +sin at
     /// 2i+1, so that rotating the adjacent pair (a, b) = (x[2i], x[2i+1]) is x·cos + swap(x)·sin.
-    /// Computed in double, so long positions keep full float precision.
     /// </summary>
     public (string Cos, string Sin) RotaryTables(string positionIds, string cosTableName = "rope.cos", string sinTableName = "rope.sin")
     {
-        int hs = _c.HeadSize, rows = _c.MaxSeqLen;
+        int hs = _c.HeadSize, half = hs / 2, rows = _c.MaxSeqLen;
+        var (pairCos, pairSin) = RotaryFrequencies.Tables(_c, rows);   // [rows, hs/2]
         var cos = new float[rows * hs];
         var sin = new float[rows * hs];
         for (int p = 0; p < rows; p++)
-            for (int i = 0; i < hs; i += 2)
+            for (int i = 0; i < half; i++)
             {
-                double angle = p / Math.Pow(_c.RopeTheta, (double)i / hs);
-                cos[p * hs + i] = cos[p * hs + i + 1] = (float)Math.Cos(angle);
-                sin[p * hs + i] = (float)-Math.Sin(angle);
-                sin[p * hs + i + 1] = (float)Math.Sin(angle);
+                float c = pairCos[p * half + i], s = pairSin[p * half + i];
+                cos[p * hs + 2 * i] = cos[p * hs + 2 * i + 1] = c;
+                sin[p * hs + 2 * i] = -s;
+                sin[p * hs + 2 * i + 1] = s;
             }
         _g.AddWeight(cosTableName, [rows, hs], cos);
         _g.AddWeight(sinTableName, [rows, hs], sin);
         using var _ = _g.PushScope("rotary");
-        string c = _g.Unsqueeze(_g.Gather(cosTableName, positionIds, 0, "cos_rows"), [2], "cos");
-        string s = _g.Unsqueeze(_g.Gather(sinTableName, positionIds, 0, "sin_rows"), [2], "sin");
-        return (c, s);
+        string cosRows = _g.Unsqueeze(_g.Gather(cosTableName, positionIds, 0, "cos_rows"), [2], "cos");
+        string sinRows = _g.Unsqueeze(_g.Gather(sinTableName, positionIds, 0, "sin_rows"), [2], "sin");
+        return (cosRows, sinRows);
     }
 
     /// <summary>
@@ -103,15 +104,24 @@ public sealed class LlamaBlocks
     /// Grouped-query attention with a Concat-grown KV cache. q [B, S, H·hs], k and v [B, S, KV·hs]
     /// (projected, not yet rotated); past caches [B, KV, P, hs]. Writes the present caches
     /// [B, KV, P + S, hs] under the exact names given and returns the attention output
-    /// [B, S, H·hs] (before o_proj). Queries are grouped as [B, KV, G, S, hs] so MatMul
-    /// broadcasting shares each key/value head with its G query heads, with no copy of the cache.
+    /// [B, S, H·hs] (before o_proj; H·hs may differ from dim, as in Qwen3). Queries are grouped as
+    /// [B, KV, G, S, hs] so MatMul broadcasting shares each key/value head with its G query heads,
+    /// with no copy of the cache. With <paramref name="qkNorm"/> (Qwen3) every head of q and k is
+    /// RMS-normalised with its gain [hs] before the rotary step.
     /// </summary>
     public string Attention(string q, string k, string v, (string Cos, string Sin) rotary, string allowed,
-        string pastKey, string pastValue, string presentKeyName, string presentValueName)
+        string pastKey, string pastValue, string presentKeyName, string presentValueName, (string Q, string K)? qkNorm = null)
     {
         int h = _c.NumHeads, kv = _c.NumKvHeads, g = _c.KvGroupSize, hs = _c.HeadSize;
-        string qRot = ApplyRotary(_g.Reshape(q, [0, 0, h, hs], "q_heads"), rotary);          // [B, S, H, hs]
-        string kRot = ApplyRotary(_g.Reshape(k, [0, 0, kv, hs], "k_heads"), rotary);         // [B, S, KV, hs]
+        string qHeads = _g.Reshape(q, [0, 0, h, hs], "q_heads");                             // [B, S, H, hs]
+        string kHeads = _g.Reshape(k, [0, 0, kv, hs], "k_heads");                            // [B, S, KV, hs]
+        if (qkNorm is { } norm)
+        {
+            using (_g.PushScope("q_norm")) qHeads = RmsNorm(qHeads, norm.Q);
+            using (_g.PushScope("k_norm")) kHeads = RmsNorm(kHeads, norm.K);
+        }
+        string qRot = ApplyRotary(qHeads, rotary);
+        string kRot = ApplyRotary(kHeads, rotary);
         string vHeads = _g.Reshape(v, [0, 0, kv, hs], "v_heads");
 
         // KV cache: append the new keys/values after the past ones, on the sequence axis.

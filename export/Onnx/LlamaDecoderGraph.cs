@@ -90,8 +90,9 @@ public sealed class LlamaDecoderGraph
         {
             xb = _blocks.RmsNorm(x, Weight(N.AttentionNorm(l)));
             string[] qkv = Projections(l, ProjectionGroup.Qkv, xb);
+            (string, string)? qkNorm = _c.QkNorm ? (Weight(N.QNorm(l)), Weight(N.KNorm(l))) : null;
             string context = _blocks.Attention(qkv[0], qkv[1], qkv[2], rotary, allowed,
-                DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l));
+                DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm);
             x = _g.Add(x, Projections(l, ProjectionGroup.Output, context)[0], "residual");
         }
 
@@ -108,8 +109,9 @@ public sealed class LlamaDecoderGraph
 
     /// <summary>
     /// The one place linear projections are emitted, a group at a time: one x·Wᵀ over the
-    /// members' packed weight [in, Σout], then every extension's edit of the packed output, then
-    /// a Split back into the members' outputs. A group holding a factorised projection of a
+    /// members' packed weight [in, Σout] plus their packed bias [Σout] where the model has one
+    /// (q/k/v with qkv_bias, o_proj with o_bias), then every extension's edit of the packed output,
+    /// then a Split back into the members' outputs. A group holding a factorised projection of a
     /// compressed checkpoint, (x·Vᵀ)·Uᵀ + b, is computed member by member and packed (Concat)
     /// only when extensions may edit it.
     /// </summary>
@@ -123,21 +125,39 @@ public sealed class LlamaDecoderGraph
         {
             var outputs = group.Members.Select((p, i) => _weights.Factorized.TryGetValue(members[i], out var factors)
                 ? FactorizedLinear(input, factors, outFeatures[i], site.InFeatures, p)
-                : _blocks.Linear(input, TransposedWeight(members[i] + TransposedSuffix, [members[i]], site.InFeatures), p)).ToArray();
+                : WithBias(_blocks.Linear(input, TransposedWeight(members[i] + TransposedSuffix, [members[i]], site.InFeatures), p),
+                    N.ProjectionBias(layer, p), [p], layer, p)).ToArray();
             if (_extensions.Count == 0) return outputs;
             packed = outputs.Length == 1 ? outputs[0] : _g.Concat(outputs, -1, group.Name);
         }
         else
         {
             string weightName = group.Members.Count == 1 ? members[0] : $"{site.Module}.weight";
-            packed = _quantized is not null
+            string biasName = group.Members.Count == 1 ? N.ProjectionBias(layer, group.Members[0]) : $"{site.Module}.bias";
+            string linear = _quantized is not null
                 ? _quantized.Linear(_g, input, weightName, members.Select(m => (m, _weights[m])).ToArray(), site.InFeatures, group.Name)
                 : _blocks.Linear(input, TransposedWeight(weightName + TransposedSuffix, members, site.InFeatures), group.Name);
+            packed = WithBias(linear, biasName, group.Members, layer, group.Name);
         }
         foreach (var e in _extensions) packed = e.OnProjection(_context, site, input, packed);
         if (group.Members.Count == 1) return [packed];
         return _g.Op("Split", [packed, _g.Int64s(outFeatures.Select(o => (long)o).ToArray())], outFeatures.Length,
             group.Name + "_split", OnnxAttribute.Int("axis", -1));
+    }
+
+    /// <summary>
+    /// y + b for the members' biases packed in member order (<paramref name="name"/> is the
+    /// initializer); y itself when no member has one. A member without a bias in a group that
+    /// has some contributes zeros (no family mixes them today).
+    /// </summary>
+    string WithBias(string y, string name, IReadOnlyList<string> projections, int layer, string hint)
+    {
+        if (!projections.Any(p => LlamaWeights.HasBias(_c, p))) return y;
+        var parts = projections.Select(p => LlamaWeights.HasBias(_c, p)
+            ? _weights[N.ProjectionBias(layer, p)].Data
+            : new float[N.ProjectionShape(_c, p).Out]).ToArray();
+        float[] packed = parts.SelectMany(b => b).ToArray();
+        return _g.Add(y, _g.AddWeight(name, [packed.Length], packed), hint + "_bias");
     }
 
     /// <summary>The [in, Σout] initializer of canonical [out, in] weights: each transposed, side by side.</summary>

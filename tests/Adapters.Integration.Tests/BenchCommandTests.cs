@@ -103,6 +103,51 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("--block-size sets the quantized variants, which --no-quantized leaves out", result.Stderr);
     }
 
+    [Fact]
+    public void Quick_bench_of_an_exported_family_folder_times_it_as_it_is()
+    {
+        // A Qwen3-shaped export (q/k norm, head_dim 16 ≠ dim 48 / 4 heads) with one swappable LoRA.
+        var weights = TinyFamilies.Weights(TinyFamilies.Qwen3);
+        string folder = Path.Combine(_dir, "qwen3-onnx");
+        Adapters.Export.AdapterExport.AdapterExporter.Export(weights, [new Adapters.Export.AdapterExport.AdapterSource("lora-a", RandomAdapters.Lora(weights, seed: 2, rank: 4))], folder,
+            new Adapters.Export.AdapterExport.AdapterExportOptions { Mode = Core.Exported.AdapterExportMode.Swappable, Model = new Adapters.Export.LlamaExportOptions { IntraOpThreads = 2 } });
+        string outDir = Path.Combine(_dir, "bench-exported");
+
+        var result = CliRunner.Run("bench", "--model", folder, "--quick", "--batch-sizes", "1", "--threads", "2", "--out", outDir);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(outDir, "models")), "an exported folder is timed as it is, not re-exported");
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
+        var root = json.RootElement;
+        var settings = root.GetProperty("settings");
+        Assert.Equal("exported", settings.GetProperty("shape").GetString());
+        Assert.Equal("qwen3", settings.GetProperty("family").GetString());
+        Assert.Equal(16, settings.GetProperty("head_dim").GetInt32());
+        Assert.Equal(weights.Config.ParameterCount(), settings.GetProperty("parameters").GetInt64());
+        Assert.Contains("no checkpoint weights", settings.GetProperty("llamacpp_skipped").GetString());
+        var names = root.GetProperty("variants").EnumerateArray().Select(v => v.GetProperty("name").GetString()).ToHashSet();
+        Assert.Equal(new HashSet<string?> { "base", "base again (control)", "swappable LoRA r=4", "GenAI base" }, names);
+        Assert.Equal(JsonValueKind.Number, root.GetProperty("headline").GetProperty("control_decode_ratio").ValueKind);
+        Assert.Equal("lora-a", root.GetProperty("hot_swap").GetProperty("adapter").GetString());
+        Assert.Contains("llama.cpp not run:", result.Stdout);
+    }
+
+    [Fact]
+    public void Bench_of_an_exported_folder_refuses_compressed_naming_why()
+    {
+        var weights = TinyFamilies.Weights(TinyFamilies.Qwen2);
+        string folder = Path.Combine(_dir, "qwen2-onnx");
+        Adapters.Export.LlamaOnnxExporter.Export(weights, folder, new Adapters.Export.LlamaExportOptions { IntraOpThreads = 2 });
+
+        var result = CliRunner.Run("bench", "--model", folder, "--compressed", folder, "--quick", "--out", Path.Combine(_dir, "refused"));
+
+        Assert.NotEqual(0, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains("--compressed", line);
+        Assert.Contains("exported ONNX folder", line);
+    }
+
     /// <summary>`adapters compress` of random 260K weights (what --quick benches) at half the break-even rank.</summary>
     string Compress(int seed)
     {

@@ -5,8 +5,12 @@ namespace Adapters.TestSupport;
 
 /// <summary>
 /// An independent, deliberately naive LLaMA forward pass: a line-by-line port of llama2.c's
-/// run.c (one token at a time, explicit KV cache, double accumulators). It is the hand
-/// computation the TorchSharp and ONNX Runtime engines are checked against.
+/// run.c (one token at a time, explicit KV cache, double accumulators), extended by the
+/// families' features as Hugging Face's modeling files write them: q/k/v/o biases, Qwen3's
+/// per-head q/k RMSNorm before the rotary step, an explicit head_dim (q is [heads·head_dim, dim]),
+/// and rope_scaling (llama3, linear) computed here on its own, not through the engines' shared
+/// RotaryFrequencies. It is the hand computation the TorchSharp and ONNX Runtime engines are
+/// checked against.
 /// </summary>
 public sealed class ReferenceLlama
 {
@@ -32,13 +36,18 @@ public sealed class ReferenceLlama
         {
             // attention
             var xb = RmsNorm(x, _w[N.AttentionNorm(l)].Data);
-            var q = MatVec(_w[N.Wq(l)].Data, xb, dim, dim);
-            var k = MatVec(_w[N.Wk(l)].Data, xb, kvDim, dim);
-            var v = MatVec(_w[N.Wv(l)].Data, xb, kvDim, dim);
+            var q = Project(l, "q_proj", xb);
+            var k = Project(l, "k_proj", xb);
+            var v = Project(l, "v_proj", xb);
+            if (_c.QkNorm)
+            {
+                HeadNorm(q, _w[N.QNorm(l)].Data);
+                HeadNorm(k, _w[N.KNorm(l)].Data);
+            }
             Rope(q, pos); Rope(k, pos);
             Array.Copy(k, 0, _keyCache[l], pos * kvDim, kvDim);
             Array.Copy(v, 0, _valueCache[l], pos * kvDim, kvDim);
-            var att = new float[dim];
+            var att = new float[_c.NumHeads * hs];
             for (int h = 0; h < _c.NumHeads; h++)
             {
                 int kvh = h / _c.KvGroupSize;
@@ -58,7 +67,7 @@ public sealed class ReferenceLlama
                     att[h * hs + i] = (float)acc;
                 }
             }
-            var o = MatVec(_w[N.Wo(l)].Data, att, dim, dim);
+            var o = Project(l, "o_proj", att);
             for (int i = 0; i < dim; i++) x[i] += o[i];
 
             // feed-forward: w2(silu(w1 x) * w3 x)
@@ -84,19 +93,63 @@ public sealed class ReferenceLlama
         return result;
     }
 
-    /// <summary>Rotates adjacent pairs (2i, 2i+1) inside each head by pos·θ^(−2i/head_size).</summary>
+    /// <summary>W·x (+ b when the checkpoint has the projection's bias).</summary>
+    float[] Project(int layer, string projection, float[] x)
+    {
+        var w = _w[N.Projection(layer, projection)];
+        var y = MatVec(w.Data, x, w.Shape[0], w.Shape[1]);
+        string bias = N.ProjectionBias(layer, projection);
+        if (_w.Contains(bias))
+        {
+            var b = _w[bias].Data;
+            for (int i = 0; i < y.Length; i++) y[i] += b[i];
+        }
+        return y;
+    }
+
+    /// <summary>Qwen3's q_norm/k_norm: RMSNorm of every head of <paramref name="vec"/> on its own, with one gain [head_dim].</summary>
+    void HeadNorm(float[] vec, float[] gain)
+    {
+        int hs = _c.HeadSize;
+        for (int start = 0; start < vec.Length; start += hs)
+        {
+            var head = RmsNorm(vec[start..(start + hs)], gain);
+            Array.Copy(head, 0, vec, start, hs);
+        }
+    }
+
+    /// <summary>Rotates adjacent pairs (2i, 2i+1) inside each head by pos·ω_i, ω_i = θ^(−2i/head_size) rescaled by rope_scaling.</summary>
     void Rope(float[] vec, int pos)
     {
         int hs = _c.HeadSize;
         for (int i = 0; i < vec.Length; i += 2)
         {
             int headDim = i % hs;
-            double freq = 1.0 / Math.Pow(_c.RopeTheta, (double)headDim / hs);
+            double freq = ScaledFrequency(1.0 / Math.Pow(_c.RopeTheta, (double)headDim / hs));
             double angle = pos * freq, cos = Math.Cos(angle), sin = Math.Sin(angle);
             double a = vec[i], b = vec[i + 1];
             vec[i] = (float)(a * cos - b * sin);
             vec[i + 1] = (float)(a * sin + b * cos);
         }
+    }
+
+    /// <summary>
+    /// transformers' _compute_linear_scaling_rope_parameters and _compute_llama3_parameters, per
+    /// frequency: linear divides by the factor; llama3 keeps periods shorter than
+    /// original / high_freq_factor, divides those longer than original / low_freq_factor by the
+    /// factor, and in between mixes the two with weight (original / period − low) / (high − low).
+    /// </summary>
+    double ScaledFrequency(double freq)
+    {
+        if (_c.RopeScaling is not { } scaling) return freq;
+        if (scaling.Type == "linear") return freq / scaling.Factor;
+        if (scaling.Type != "llama3") throw new NotSupportedException($"reference: rope_scaling {scaling.Type}");
+        double original = scaling.OriginalMaxPositionEmbeddings!.Value, low = scaling.LowFreqFactor!.Value, high = scaling.HighFreqFactor!.Value;
+        double period = 2 * Math.PI / freq;
+        if (period < original / high) return freq;
+        if (period > original / low) return freq / scaling.Factor;
+        double smooth = (original / period - low) / (high - low);
+        return (1 - smooth) * freq / scaling.Factor + smooth * freq;
     }
 
     static float[] MatVec(float[] w, float[] x, int rows, int cols)
