@@ -85,7 +85,11 @@ public sealed class HostServer : IAsyncDisposable
         RegistryAdapterAdmin? admin = null;
         try
         {
-            admin = new RegistryAdapterAdmin(backend.Registry, name);
+            admin = new RegistryAdapterAdmin(backend.Registry, name, new AdapterLoadOptions
+            {
+                Roots = options.AdapterRoots.Count > 0 ? new Adapters.Core.IO.FileConfinement(options.AdapterRoots) : null,
+                Timeout = options.AdapterLoadTimeout,
+            });
             var problems = admin.LoadExportedFromRoots(options.AdapterRoots);
             return await StartCoreAsync(options, backend, admin, ownsBackend: true, ownedAdmin: admin, problems, cancel);
         }
