@@ -47,7 +47,8 @@ public sealed class AdapterFolder
         AdapterManifest? manifest;
         try { manifest = JsonSerializer.Deserialize<AdapterManifest>(bytes, AdapterManifest.Json); }
         catch (JsonException e) { throw new InvalidFileException(path, "not a valid adapter manifest: " + JsonProblem.Describe(e)); }
-        catch (InvalidOperationException) { throw new InvalidFileException(path, "not a valid adapter manifest: a string is not valid text"); }
+        catch (InvalidOperationException) { throw new InvalidFileException(path, "not a valid adapter manifest: " + JsonProblem.InvalidText); }
+        catch (ArgumentException) { throw new InvalidFileException(path, "not a valid adapter manifest: a field is given twice"); }
         if (manifest is null) throw new InvalidFileException(path, "not a valid adapter manifest: it is JSON null, not an object");
         if (manifest.FormatVersion != AdapterManifest.CurrentFormatVersion)
             throw new InvalidFileException(path, $"format_version {manifest.FormatVersion} is not supported (this build reads {AdapterManifest.CurrentFormatVersion})");

@@ -54,12 +54,15 @@ public static class PeftAdapterConfig
         {
             json = JsonNode.Parse(bytes) as JsonObject
                 ?? throw new InvalidFileException(path, "not a valid PEFT adapter config: not a JSON object");
+            _ = json.Count; // materialises the properties: a name given twice throws here
         }
         catch (JsonException e) { throw new InvalidFileException(path, "not a valid PEFT adapter config: " + JsonProblem.Describe(e)); }
+        catch (ArgumentException) { throw new InvalidFileException(path, "not a valid PEFT adapter config: a field is given twice"); }
+        catch (InvalidOperationException) { throw new InvalidFileException(path, "not a valid PEFT adapter config: " + JsonProblem.InvalidText); }
         try { return Read(path, json, model); }
         catch (ArgumentException e) { throw new InvalidFileException(path, e.Message); }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or OverflowException)
-        { throw new InvalidFileException(path, "not a valid PEFT adapter config: a field has the wrong type"); }
+        { throw new InvalidFileException(path, "not a valid PEFT adapter config: a field has the wrong type or is not valid text"); }
     }
 
     static LoraConfig Read(string path, JsonObject json, LlamaConfig model)
@@ -81,7 +84,7 @@ public static class PeftAdapterConfig
             throw new ArgumentException($"layers_pattern is {Show(pattern)}: only \"layers\" (LLaMA's module names) is supported");
         List<int>? layers = json["layers_to_transform"] switch
         {
-            JsonArray a => a.Select(n => n!.GetValue<int>()).ToList(),
+            JsonArray a => a.Select(n => n?.GetValue<int>() ?? throw new ArgumentException("layers_to_transform must list layer numbers")).ToList(),
             JsonValue v => [v.GetValue<int>()],
             _ => null,
         };

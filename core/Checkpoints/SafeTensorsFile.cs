@@ -91,9 +91,16 @@ public sealed class SafeTensorsFile
     static SafeTensorsFile Build(string path, ReadOnlySpan<byte> headerBytes, long length, byte[]? bytes)
     {
         JsonObject header;
-        try { header = JsonNode.Parse(headerBytes)?.AsObject() ?? throw new InvalidFileException(path, "the safetensors header is JSON null, not an object"); }
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes)) throw new InvalidFileException(path, "the safetensors header is not valid UTF-8");
+        try
+        {
+            header = JsonNode.Parse(headerBytes)?.AsObject() ?? throw new InvalidFileException(path, "the safetensors header is JSON null, not an object");
+            _ = header.Count; // materialises the entries: a name given twice throws here
+            foreach (var (name, _) in header) _ = name.Length; // names with unpaired surrogate escapes throw here
+        }
         catch (JsonException e) { throw new InvalidFileException(path, "the safetensors header is not JSON: " + JsonProblem.Describe(e)); }
-        catch (InvalidOperationException) { throw new InvalidFileException(path, "the safetensors header is not a JSON object"); }
+        catch (InvalidOperationException) { throw new InvalidFileException(path, "the safetensors header is not a JSON object of valid text"); }
+        catch (ArgumentException) { throw new InvalidFileException(path, "the safetensors header names an entry twice"); }
 
         long dataStart = 8 + headerBytes.Length;
         long dataLength = length - dataStart;
@@ -103,8 +110,13 @@ public sealed class SafeTensorsFile
         {
             if (name == "__metadata__")
             {
-                if (node is JsonObject meta)
-                    foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
+                try
+                {
+                    if (node is JsonObject meta)
+                        foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
+                }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+                { throw new InvalidFileException(path, "the safetensors __metadata__ is not a map of text to text"); }
                 continue;
             }
             try
@@ -124,7 +136,7 @@ public sealed class SafeTensorsFile
                 entries[name] = new Entry(name, dtype, shape, begin, end);
             }
             catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or IndexOutOfRangeException
-                or ArgumentOutOfRangeException or OverflowException)
+                or ArgumentException or OverflowException)
             {
                 throw new InvalidFileException(path, $"tensor '{name}' has a malformed header entry");
             }

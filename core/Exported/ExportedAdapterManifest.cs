@@ -72,7 +72,8 @@ public sealed record ExportedAdapterManifest
         ExportedAdapterManifest? manifest;
         try { manifest = JsonSerializer.Deserialize<ExportedAdapterManifest>(bytes); }
         catch (JsonException e) { throw new InvalidFileException(path, $"not a valid adapter manifest: {JsonProblem.Describe(e)}"); }
-        catch (InvalidOperationException) { throw new InvalidFileException(path, "not a valid adapter manifest: a string is not valid text"); }
+        catch (InvalidOperationException) { throw new InvalidFileException(path, "not a valid adapter manifest: " + JsonProblem.InvalidText); }
+        catch (ArgumentException) { throw new InvalidFileException(path, "not a valid adapter manifest: a field is given twice"); }
         if (manifest is null) throw new InvalidFileException(path, "the manifest is empty (JSON null)");
         if (manifest.Format != ExpectedFormat)
             throw new InvalidFileException(path, $"format is '{manifest.Format}', expected '{ExpectedFormat}'");

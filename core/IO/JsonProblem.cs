@@ -10,6 +10,9 @@ namespace Adapters.Core.IO;
 /// </summary>
 public static partial class JsonProblem
 {
+    /// <summary>What System.Text.Json's InvalidOperationException on reading a string means for a file.</summary>
+    public const string InvalidText = "a string is not valid text (invalid UTF-8 or an unpaired surrogate)";
+
     public static string Describe(JsonException e)
     {
         string where = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";

@@ -15,7 +15,7 @@ namespace Adapters.Host.Tests;
 /// only from the server's own copy.
 /// </summary>
 [Collection(HostileRootCollection.Name)]
-public sealed class HostileAdapterTests(HostileRootServer fixture)
+public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>Far below the 30 s client timeout: a refusal is immediate; only a hang reaches it.</summary>
     static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(20);
@@ -148,6 +148,7 @@ public sealed class HostileAdapterTests(HostileRootServer fixture)
             }
         }
         await Task.WhenAll(swapper, Loader(), Loader());
+        output.WriteLine($"{Swaps} swaps, {inside + outside + refused} loads: {inside} served the inside adapter, {refused} refused, {outside} served the outside one");
 
         Assert.Equal(0, outside);
         Assert.True(inside > 0, $"no load succeeded during the swaps ({refused} refused), so the race was not exercised");
@@ -243,6 +244,23 @@ public sealed class HostileAdapterTests(HostileRootServer fixture)
             Assert.DoesNotContain("trap", names);
         }
         finally { SpecialFiles.ReleaseFifo(fifo); }
+    }
+
+    [Fact]
+    public async Task Load_past_its_time_limit_is_504_and_changes_nothing()
+    {
+        string token = Path.Combine(fixture.Root, $"token-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(token, "timeout-token\n");
+        // One tick: reading and converting a training folder always takes longer.
+        var options = fixture.Options(token, [fixture.AdapterRoot]) with { AdapterLoadTimeout = TimeSpan.FromTicks(1) };
+        await using var server = await Task.Run(() => HostServer.StartAsync(options)).WaitAsync(HangLimit);
+        using var client = HttpHelpers.NewClient(server.Url);
+
+        var response = await client.PostJsonAsync("/v1/load_lora_adapter", HostileRootServer.LoadBody("slow", fixture.InsideTraining), "timeout-token");
+
+        var error = await response.AssertErrorAsync(HttpStatusCode.GatewayTimeout);
+        Assert.Contains("took longer than", error.GetProperty("message").GetString());
+        Assert.DoesNotContain(server.Backend.Models, m => m.Id == "slow");
     }
 
     // ---- 4. devices and huge files are never read into memory --------------------------------
