@@ -131,6 +131,9 @@ public sealed class HostServer : IAsyncDisposable
             builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             // ASP.NET Core logs every request at Information; keep its warnings and the lifetime lines only.
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // A start that fails (an address this machine cannot bind) is reported once, as the
+            // IOException below (one `error:` line in the CLI), not also as the host's stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>
