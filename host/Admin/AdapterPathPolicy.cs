@@ -8,7 +8,8 @@ namespace Adapters.Host.Admin;
 /// never make the server read an arbitrary file: no ".." segment, and the path must lie inside a
 /// root both as written and after every symbolic link on the way is resolved. This is the first
 /// check, for clear answers (400/403/404); the files are confined again when they are opened
-/// (<see cref="Confinement"/>), which closes the race of a path swapped for a link after this check.
+/// (a <see cref="FileConfinement"/> of the same roots, in <see cref="RegistryAdapterAdmin"/>), which closes
+/// the race of a path swapped for a link after this check.
 /// </summary>
 public sealed class AdapterPathPolicy
 {
@@ -22,14 +23,7 @@ public sealed class AdapterPathPolicy
         foreach (string root in _roots)
             if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"adapter root not found: {root}");
         _realRoots = _roots.Select(RealPath.Of).ToArray();
-        Confinement = _roots.Length == 0 ? null : new FileConfinement(_roots);
     }
-
-    /// <summary>
-    /// The roots as a <see cref="FileConfinement"/> for reading (null with no roots): this policy
-    /// checks the path a caller sends; the confinement checks every file actually opened.
-    /// </summary>
-    public FileConfinement? Confinement { get; }
 
     public IReadOnlyList<string> Roots => _roots;
 
