@@ -25,10 +25,23 @@ public sealed class CliConsole(TextWriter output, TextWriter error, TextReader? 
         try { return body(); }
         catch (Exception e) when (IsUserError(e))
         {
-            Error.WriteLine($"error: {e.Message}");
+            Error.WriteLine($"error: {OneLine(e.Message)}");
+            return Failure;
+        }
+        catch (OutOfMemoryException)
+        {
+            Error.WriteLine("error: out of memory");
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            // A bug, not bad input: still one line (README's contract), saying so.
+            Error.WriteLine($"error: internal error ({OneLine(e.Message)}); please report it with the command that caused it");
             return Failure;
         }
     }
+
+    static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     static bool IsUserError(Exception e) =>
         e is InvalidFileException or ArgumentException or FileNotFoundException or DirectoryNotFoundException

@@ -85,7 +85,11 @@ public sealed class HostServer : IAsyncDisposable
         RegistryAdapterAdmin? admin = null;
         try
         {
-            admin = new RegistryAdapterAdmin(backend.Registry, name);
+            admin = new RegistryAdapterAdmin(backend.Registry, name, new AdapterLoadOptions
+            {
+                Roots = options.AdapterRoots.Count > 0 ? new Adapters.Core.IO.FileConfinement(options.AdapterRoots) : null,
+                Timeout = options.AdapterLoadTimeout,
+            });
             var problems = admin.LoadExportedFromRoots(options.AdapterRoots);
             return await StartCoreAsync(options, backend, admin, ownsBackend: true, ownedAdmin: admin, problems, cancel);
         }
@@ -127,6 +131,9 @@ public sealed class HostServer : IAsyncDisposable
             builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             // ASP.NET Core logs every request at Information; keep its warnings and the lifetime lines only.
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // A start that fails (an address this machine cannot bind) is reported once, as the
+            // IOException below (one `error:` line in the CLI), not also as the host's stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         }
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -43,6 +43,11 @@ public sealed record HostServerOptions
 
     public TimeSpan ShutdownTimeout { get; init; } = DefaultShutdownTimeout;
 
+    /// <summary>Reading, checking and converting one adapter of /v1/load_lora_adapter; beyond it the load is answered 504 and changes nothing.</summary>
+    public TimeSpan AdapterLoadTimeout { get; init; } = DefaultAdapterLoadTimeout;
+
+    public static readonly TimeSpan DefaultAdapterLoadTimeout = Admin.AdapterLoadOptions.DefaultTimeout;
+
     /// <summary>File holding the bearer token of the admin endpoints; null = no token (loopback only).</summary>
     public string? AdminTokenFile { get; init; }
 
@@ -71,6 +76,7 @@ public sealed record HostServerOptions
         if (MaxLoadedAdapters < 1) throw new ArgumentException($"max loaded adapters must be >= 1, got {MaxLoadedAdapters}");
         if (IntraOpThreads < 0) throw new ArgumentException($"intra-op threads must be >= 0, got {IntraOpThreads}");
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentException($"request timeout must be positive, got {RequestTimeout}");
+        if (AdapterLoadTimeout <= TimeSpan.Zero) throw new ArgumentException($"adapter load timeout must be positive, got {AdapterLoadTimeout}");
         if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentException($"shutdown timeout must be >= 0, got {ShutdownTimeout}");
         if (AdminTokenFile is null && !IPAddress.IsLoopback(BindAddress))
             throw new ArgumentException($"binding to {BindAddress} (not loopback) needs an admin token file, or anyone who can reach the port could load adapters");

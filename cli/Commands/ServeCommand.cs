@@ -25,11 +25,12 @@ public static class ServeCommand
         var maxQueue = new Option<int>("--max-queue") { Description = "requests waiting for a slot before 429", DefaultValueFactory = _ => HostServerOptions.DefaultMaxQueue };
         var maxLoaded = new Option<int>("--max-loaded-adapters") { Description = "adapter versions in memory at once, a count (LRU eviction beyond; evicted ones are read back on their next request)", DefaultValueFactory = _ => HostServerOptions.DefaultMaxLoadedAdapters };
         var timeout = new Option<double>("--request-timeout") { Description = "seconds a request may wait and generate before 504", DefaultValueFactory = _ => HostServerOptions.DefaultRequestTimeout.TotalSeconds };
+        var loadTimeout = new Option<double>("--adapter-load-timeout") { Description = "seconds one /v1/load_lora_adapter may read and check its files before 504", DefaultValueFactory = _ => HostServerOptions.DefaultAdapterLoadTimeout.TotalSeconds };
         var tokenFile = new Option<string?>("--admin-token-file") { Description = "file holding the bearer token of the adapter admin endpoints" };
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serve an exported model over an OpenAI-compatible HTTP API (/v1/completions, /v1/models).")
         {
-            model, adapters, host, port, name, maxBatch, maxQueue, maxLoaded, timeout, tokenFile, threads,
+            model, adapters, host, port, name, maxBatch, maxQueue, maxLoaded, timeout, loadTimeout, tokenFile, threads,
         };
         command.SetAction(parse => console.Guard(() =>
         {
@@ -45,7 +46,8 @@ public static class ServeCommand
                 MaxBatch = parse.GetValue(maxBatch),
                 MaxQueue = parse.GetValue(maxQueue),
                 MaxLoadedAdapters = parse.GetValue(maxLoaded),
-                RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                RequestTimeout = Seconds(parse.GetValue(timeout), "--request-timeout"),
+                AdapterLoadTimeout = Seconds(parse.GetValue(loadTimeout), "--adapter-load-timeout"),
                 AdminTokenFile = parse.GetValue(tokenFile),
                 IntraOpThreads = parse.GetValue(threads) ?? 0,
                 ConsoleLogging = true,
@@ -55,6 +57,10 @@ public static class ServeCommand
         }));
         return command;
     }
+
+    static TimeSpan Seconds(double value, string option) =>
+        double.IsFinite(value) && value > 0 && value <= TimeSpan.MaxValue.TotalSeconds / 2
+            ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{option} must be a positive number of seconds, got {value}");
 
     /// <summary>Starts the server, prints its URL on stdout, and serves until Ctrl+C or SIGTERM (then shuts down gracefully).</summary>
     public static async Task Run(HostServerOptions options, CliConsole console)

@@ -21,6 +21,11 @@ public static class AdapterSchemas
         _ => throw new ArgumentException($"unknown adapter method '{method}'"),
     };
 
-    static T As<T>(string method, JsonObject hyperparameters) =>
-        hyperparameters.Deserialize<T>(AdapterManifest.Json) ?? throw new InvalidDataException($"{method} hyperparameters are empty");
+    static T As<T>(string method, JsonObject hyperparameters)
+    {
+        // No hyperparameter is optional-by-null (each has a default when absent): a JSON null is a damaged file.
+        if (hyperparameters.Where(kv => kv.Value is null).Select(kv => kv.Key).FirstOrDefault() is { } field)
+            throw new InvalidDataException($"{method} hyperparameter '{field}' is null");
+        return hyperparameters.Deserialize<T>(AdapterManifest.Json) ?? throw new InvalidDataException($"{method} hyperparameters are empty");
+    }
 }

@@ -24,13 +24,9 @@ public static class AdapterSourceReader
     /// <summary>Finds the adapter <paramref name="path"/> names, by the precedence above.</summary>
     public static AdapterSourceLocation Locate(string path)
     {
-        if (!Directory.Exists(path)) throw new InvalidFileException(path, "adapter folder not found");
-        string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
-        if (KindOf(full) is { } kind) return new AdapterSourceLocation(full, kind, Path.GetFileName(full));
-        string inRun = Path.Combine(full, RunAdapterSubfolder);
-        if (Directory.Exists(inRun) && KindOf(inRun) is { } runKind) return new AdapterSourceLocation(inRun, runKind, Path.GetFileName(full));
-        throw new InvalidFileException(path,
-            $"not an adapter folder: no {AdapterManifest.FileName}, {PeftLoraFormat.ConfigFile}, or {RunAdapterSubfolder}/ of a training run holding one");
+        using var folder = UntrustedFolder.Open(path, FileConfinement.Anywhere);
+        var kind = Find(folder, out var run);
+        using (run) return new AdapterSourceLocation((run ?? folder).Path, kind, folder.Name);
     }
 
     /// <summary>
@@ -39,16 +35,53 @@ public static class AdapterSourceReader
     /// base model; a PEFT folder records none, so it is taken to be for this base (its shapes are checked).
     /// </summary>
     public static AdapterFolder Read(string path, LlamaConfig model, ModelFingerprint baseModel) =>
-        Read(Locate(path), model, baseModel);
+        Read(path, model, baseModel, FileConfinement.Anywhere);
 
-    public static AdapterFolder Read(AdapterSourceLocation location, LlamaConfig model, ModelFingerprint baseModel) => location.Kind switch
+    /// <summary>
+    /// As <see cref="Read(string, LlamaConfig, ModelFingerprint)"/>, for a path someone else chose: the
+    /// folder and every file are opened once, as regular files inside <paramref name="confinement"/>
+    /// (checked on the open handles), and refused beyond their size limits; reading stops on <paramref name="cancel"/>.
+    /// </summary>
+    public static AdapterFolder Read(string path, LlamaConfig model, ModelFingerprint baseModel, FileConfinement confinement, CancellationToken cancel = default)
     {
-        AdapterSourceKind.Manifest => AdapterFolder.Read(location.Folder, model, baseModel),
-        _ => PeftLoraFormat.Read(location.Folder, model, baseModel),
+        using var folder = UntrustedFolder.Open(path, confinement);
+        var kind = Find(folder, out var run);
+        using (run) return Read(run ?? folder, kind, model, baseModel, cancel);
+    }
+
+    public static AdapterFolder Read(AdapterSourceLocation location, LlamaConfig model, ModelFingerprint baseModel)
+    {
+        using var folder = UntrustedFolder.Open(location.Folder, FileConfinement.Anywhere);
+        return Read(folder, location.Kind, model, baseModel, CancellationToken.None);
+    }
+
+    static AdapterFolder Read(UntrustedFolder folder, AdapterSourceKind kind, LlamaConfig model, ModelFingerprint baseModel, CancellationToken cancel) => kind switch
+    {
+        AdapterSourceKind.Manifest => AdapterFolder.Read(folder, model, baseModel, cancel),
+        _ => PeftLoraFormat.Read(folder, model, baseModel, cancel),
     };
 
-    static AdapterSourceKind? KindOf(string folder) =>
-        File.Exists(Path.Combine(folder, AdapterManifest.FileName)) ? AdapterSourceKind.Manifest
-        : File.Exists(Path.Combine(folder, PeftLoraFormat.ConfigFile)) ? AdapterSourceKind.Peft
+    /// <summary>The layout of <paramref name="folder"/>, or of its adapter/ (then opened as <paramref name="run"/>, which the caller disposes).</summary>
+    static AdapterSourceKind Find(UntrustedFolder folder, out UntrustedFolder? run)
+    {
+        run = null;
+        if (KindOf(folder) is { } direct) return direct;
+        if (folder.HasFolder(RunAdapterSubfolder))
+        {
+            var inRun = folder.OpenFolder(RunAdapterSubfolder);
+            if (KindOf(inRun) is { } runKind)
+            {
+                run = inRun;
+                return runKind;
+            }
+            inRun.Dispose();
+        }
+        throw new InvalidFileException(folder.Path,
+            $"not an adapter folder: no {AdapterManifest.FileName}, {PeftLoraFormat.ConfigFile}, or {RunAdapterSubfolder}/ of a training run holding one");
+    }
+
+    static AdapterSourceKind? KindOf(UntrustedFolder folder) =>
+        folder.HasFile(AdapterManifest.FileName) ? AdapterSourceKind.Manifest
+        : folder.HasFile(PeftLoraFormat.ConfigFile) ? AdapterSourceKind.Peft
         : null;
 }

@@ -22,7 +22,7 @@ public sealed record LoraConfig
     public LoraConfig Validate(LlamaConfig? model = null)
     {
         if (Rank <= 0) throw new ArgumentException($"LoRA rank must be positive, got {Rank}");
-        if (!(Alpha > 0)) throw new ArgumentException($"LoRA alpha must be positive, got {Alpha}");
+        if (!(Alpha > 0 && float.IsFinite(Alpha))) throw new ArgumentException($"LoRA alpha must be positive and finite, got {Alpha}");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"LoRA dropout must be in [0, 1), got {Dropout}");
         if (TargetModules.Count == 0) throw new ArgumentException("LoRA needs at least one target module");
         foreach (string t in TargetModules)

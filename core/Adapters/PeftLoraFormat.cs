@@ -18,46 +18,13 @@ public static class PeftLoraFormat
     public const string WeightsFile = "adapter_model.safetensors";
     const string KeyPrefix = "base_model.model.";
 
-    public static LoraConfig ReadConfig(string folder)
+    /// <summary>Reads adapter_config.json of an opened folder (<see cref="PeftAdapterConfig"/>).</summary>
+    public static LoraConfig ReadConfig(UntrustedFolder folder, LlamaConfig model, CancellationToken cancel = default)
     {
-        string path = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(path)) throw new InvalidFileException(path, "file not found (a PEFT LoRA folder needs adapter_config.json)");
-        try
-        {
-            var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            string peftType = json["peft_type"]?.GetValue<string>() ?? "LORA";
-            if (!peftType.Equals("LORA", StringComparison.OrdinalIgnoreCase))
-                throw new InvalidFileException(path, $"peft_type is '{peftType}', only LORA is supported");
-            if (json["use_dora"]?.GetValue<bool>() == true) throw new InvalidFileException(path, "DoRA adapters are not supported");
-            if (json["use_rslora"]?.GetValue<bool>() == true) throw new InvalidFileException(path, "rsLoRA scaling is not supported");
-            if (json["fan_in_fan_out"]?.GetValue<bool>() == true) throw new InvalidFileException(path, "fan_in_fan_out LoRA is not supported");
-            string bias = json["bias"]?.GetValue<string>() ?? "none";
-            if (bias != "none") throw new InvalidFileException(path, $"LoRA bias '{bias}' is not supported (only 'none')");
-            var targets = json["target_modules"] switch
-            {
-                JsonArray a => a.Select(n => n!.GetValue<string>()).ToList(),
-                JsonValue v => [v.GetValue<string>()],
-                _ => throw new InvalidFileException(path, "target_modules is missing"),
-            };
-            var layers = json["layers_to_transform"] switch
-            {
-                JsonArray a => a.Select(n => n!.GetValue<int>()).ToList(),
-                JsonValue v => [v.GetValue<int>()],
-                _ => new List<int>(),
-            };
-            return new LoraConfig
-            {
-                Rank = json["r"]?.GetValue<int>() ?? throw new InvalidFileException(path, "missing 'r'"),
-                Alpha = json["lora_alpha"]?.GetValue<float>() ?? throw new InvalidFileException(path, "missing 'lora_alpha'"),
-                Dropout = json["lora_dropout"]?.GetValue<float>() ?? 0,
-                TargetModules = targets,
-                Layers = layers,
-            };
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
-        {
-            throw new InvalidFileException(path, "not a valid PEFT adapter config: " + e.Message);
-        }
+        if (!folder.HasFile(ConfigFile))
+            throw new InvalidFileException(folder.PathOf(ConfigFile), "file not found (a PEFT LoRA folder needs adapter_config.json)");
+        var file = folder.Read(ConfigFile, UntrustedFile.MaxJsonBytes, "a JSON config", cancel);
+        return PeftAdapterConfig.Parse(file.Path, file.Bytes, model);
     }
 
     /// <summary>
@@ -68,13 +35,24 @@ public static class PeftLoraFormat
     /// </summary>
     public static AdapterFolder Read(string folder, LlamaConfig model, ModelFingerprint baseModel)
     {
-        string configPath = Path.Combine(folder, ConfigFile);
-        LoraConfig lora;
-        try { lora = ReadConfig(folder).Validate(model); }
-        catch (ArgumentException e) { throw new InvalidFileException(configPath, e.Message); }
-        var file = SafeTensorsFile.Open(Path.Combine(folder, WeightsFile));
+        using var opened = UntrustedFolder.Open(folder, FileConfinement.Anywhere);
+        return Read(opened, model, baseModel);
+    }
+
+    public static AdapterFolder Read(UntrustedFolder folder, LlamaConfig model, ModelFingerprint baseModel, CancellationToken cancel = default)
+    {
+        var lora = ReadConfig(folder, model, cancel);
+        var expected = lora.ExpectedTensors(model).ToList();
+        var weights = folder.Read(WeightsFile, AdapterFolder.MaxWeightsBytes(expected), "the tensors adapter_config.json declares", cancel);
+        return FromWeights(lora, expected, SafeTensorsFile.Parse(weights.Path, weights.Bytes), model, baseModel, folder.RealPath);
+    }
+
+    /// <summary>The adapter from a parsed adapter_model.safetensors: every expected tensor with its shape and finite values, nothing else.</summary>
+    public static AdapterFolder FromWeights(LoraConfig lora, IReadOnlyList<(string Name, int[] Shape)> expected, SafeTensorsFile file,
+        LlamaConfig model, ModelFingerprint baseModel, string source)
+    {
         var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-        foreach (var (name, shape) in lora.ExpectedTensors(model))
+        foreach (var (name, shape) in expected)
         {
             string key = KeyPrefix + name;
             if (!file.Contains(key))
@@ -95,7 +73,7 @@ public static class PeftLoraFormat
             Method = AdapterMethods.Lora,
             Hyperparameters = AdapterManifest.ToJsonObject(lora),
             BaseModel = baseModel,
-            Training = new JsonObject { ["imported_from"] = "peft", ["source"] = Path.GetFullPath(folder) },
+            Training = new JsonObject { ["imported_from"] = "peft", ["source"] = source },
         };
         return new AdapterFolder(manifest, tensors);
     }

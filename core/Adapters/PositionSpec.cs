@@ -16,12 +16,22 @@ public sealed partial record PositionSpec(int First, int Last)
     {
         var m = Pattern().Match(text ?? "");
         if (!m.Success || (!m.Groups["f"].Success && !m.Groups["l"].Success))
-            throw new ArgumentException($"positions '{text}' are not of the form f<N>+l<M> (e.g. f7+l7, f5, l3)");
-        int first = m.Groups["f"].Success ? int.Parse(m.Groups["f"].Value) : 0;
-        int last = m.Groups["l"].Success ? int.Parse(m.Groups["l"].Value) : 0;
-        if (first + last == 0) throw new ArgumentException($"positions '{text}' select no token");
+            throw new ArgumentException($"positions '{Shown(text)}' are not of the form f<N>+l<M> (e.g. f7+l7, f5, l3)");
+        int first = m.Groups["f"].Success ? Count(m.Groups["f"].Value, text!) : 0;
+        int last = m.Groups["l"].Success ? Count(m.Groups["l"].Value, text!) : 0;
+        if ((long)first + last == 0) throw new ArgumentException($"positions '{text}' select no token");
         return new PositionSpec(first, last);
     }
+
+    /// <summary>A token count: ASCII digits, at most <see cref="MaxCount"/> (no prompt is longer).</summary>
+    static int Count(string digits, string text) =>
+        int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n <= MaxCount
+            ? n : throw new ArgumentException($"positions '{Shown(text)}' count more than {MaxCount} tokens or are not plain digits");
+
+    static string Shown(string? text) => text is { Length: > 40 } ? text[..40] + "..." : text ?? "";
+
+    /// <summary>Far beyond any context length, small enough that sums never overflow.</summary>
+    public const int MaxCount = 1 << 24;
 
     public override string ToString() => (First, Last) switch
     {

@@ -12,7 +12,8 @@ namespace Adapters.Core.Checkpoints;
 /// Reads a .safetensors file: an 8-byte little-endian header length N, N bytes of JSON
 /// ({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}}),
 /// then the tensor bytes, offsets relative to the end of the header. Every entry is checked
-/// against the file size when the file is opened, so later reads cannot run past the end.
+/// against the file size when the file is opened, so later reads cannot run past the end, and the
+/// entries must tile the data exactly. Refusals never quote the file's bytes or its size.
 /// </summary>
 public sealed class SafeTensorsFile
 {
@@ -26,13 +27,15 @@ public sealed class SafeTensorsFile
 
     readonly Dictionary<string, Entry> _entries;
     readonly long _dataStart;
+    readonly byte[]? _bytes; // the whole file, when it was read once into memory (Parse)
 
-    SafeTensorsFile(string path, Dictionary<string, Entry> entries, Dictionary<string, string> metadata, long dataStart)
+    SafeTensorsFile(string path, Dictionary<string, Entry> entries, Dictionary<string, string> metadata, long dataStart, byte[]? bytes)
     {
         Path = path;
         _entries = entries;
         Metadata = metadata;
         _dataStart = dataStart;
+        _bytes = bytes;
     }
 
     public string Path { get; }
@@ -43,27 +46,63 @@ public sealed class SafeTensorsFile
     public Entry this[string name] => _entries.TryGetValue(name, out var e) ? e
         : throw new InvalidFileException(Path, $"missing tensor '{name}'");
 
+    /// <summary>Opens a file on disk (a checkpoint the user named); tensors are read from it on demand.</summary>
     public static SafeTensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new InvalidFileException(path, "file not found");
         using var file = File.OpenRead(path);
         long length = file.Length;
-        if (length < 8) throw new InvalidFileException(path, $"file is {length} bytes, too short for a safetensors header");
+        if (length < 8) throw new InvalidFileException(path, "too short for a safetensors header (truncated or not safetensors?)");
         Span<byte> lenBytes = stackalloc byte[8];
         file.ReadExactly(lenBytes);
-        // Compared unsigned: a length of 2^63 or more must not turn negative and slip past the checks.
-        ulong rawHeaderLength = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
-        if (rawHeaderLength > MaxHeaderBytes || rawHeaderLength > (ulong)(length - 8))
-            throw new InvalidFileException(path, $"safetensors header length {rawHeaderLength} does not fit in a {length}-byte file (truncated or not safetensors?)");
-        long headerLength = (long)rawHeaderLength;
+        long headerLength = HeaderLength(path, lenBytes, length, quote: true);
         var headerBytes = new byte[headerLength];
         file.ReadExactly(headerBytes);
-        JsonObject header;
-        try { header = JsonNode.Parse(headerBytes)?.AsObject() ?? throw new JsonException("header is null"); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        { throw new InvalidFileException(path, "safetensors header is not a JSON object: " + e.Message); }
+        return Build(path, headerBytes, length, bytes: null);
+    }
 
-        long dataStart = 8 + headerLength;
+    /// <summary>
+    /// Parses a file already read whole (<see cref="UntrustedFile"/>: opened once, size-limited);
+    /// tensors are then read from <paramref name="bytes"/>, never from the path again.
+    /// </summary>
+    public static SafeTensorsFile Parse(string path, byte[] bytes)
+    {
+        if (bytes.Length < 8) throw new InvalidFileException(path, "too short for a safetensors header (truncated or not safetensors?)");
+        long headerLength = HeaderLength(path, bytes.AsSpan(0, 8), bytes.Length, quote: false);
+        return Build(path, bytes.AsSpan(8, (int)headerLength), bytes.Length, bytes);
+    }
+
+    /// <summary>
+    /// The header length N of the first 8 bytes, checked against the file. Quoted (with the file's
+    /// size) only for a file the user named (<see cref="Open"/>): for an untrusted one those are its
+    /// first bytes and its size, which the caller may have no right to learn.
+    /// </summary>
+    static long HeaderLength(string path, ReadOnlySpan<byte> first8, long length, bool quote)
+    {
+        // Compared unsigned: a length of 2^63 or more must not turn negative and slip past the checks.
+        ulong raw = BinaryPrimitives.ReadUInt64LittleEndian(first8);
+        if (raw > MaxHeaderBytes || raw > (ulong)(length - 8))
+            throw new InvalidFileException(path, quote
+                ? $"safetensors header length {raw} does not fit in a {length}-byte file (truncated or not safetensors?)"
+                : "the safetensors header length does not fit in the file (truncated or not safetensors?)");
+        return (long)raw;
+    }
+
+    static SafeTensorsFile Build(string path, ReadOnlySpan<byte> headerBytes, long length, byte[]? bytes)
+    {
+        JsonObject header;
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes)) throw new InvalidFileException(path, "the safetensors header is not valid UTF-8");
+        try
+        {
+            header = JsonNode.Parse(headerBytes)?.AsObject() ?? throw new InvalidFileException(path, "the safetensors header is JSON null, not an object");
+            _ = header.Count; // materialises the entries: a name given twice throws here
+            foreach (var (name, _) in header) _ = name.Length; // names with unpaired surrogate escapes throw here
+        }
+        catch (JsonException e) { throw new InvalidFileException(path, "the safetensors header is not JSON: " + JsonProblem.Describe(e)); }
+        catch (InvalidOperationException) { throw new InvalidFileException(path, "the safetensors header is not a JSON object of valid text"); }
+        catch (ArgumentException) { throw new InvalidFileException(path, "the safetensors header names an entry twice"); }
+
+        long dataStart = 8 + headerBytes.Length;
         long dataLength = length - dataStart;
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>();
@@ -71,8 +110,13 @@ public sealed class SafeTensorsFile
         {
             if (name == "__metadata__")
             {
-                if (node is JsonObject meta)
-                    foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
+                try
+                {
+                    if (node is JsonObject meta)
+                        foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
+                }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+                { throw new InvalidFileException(path, "the safetensors __metadata__ is not a map of text to text"); }
                 continue;
             }
             try
@@ -80,22 +124,50 @@ public sealed class SafeTensorsFile
                 string dtype = node!["dtype"]!.GetValue<string>();
                 int[] shape = node["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
                 var offsets = node["data_offsets"]!.AsArray();
+                if (offsets.Count != 2) throw new InvalidFileException(path, $"tensor '{name}' needs data_offsets [begin, end]");
                 long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
                 int size = DTypeSize(dtype) ?? throw new InvalidFileException(path, $"tensor '{name}' has unsupported dtype '{dtype}'");
                 if (shape.Any(d => d < 0)) throw new InvalidFileException(path, $"tensor '{name}' has a negative dimension in shape [{string.Join(", ", shape)}]");
                 if (begin < 0 || end < begin || end > dataLength)
-                    throw new InvalidFileException(path, $"tensor '{name}' data_offsets [{begin}, {end}] lie outside the {dataLength}-byte data section (truncated file?)");
-                long expectedBytes = TensorData.ElementCount(shape) * size;
+                    throw new InvalidFileException(path, $"tensor '{name}' data_offsets lie outside the data section (truncated file?)");
+                long expectedBytes = CheckedBytes(shape, size);
                 if (end - begin != expectedBytes)
-                    throw new InvalidFileException(path, $"tensor '{name}' is {end - begin} bytes but shape [{string.Join(", ", shape)}] of {dtype} needs {expectedBytes}");
+                    throw new InvalidFileException(path, $"tensor '{name}' data_offsets span a different number of bytes than shape [{string.Join(", ", shape)}] of {dtype} needs");
                 entries[name] = new Entry(name, dtype, shape, begin, end);
             }
-            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or IndexOutOfRangeException
+                or ArgumentException or OverflowException)
             {
-                throw new InvalidFileException(path, $"tensor '{name}' has a malformed header entry: {e.Message}");
+                throw new InvalidFileException(path, $"tensor '{name}' has a malformed header entry");
             }
         }
-        return new SafeTensorsFile(path, entries, metadata, dataStart);
+        CheckTiling(path, entries.Values, dataLength);
+        return new SafeTensorsFile(path, entries, metadata, dataStart, bytes);
+    }
+
+    /// <summary>Bytes of a tensor of <paramref name="shape"/>; a product that overflows is a malformed entry.</summary>
+    static long CheckedBytes(int[] shape, int elementSize)
+    {
+        long bytes = elementSize;
+        foreach (int d in shape) bytes = checked(bytes * d);
+        return bytes;
+    }
+
+    /// <summary>
+    /// As the format's reference reader requires: the tensors, in offset order, cover the data
+    /// section exactly — starting at 0, each where the previous ends, the last at the end of the
+    /// file. Overlapping tensors (two names for the same bytes) and stray bytes are refused.
+    /// </summary>
+    static void CheckTiling(string path, IEnumerable<Entry> entries, long dataLength)
+    {
+        long next = 0;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin < next) throw new InvalidFileException(path, $"tensor '{e.Name}' overlaps the bytes of another tensor");
+            if (e.Begin > next) throw new InvalidFileException(path, $"bytes before tensor '{e.Name}' belong to no tensor");
+            next = e.End;
+        }
+        if (next != dataLength) throw new InvalidFileException(path, "bytes after the last tensor belong to no tensor");
     }
 
     /// <summary>Reads a tensor as float32, converting F16/BF16/F64; optionally checking its shape.</summary>
@@ -141,6 +213,7 @@ public sealed class SafeTensorsFile
 
     byte[] ReadRaw(Entry e)
     {
+        if (_bytes is not null) return _bytes.AsSpan((int)(_dataStart + e.Begin), (int)(e.End - e.Begin)).ToArray();
         using var file = File.OpenRead(Path);
         if (file.Length < _dataStart + e.End)
             throw new InvalidFileException(Path, $"file shrank while reading tensor '{e.Name}'");

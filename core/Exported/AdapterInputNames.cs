@@ -39,6 +39,9 @@ public static class AdapterInputNames
     /// <summary>U [r, dim]: the code returns to the stream through Uᵀ.</summary>
     public static string EditUp(int layer, string group) => $"{LlamaTensorNames.Layer(layer)}.residual_edit.{group}.U";
 
+    /// <summary>True for the inputs of a residual-stream edit (V, b, U), false for a projection's lora_A / lora_B.</summary>
+    public static bool IsResidualEdit(string input) => input.Contains(".residual_edit.", StringComparison.Ordinal);
+
     /// <summary>[batch, seq, 1] float: 1 where group <paramref name="group"/> edits a position, else 0.</summary>
     public static string PositionMask(string group) => $"residual_edit_mask.{group}";
 

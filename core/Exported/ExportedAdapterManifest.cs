@@ -49,24 +49,48 @@ public sealed record ExportedAdapterManifest
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    /// <summary>Reads and checks format, version and file name; errors name the file.</summary>
-    public static ExportedAdapterManifest Read(string path)
+    /// <summary>Reads and checks a manifest the caller named itself (no confinement); errors name the file.</summary>
+    public static ExportedAdapterManifest Read(string path) =>
+        Read(path, FileConfinement.Anywhere).Manifest;
+
+    /// <summary>Reads a manifest once (a regular file within <see cref="UntrustedFile.MaxJsonBytes"/>, inside <paramref name="confinement"/>).</summary>
+    public static (ExportedAdapterManifest Manifest, FileBytes File) Read(string path, FileConfinement confinement, CancellationToken cancel = default)
     {
-        if (!System.IO.File.Exists(path)) throw new InvalidFileException(path, "adapter manifest not found");
-        ExportedAdapterManifest manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<ExportedAdapterManifest>(System.IO.File.ReadAllText(path))
-                ?? throw new InvalidFileException(path, "the manifest is empty (JSON null)");
-        }
-        catch (JsonException e) { throw new InvalidFileException(path, $"not a valid adapter manifest: {e.Message}"); }
+        var file = UntrustedFile.Read(path, UntrustedFile.MaxJsonBytes, "a JSON manifest", confinement, cancel);
+        return (Parse(path, file.Bytes), file);
+    }
+
+    /// <summary>Methods an exported adapter may carry: every method with an export (LoRA, ReFT, and the SVD-compressed weight deltas).</summary>
+    public static IEnumerable<string> ExportableMethods => Adapters.AdapterMethods.All.Where(m => !Adapters.AdapterMethods.NotExportable.ContainsKey(m));
+
+    /// <summary>
+    /// Parses and checks format, version, method, file name, rank and positions (the inputs are
+    /// checked against the model and the data by the runtime). Errors name <paramref name="path"/>, never quote it.
+    /// </summary>
+    public static ExportedAdapterManifest Parse(string path, byte[] bytes)
+    {
+        ExportedAdapterManifest? manifest;
+        try { manifest = JsonSerializer.Deserialize<ExportedAdapterManifest>(bytes); }
+        catch (JsonException e) { throw new InvalidFileException(path, $"not a valid adapter manifest: {JsonProblem.Describe(e)}"); }
+        catch (InvalidOperationException) { throw new InvalidFileException(path, "not a valid adapter manifest: " + JsonProblem.InvalidText); }
+        catch (ArgumentException) { throw new InvalidFileException(path, "not a valid adapter manifest: a field is given twice"); }
+        if (manifest is null) throw new InvalidFileException(path, "the manifest is empty (JSON null)");
         if (manifest.Format != ExpectedFormat)
             throw new InvalidFileException(path, $"format is '{manifest.Format}', expected '{ExpectedFormat}'");
         if (manifest.FormatVersion != SupportedFormatVersion)
             throw new InvalidFileException(path, $"format_version {manifest.FormatVersion} is not supported (this build reads {SupportedFormatVersion})");
-        if (string.IsNullOrEmpty(manifest.File) || Path.GetFileName(manifest.File) != manifest.File)
+        if (string.IsNullOrEmpty(manifest.Name)) throw new InvalidFileException(path, "missing field 'name'");
+        if (manifest.Method is null || !ExportableMethods.Contains(manifest.Method))
+            throw new InvalidFileException(path, $"method '{manifest.Method}' is not one an exported adapter can have ({string.Join(", ", ExportableMethods)})");
+        if (string.IsNullOrEmpty(manifest.File) || !UntrustedFolder.IsPlainName(manifest.File))
             throw new InvalidFileException(path, $"'file' must be a file name in the same folder, got '{manifest.File}'");
+        if (manifest.BaseModel is not { Shape: not null, EmbeddingSha256: not null }) throw new InvalidFileException(path, "missing field 'base_model'");
+        if (manifest.Inputs is null || manifest.Inputs.Count == 0 || manifest.Inputs.Any(kv => kv.Value is null))
+            throw new InvalidFileException(path, "'inputs' must name every graph input the adapter file fills, with its shape");
         if (manifest.Rank < 1) throw new InvalidFileException(path, $"rank must be positive, got {manifest.Rank}");
+        bool reft = Adapters.AdapterMethods.IsReft(manifest.Method);
+        if (reft && manifest.Positions is null) throw new InvalidFileException(path, $"a {manifest.Method} adapter needs 'positions'");
+        if (!reft && manifest.Positions is not null) throw new InvalidFileException(path, $"a {manifest.Method} adapter edits no prompt positions, but 'positions' is set");
         if (manifest.Positions is { } positions)
         {
             try { Adapters.PositionSpec.Parse(positions); }

@@ -24,18 +24,27 @@ public sealed class OnnxAdapterFile
     public int ModelVersion { get; }
     public IReadOnlyList<TensorData> Parameters { get; }
 
+    /// <summary>Reads a file the caller named itself (no confinement, no size limit beyond one array).</summary>
     public static OnnxAdapterFile Read(string path)
     {
         if (!File.Exists(path)) throw new InvalidFileException(path, "adapter file not found");
-        try { return Parse(File.ReadAllBytes(path)); }
+        var file = UntrustedFile.Read(path, long.MaxValue, "one adapter file", FileConfinement.Anywhere);
+        return Parse(path, file.Bytes);
+    }
+
+    /// <summary>Parses the bytes of <paramref name="path"/>; a corrupt file is an <see cref="InvalidFileException"/> naming it.</summary>
+    public static OnnxAdapterFile Parse(string path, byte[] bytes)
+    {
+        try { return Parse(bytes); }
         catch (InvalidDataException e) { throw new InvalidFileException(path, e.Message); }
     }
 
+    /// <exception cref="InvalidDataException">The bytes are not a well-formed .onnx_adapter file.</exception>
     public static OnnxAdapterFile Parse(byte[] bytes)
     {
         var r = new Reader(bytes);
         if (bytes.Length < 8 || Encoding.ASCII.GetString(bytes, 4, 4) != OnnxAdapterFormat.FileIdentifier)
-            throw new InvalidDataException($"not an .onnx_adapter file (no '{OnnxAdapterFormat.FileIdentifier}' identifier in its {bytes.Length} bytes)");
+            throw new InvalidDataException($"not an .onnx_adapter file (no '{OnnxAdapterFormat.FileIdentifier}' identifier)");
         int root = r.Target(0);
         int version = r.Int32Field(root, OnnxAdapterFormat.AdapterFormatVersionSlot);
         if (version != OnnxAdapterFormat.FormatVersion)
@@ -71,12 +80,15 @@ public sealed class OnnxAdapterFile
                 dims.Add((int)d);
             }
         }
-        long elements = TensorData.ElementCount(dims);
+        long elements = 1;
+        foreach (int d in dims)
+            elements = elements * d is var product && (d == 0 || product / d == elements) && product <= int.MaxValue
+                ? product : throw new InvalidDataException($"parameter '{name}' has more elements than one tensor can hold");
         int rawStart = 0, rawLength = 0;
         if (r.FieldPosition(table, OnnxAdapterFormat.ParameterRawDataSlot) is { } rawField)
             (rawStart, rawLength) = r.Vector(r.Target(rawField), elementSize: 1);
         if (rawLength != elements * sizeof(float))
-            throw new InvalidDataException($"parameter '{name}' [{string.Join(", ", dims)}] needs {elements * sizeof(float)} bytes of data, the file has {rawLength}");
+            throw new InvalidDataException($"parameter '{name}' [{string.Join(", ", dims)}]: its raw data does not hold exactly that many float values");
         var data = new float[elements];
         MemoryMarshal.Cast<byte, float>(r.Bytes.AsSpan(rawStart, rawLength)).CopyTo(data);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
@@ -91,7 +103,7 @@ public sealed class OnnxAdapterFile
         void Need(long position, long length)
         {
             if (position < 0 || length < 0 || position + length > Bytes.Length)
-                throw new InvalidDataException($"truncated or corrupt: a field at byte {position} ({length} bytes) lies outside the file's {Bytes.Length} bytes");
+                throw new InvalidDataException("truncated or corrupt: a field lies outside the file");
         }
 
         public int Int32(int position) { Need(position, 4); return BinaryPrimitives.ReadInt32LittleEndian(Bytes.AsSpan(position)); }
@@ -126,7 +138,7 @@ public sealed class OnnxAdapterFile
         public (int Start, int Count) Vector(int position, int elementSize)
         {
             int count = Int32(position);
-            if (count < 0) throw new InvalidDataException($"corrupt vector length {count} at byte {position}");
+            if (count < 0) throw new InvalidDataException("corrupt: a vector has a negative length");
             Need(position + 4L, (long)count * elementSize);
             return (position + 4, count);
         }

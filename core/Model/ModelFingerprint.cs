@@ -24,5 +24,5 @@ public sealed record ModelFingerprint
         };
     }
 
-    public override string ToString() => $"{Shape} embedding:{EmbeddingSha256[..12]}";
+    public override string ToString() => $"{Shape} embedding:{(EmbeddingSha256 is { Length: > 12 } h ? h[..12] : EmbeddingSha256)}";
 }

@@ -19,7 +19,17 @@ public static class AdapterConverter
 {
     /// <param name="newFolder">Called only when a conversion is needed: a new, empty folder for the converted files.</param>
     /// <param name="name">The converted adapter's file stem and manifest name.</param>
-    public static ExportedAdapterPath ManifestFor(ExportedModel model, string path, Func<string> newFolder, string name = "adapter")
+    public static ExportedAdapterPath ManifestFor(ExportedModel model, string path, Func<string> newFolder, string name = "adapter") =>
+        ManifestFor(model, path, newFolder, name, FileConfinement.Anywhere, CancellationToken.None);
+
+    /// <summary>
+    /// As above, for a path someone else chose: the folder is listed and read through one open
+    /// handle inside <paramref name="confinement"/> (<see cref="UntrustedFolder"/>), training
+    /// adapters are read as <see cref="AdapterSourceReader"/> reads untrusted folders, and reading
+    /// stops on <paramref name="cancel"/>. A returned manifest path must still be read confined.
+    /// </summary>
+    public static ExportedAdapterPath ManifestFor(ExportedModel model, string path, Func<string> newFolder, string name,
+        FileConfinement confinement, CancellationToken cancel)
     {
         if (File.Exists(path))
         {
@@ -28,25 +38,28 @@ public static class AdapterConverter
                 $"not an adapter: expected an exported adapter manifest (*{ExportedAdapterManifest.FileSuffix}) or an adapter folder");
         }
         if (!Directory.Exists(path)) throw new InvalidFileException(path, "adapter folder not found");
-        string[] manifests = Directory.GetFiles(path, "*" + ExportedAdapterManifest.FileSuffix);
-        if (manifests.Length == 1) return new ExportedAdapterPath(manifests[0], null);
-        if (manifests.Length > 1)
-            throw new InvalidFileException(path,
-                $"holds {manifests.Length} exported adapters ({string.Join(", ", manifests.Select(Path.GetFileName).Order())}); name one of them");
+        using (var folder = UntrustedFolder.Open(path, confinement))
+        {
+            var manifests = folder.FileNames(ExportedAdapterManifest.FileSuffix);
+            if (manifests.Count == 1) return new ExportedAdapterPath(folder.PathOf(manifests[0]), null);
+            if (manifests.Count > 1)
+                throw new InvalidFileException(path, $"holds {manifests.Count} exported adapters ({string.Join(", ", manifests)}); name one of them");
+        }
 
         var fingerprint = model.Manifest.Fingerprint
             ?? throw new InvalidFileException(Path.Combine(model.Folder, ExportedModelFiles.ManifestFileName),
                 "records no base-model fingerprint, so a training adapter cannot be checked against it; export the adapter with the model instead");
-        var adapter = AdapterSourceReader.Read(path, model.Config, fingerprint);
-        string folder = newFolder();
+        var adapter = AdapterSourceReader.Read(path, model.Config, fingerprint, confinement, cancel);
+        cancel.ThrowIfCancellationRequested();
+        string folderPath = newFolder();
         try
         {
-            var written = AdapterExporter.WriteAdapter(model.Config, fingerprint, new AdapterSource(name, adapter), folder);
-            return new ExportedAdapterPath(Path.Combine(folder, written.Name + ExportedAdapterManifest.FileSuffix), folder);
+            var written = AdapterExporter.WriteAdapter(model.Config, fingerprint, new AdapterSource(name, adapter), folderPath);
+            return new ExportedAdapterPath(Path.Combine(folderPath, written.Name + ExportedAdapterManifest.FileSuffix), folderPath);
         }
         catch
         {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folderPath)) Directory.Delete(folderPath, recursive: true);
             throw;
         }
     }

@@ -3,7 +3,7 @@ namespace Adapters.Host.Admin;
 /// <summary>Why an adapter could not be loaded or unloaded; each maps to one HTTP status.</summary>
 public enum AdapterAdminError
 {
-    /// <summary>400: not an adapter folder, a foreign base model, a rank above the limit.</summary>
+    /// <summary>400: not an adapter folder, a foreign base model, a rank above the limit, a file that is not a regular file or too large.</summary>
     InvalidAdapter,
     /// <summary>404: unload of a name that is not loaded.</summary>
     NotFound,
@@ -13,4 +13,10 @@ public enum AdapterAdminError
     NoFreeSlot,
     /// <summary>501: this backend cannot load adapters at all.</summary>
     NotSupported,
+    /// <summary>403: a file of the adapter lies outside the adapter roots (a symbolic link leaving them).</summary>
+    OutsideRoots,
+    /// <summary>504: reading the adapter took longer than the load timeout.</summary>
+    Timeout,
+    /// <summary>503: too many loads are running at once.</summary>
+    Busy,
 }

@@ -1,3 +1,4 @@
+using Adapters.Core.IO;
 using Microsoft.AspNetCore.Http;
 
 namespace Adapters.Host.Admin;
@@ -5,13 +6,13 @@ namespace Adapters.Host.Admin;
 /// <summary>
 /// Confines adapter paths sent over HTTP to the configured adapter roots, so an admin call can
 /// never make the server read an arbitrary file: no ".." segment, and the path must lie inside a
-/// root both as written and after every symbolic link on the way is resolved.
+/// root both as written and after every symbolic link on the way is resolved. This is the first
+/// check, for clear answers (400/403/404); the files are confined again when they are opened
+/// (a <see cref="FileConfinement"/> of the same roots, in <see cref="RegistryAdapterAdmin"/>), which closes
+/// the race of a path swapped for a link after this check.
 /// </summary>
 public sealed class AdapterPathPolicy
 {
-    /// <summary>Links followed before giving up, as Linux's MAXSYMLINKS (a loop would never end otherwise).</summary>
-    const int MaxLinkHops = 40;
-
     readonly string[] _roots;     // as configured, made absolute
     readonly string[] _realRoots; // with links resolved
 
@@ -21,8 +22,7 @@ public sealed class AdapterPathPolicy
         _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToArray();
         foreach (string root in _roots)
             if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"adapter root not found: {root}");
-        int hops = 0;
-        _realRoots = _roots.Select(r => ResolveReal(r, ref hops)).ToArray();
+        _realRoots = _roots.Select(RealPath.Of).ToArray();
     }
 
     public IReadOnlyList<string> Roots => _roots;
@@ -44,9 +44,8 @@ public sealed class AdapterPathPolicy
         if (!_roots.Any(root => IsInside(full, root)) && !_realRoots.Any(root => IsInside(full, root)))
             throw new AdapterPathException(StatusCodes.Status403Forbidden, $"lora_path '{path}' is outside the adapter roots ({string.Join(", ", _roots)})");
 
-        int hops = 0;
         string real;
-        try { real = ResolveReal(full, ref hops); }
+        try { real = RealPath.Of(full); }
         catch (IOException e) { throw new AdapterPathException(StatusCodes.Status400BadRequest, $"lora_path '{path}' cannot be resolved: {e.Message}"); }
         if (!_realRoots.Any(root => IsInside(real, root)))
             throw new AdapterPathException(StatusCodes.Status403Forbidden, $"lora_path '{path}' leads through a symbolic link to a place outside the adapter roots");
@@ -57,25 +56,4 @@ public sealed class AdapterPathPolicy
 
     static bool IsInside(string path, string root) =>
         path == root || path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-
-    /// <summary>Resolves every symbolic link along <paramref name="full"/>, component by component (what realpath(3) does).</summary>
-    static string ResolveReal(string full, ref int hops)
-    {
-        string current = Path.GetPathRoot(full) ?? throw new IOException($"'{full}' has no root");
-        foreach (string part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string next = Path.Combine(current, part);
-            var info = new FileInfo(next);
-            if (info.LinkTarget is not null)
-            {
-                if (++hops > MaxLinkHops) throw new IOException($"more than {MaxLinkHops} symbolic links (a loop?)");
-                // The link's target may itself sit below other links: resolve it the same way.
-                var target = info.ResolveLinkTarget(returnFinalTarget: true);
-                string targetPath = target?.FullName ?? Path.GetFullPath(info.LinkTarget, current);
-                next = ResolveReal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(targetPath)), ref hops);
-            }
-            current = next;
-        }
-        return current;
-    }
 }

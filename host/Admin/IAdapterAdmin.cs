@@ -4,9 +4,11 @@ namespace Adapters.Host.Admin;
 
 /// <summary>
 /// Loads and unloads adapters at run time (vLLM's /v1/load_lora_adapter and
-/// /v1/unload_lora_adapter). The host has already checked the admin token and confined the path
-/// to the adapter roots; an implementation checks the adapter itself (format, base model, rank)
-/// and reports failures as <see cref="AdapterAdminException"/>.
+/// /v1/unload_lora_adapter). The host has already checked the admin token, the name and the path
+/// as written; an implementation reads the files confined to the adapter roots (on the open
+/// handles), checks the adapter itself (format, base model, rank, sizes) within its time limit,
+/// and reports failures as <see cref="AdapterAdminException"/>. A lazy load by name goes through
+/// <see cref="LoadAsync"/> with a path inside a root, like the endpoint.
 /// </summary>
 public interface IAdapterAdmin
 {

@@ -1,5 +1,6 @@
-using Adapters.Core.Adapters;
+using System.Text.Json;
 using Adapters.Core.Exported;
+using Adapters.Core.IO;
 using Adapters.Export.AdapterExport;
 using Adapters.Runtime.Backends;
 using Adapters.Runtime.Serving;
@@ -9,48 +10,87 @@ namespace Adapters.Host.Admin;
 /// <summary>
 /// Runtime adapter loading over an <see cref="AdapterRegistry"/>. lora_path may be an exported
 /// adapter manifest (*.adapter.json), a folder holding exactly one, or a training adapter folder
-/// (ours or PEFT LoRA) or run folder, which is converted (<see cref="AdapterConverter"/>) into a cache
-/// folder this admin owns: the registry reads evicted adapters back from there. Loading a name
-/// that exists replaces it (requests in flight keep their version). Admin calls run one at a
-/// time, so load-or-replace is atomic; a failed call leaves the registry as it was.
+/// (ours or PEFT LoRA) or run folder, which is converted (<see cref="AdapterConverter"/>) into a
+/// staging folder this admin owns. Every file is read through the adapter roots' confinement (on
+/// the open handles: a link leaving the roots, or a path swapped for one midway, is refused), and
+/// what was validated is kept in the registry's store, the only place evicted adapters come back
+/// from. Loading a name that exists replaces it (requests in flight keep their version).
+/// <para>
+/// No lock is held while files are read: each load runs on its own, with a time limit
+/// (<see cref="AdapterLoadOptions.Timeout"/>) and the caller's cancellation, and at most
+/// <see cref="AdapterLoadOptions.MaxConcurrentLoads"/> run at once, so one slow or hostile load
+/// never blocks other loads, unloads or requests. A load that gave up never commits later.
+/// </para>
 /// </summary>
 public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
 {
-    /// <summary>File stem of a converted adapter inside its own cache folder; the registry name is kept separately.</summary>
+    /// <summary>File stem of a converted adapter inside its own staging folder; the registry name is kept separately.</summary>
     const string ConvertedName = "adapter";
 
     readonly AdapterRegistry _registry;
     readonly string _baseModelName;
-    readonly string _cacheRoot;
-    readonly SemaphoreSlim _gate = new(1, 1);
-    readonly Dictionary<string, string> _converted = new(StringComparer.Ordinal); // name → cache folder of its current version
+    readonly AdapterLoadOptions _options;
+    readonly string _stagingRoot;
+    readonly FileConfinement _stagingConfinement;
+    readonly SemaphoreSlim _slots;
 
-    /// <param name="cacheRoot">Where converted adapters go (created; deleted on dispose); default a new temporary folder.</param>
-    public RegistryAdapterAdmin(AdapterRegistry registry, string baseModelName, string? cacheRoot = null)
+    public RegistryAdapterAdmin(AdapterRegistry registry, string baseModelName, AdapterLoadOptions? options = null)
     {
         _registry = registry;
         _baseModelName = baseModelName;
-        _cacheRoot = cacheRoot is null ? Directory.CreateTempSubdirectory("adapters-host-").FullName : Directory.CreateDirectory(cacheRoot).FullName;
+        _options = (options ?? new AdapterLoadOptions()).Validate();
+        _stagingRoot = _options.StagingFolder is null
+            ? Directory.CreateTempSubdirectory("adapters-host-").FullName
+            : Directory.CreateDirectory(_options.StagingFolder).FullName;
+        _stagingConfinement = new FileConfinement([_stagingRoot]);
+        _slots = new SemaphoreSlim(_options.MaxConcurrentLoads, _options.MaxConcurrentLoads);
     }
 
     public async Task<ModelInfo> LoadAsync(string name, string path, CancellationToken cancel)
     {
-        await _gate.WaitAsync(cancel);
-        // Reading, checking and converting is file work: keep it off the request thread.
-        try { return await Task.Run(() => Load(name, path), CancellationToken.None); }
-        finally { _gate.Release(); }
-    }
-
-    public async Task UnloadAsync(string name, CancellationToken cancel)
-    {
-        await _gate.WaitAsync(cancel);
+        // Disposed by whoever finishes last: this call when the work never started, else the work itself.
+        var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        limit.CancelAfter(_options.Timeout);
+        bool started = false;
         try
         {
-            try { _registry.Unload(name); }
-            catch (AdapterNotFoundException e) { throw new AdapterAdminException(AdapterAdminError.NotFound, e.Message); }
-            ForgetConverted(name);
+            if (!await _slots.WaitAsync(_options.Timeout, limit.Token))
+                throw new AdapterAdminException(AdapterAdminError.Busy, $"cannot load adapter '{name}': {_options.MaxConcurrentLoads} adapter loads are already running; try again");
+            // File work runs on the thread pool; waiting on it honours the limit even if a read blocks in the kernel.
+            var work = Task.Run(() =>
+            {
+                try { return Load(name, path, limit.Token); }
+                finally
+                {
+                    ReleaseSlot();
+                    limit.Dispose();
+                }
+            }, CancellationToken.None);
+            started = true;
+            return await work.WaitAsync(limit.Token);
         }
-        finally { _gate.Release(); }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancel.IsCancellationRequested)
+        {
+            throw new AdapterAdminException(AdapterAdminError.Timeout,
+                $"cannot load adapter '{name}': reading it took longer than {_options.Timeout.TotalSeconds:0.#} s (a slow or blocking file?); nothing changed");
+        }
+        finally
+        {
+            if (!started) limit.Dispose();
+        }
+    }
+
+    void ReleaseSlot()
+    {
+        try { _slots.Release(); }
+        catch (ObjectDisposedException) { } // a load that outlived the server
+    }
+
+    public Task UnloadAsync(string name, CancellationToken cancel)
+    {
+        try { _registry.Unload(name); }
+        catch (AdapterNotFoundException e) { throw new AdapterAdminException(AdapterAdminError.NotFound, e.Message); }
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -61,28 +101,47 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
     public IReadOnlyList<string> LoadExportedFromRoots(IEnumerable<string> roots)
     {
         var problems = new List<string>();
+        if (_options.Roots is not { } confinement) return problems;
         foreach (string root in roots)
-            foreach (string manifest in Directory.EnumerateFiles(root, "*" + ExportedAdapterManifest.FileSuffix).Order(StringComparer.Ordinal))
+        {
+            IReadOnlyList<string> manifests;
+            try
+            {
+                using var folder = UntrustedFolder.Open(root, confinement);
+                manifests = folder.FileNames(ExportedAdapterManifest.FileSuffix).Select(folder.PathOf).ToList();
+            }
+            catch (IOException e) { problems.Add(e.Message); continue; }
+            foreach (string manifest in manifests)
             {
                 try
                 {
-                    string name = ExportedAdapterManifest.Read(manifest).Name;
-                    if (!_registry.Contains(name) && name != _baseModelName) _registry.Load(name, manifest);
+                    using var limit = new CancellationTokenSource(_options.Timeout);
+                    if (_registry.LoadExported(manifest, confinement, limit.Token) is { } adapter && adapter.Name == _baseModelName)
+                    {
+                        _registry.Unload(adapter.Name);
+                        problems.Add($"{manifest}: its name '{adapter.Name}' is the base model's");
+                    }
                 }
-                catch (Exception e) when (e is not OutOfMemoryException) { problems.Add($"{manifest}: {e.Message}"); }
+                catch (Exception e) when (IsAboutTheFiles(e) || e is OperationCanceledException) { problems.Add(e is OperationCanceledException ? $"{manifest}: reading it took too long" : e.Message); }
             }
+        }
         return problems;
     }
 
-    ModelInfo Load(string name, string path)
+    /// <summary>The adapter roots' confinement; with none configured, nothing can be read (the endpoint refuses first).</summary>
+    FileConfinement Roots => _options.Roots ?? throw new AdapterAdminException(AdapterAdminError.OutsideRoots, "no adapter roots are configured on this server");
+
+    ModelInfo Load(string name, string path, CancellationToken cancel)
     {
         string? converted = null;
         try
         {
-            string manifest = ManifestFor(path, out converted);
-            var adapter = _registry.Contains(name) ? _registry.Replace(name, manifest) : _registry.Load(name, manifest);
-            ForgetConverted(name);
-            if (converted is not null) _converted[name] = converted;
+            var roots = Roots;
+            var found = AdapterConverter.ManifestFor(_registry.Model, path, () => Path.Combine(_stagingRoot, Guid.NewGuid().ToString("N")),
+                ConvertedName, roots, cancel);
+            converted = found.ConvertedFolder;
+            cancel.ThrowIfCancellationRequested();
+            var adapter = _registry.LoadOrReplace(name, found.Manifest, converted is null ? roots : _stagingConfinement, cancel);
             return new ModelInfo
             {
                 Id = name,
@@ -92,43 +151,39 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
                 Parent = _baseModelName,
             };
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException and not AdapterAdminException)
         {
-            if (converted is not null) TryDelete(converted);
             throw e switch
             {
-                AdapterAdminException => e,
                 AdapterCapacityException => new AdapterAdminException(AdapterAdminError.NoFreeSlot, e.Message),
+                OutsideConfinementException => new AdapterAdminException(AdapterAdminError.OutsideRoots, $"cannot load adapter '{name}': {e.Message}"),
                 // Anything else went wrong reading or checking the files the caller named
-                // (format, truncation, NaN, shape, base model): their fault, and nothing changed.
-                _ => new AdapterAdminException(AdapterAdminError.InvalidAdapter, $"cannot load adapter '{name}': {e.Message}"),
+                // (format, truncation, NaN, shape, base model, size, type): their fault, and nothing changed.
+                _ when IsAboutTheFiles(e) => new AdapterAdminException(AdapterAdminError.InvalidAdapter, $"cannot load adapter '{name}': {e.Message}"),
+                _ => e,
             };
+        }
+        finally
+        {
+            // The registry keeps what it validated in its own store: the staged conversion can go.
+            if (converted is not null) TryDelete(converted);
         }
     }
 
-    /// <summary>The exported manifest <paramref name="path"/> names, holds, or converts to (then <paramref name="converted"/> is its new cache folder).</summary>
-    string ManifestFor(string path, out string? converted)
-    {
-        var found = AdapterConverter.ManifestFor(_registry.Model, path, () => Path.Combine(_cacheRoot, Guid.NewGuid().ToString("N")), ConvertedName);
-        converted = found.ConvertedFolder;
-        return found.Manifest;
-    }
-
-    void ForgetConverted(string name)
-    {
-        if (_converted.Remove(name, out string? folder)) TryDelete(folder);
-    }
+    /// <summary>Failures that describe the caller's files or request, not a fault of the server.</summary>
+    static bool IsAboutTheFiles(Exception e) =>
+        e is IOException or ArgumentException or InvalidDataException or JsonException or FormatException or UnauthorizedAccessException;
 
     static void TryDelete(string folder)
     {
         try { Directory.Delete(folder, recursive: true); }
-        catch (IOException) { } // a leftover cache folder is removed with the cache root
+        catch (IOException) { } // a leftover staging folder is removed with the staging root
         catch (UnauthorizedAccessException) { }
     }
 
     public void Dispose()
     {
-        TryDelete(_cacheRoot);
-        _gate.Dispose();
+        TryDelete(_stagingRoot);
+        _slots.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Adapters.Core.Adapters;
 using Adapters.Host.Admin;
 using Adapters.Host.Api;
 using Microsoft.AspNetCore.Http;
@@ -11,9 +12,6 @@ namespace Adapters.Host.Endpoints;
 /// </summary>
 internal static class AdapterAdminEndpoints
 {
-    /// <summary>Adapter names appear in URLs, metrics labels and logs: keep them short and plain.</summary>
-    const int MaxNameLength = 128;
-
     public static async Task LoadAsync(HttpContext http, HostState state)
     {
         RequireAdmin(http, state);
@@ -64,9 +62,9 @@ internal static class AdapterAdminEndpoints
 
     static string RequireName(string? name, HostState state)
     {
-        if (string.IsNullOrWhiteSpace(name)) throw Invalid("lora_name is required");
-        if (name.Length > MaxNameLength) throw Invalid($"lora_name is {name.Length} characters; at most {MaxNameLength} are allowed");
-        if (name.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))) throw Invalid("lora_name must not contain whitespace or control characters");
+        // Names reach URLs, log lines and metric labels: only the documented set, and never echoed back.
+        if (string.IsNullOrEmpty(name)) throw Invalid("lora_name is required");
+        if (!AdapterNames.IsValid(name)) throw Invalid($"lora_name must be {AdapterNames.Rule}");
         if (name == state.Backend.BaseModelName) throw Invalid($"'{name}' is the base model's name; an adapter needs a name of its own");
         return name;
     }
@@ -83,6 +81,9 @@ internal static class AdapterAdminEndpoints
                 AdapterAdminError.Conflict => (StatusCodes.Status409Conflict, ErrorTypes.InvalidRequest),
                 AdapterAdminError.NoFreeSlot => (StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unavailable),
                 AdapterAdminError.NotSupported => (StatusCodes.Status501NotImplemented, ErrorTypes.NotImplemented),
+                AdapterAdminError.OutsideRoots => (StatusCodes.Status403Forbidden, ErrorTypes.Permission),
+                AdapterAdminError.Timeout => (StatusCodes.Status504GatewayTimeout, ErrorTypes.Timeout),
+                AdapterAdminError.Busy => (StatusCodes.Status503ServiceUnavailable, ErrorTypes.Unavailable),
                 _ => (StatusCodes.Status500InternalServerError, ErrorTypes.Server),
             };
             throw new ApiException(status, type, e.Message, "lora_name");

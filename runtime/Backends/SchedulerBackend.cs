@@ -48,6 +48,7 @@ public sealed class SchedulerBackend : ICompletionBackend
     public static SchedulerBackend Load(string folder, string name, int maxBatch, int maxLoadedAdapters, OnnxRuntimeOptions? options = null)
     {
         var model = OnnxDecoderModel.Load(folder, options);
+        AdapterRegistry? registry = null;
         try
         {
             if (model.Exported.Manifest.Adapters is null)
@@ -55,12 +56,13 @@ public sealed class SchedulerBackend : ICompletionBackend
             string tokenizerPath = model.Exported.TokenizerPath
                 ?? throw new InvalidFileException(model.Exported.Folder, "the export has no tokenizer; the host needs one to read prompts (export with --tokenizer)");
             var tokenizer = TokenizerLoader.Load(tokenizerPath, model.Config.VocabSize);
-            var registry = AdapterRegistry.WithExportedAdapters(model.Exported, maxResident: maxLoadedAdapters);
+            registry = AdapterRegistry.WithExportedAdapters(model.Exported, maxResident: maxLoadedAdapters);
             var chat = ChatFormat.TryLoad(model.Exported.Folder, tokenizer);
             return new SchedulerBackend(model, registry, tokenizer, name, new SchedulerOptions { MaxBatchSize = maxBatch }, ownsModel: true, chat);
         }
         catch
         {
+            registry?.Dispose();
             model.Dispose();
             throw;
         }
@@ -126,6 +128,7 @@ public sealed class SchedulerBackend : ICompletionBackend
     public ValueTask DisposeAsync()
     {
         Scheduler.Dispose();
+        Registry.Dispose(); // its store of validated copies
         if (_ownsModel) _model.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -1,21 +1,34 @@
+using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
+using Adapters.Core.IO;
 
 namespace Adapters.Runtime.Serving;
 
 /// <summary>
 /// The adapters one exported model serves, by name: load, replace and unload at any time, and
-/// lease a version for a request (<see cref="Acquire"/>). Every change is checked first
-/// (<see cref="LoadedAdapter.Read"/>) and applied only when it succeeds, so a bad file leaves the
-/// registry as it was. Memory is bounded: when adapters pass <see cref="MaxBytes"/> or
-/// <see cref="MaxResident"/> versions the least recently used adapters nobody holds are evicted
-/// (their registration stays; the next <see cref="Acquire"/> reads them back). Thread-safe;
-/// <see cref="Evicted"/> and <see cref="Reloaded"/> are raised outside the lock.
+/// lease a version for a request (<see cref="Acquire"/>). Every change is read and checked first
+/// (<see cref="LoadedAdapter"/>; outside the lock, cancellable, confined to the caller's
+/// <see cref="FileConfinement"/>) and applied only when it succeeds, so a bad file leaves the
+/// registry as it was. Names follow <see cref="AdapterNames"/>. Memory is bounded: when adapters
+/// pass <see cref="MaxBytes"/> or <see cref="MaxResident"/> versions the least recently used
+/// adapters nobody holds are evicted (their registration stays; the next <see cref="Acquire"/>
+/// reads them back — from the validated copy in <see cref="Store"/>, never from the path they were
+/// loaded from). Thread-safe; <see cref="Evicted"/> and <see cref="Reloaded"/> are raised outside the lock.
+/// <para>
+/// Loading by name on demand (a router, lazy loading) goes through the same calls: resolve the
+/// name to a manifest path inside the adapter roots, then <see cref="LoadOrReplace"/> with the
+/// roots' confinement and a cancellation token; concurrent loads of one name are safe (the last
+/// to finish wins) and never block requests or other loads.
+/// </para>
 /// </summary>
-public sealed class AdapterRegistry
+public sealed class AdapterRegistry : IDisposable
 {
-    sealed class Entry(string path, LoadedAdapter resident)
+    sealed class Entry(string source, StoredAdapter? stored, LoadedAdapter resident)
     {
-        public string Path = path;
+        /// <summary>Where the current version was loaded from (for listings; never read again).</summary>
+        public string Source = source;
+        /// <summary>The validated copy evictions reload from; null when this registry never evicts.</summary>
+        public StoredAdapter? Stored = stored;
         public LoadedAdapter? Resident = resident;
         public ExportedAdapterManifest Manifest = resident.Manifest;
         public DateTimeOffset LoadedAt = DateTimeOffset.UtcNow;
@@ -26,22 +39,35 @@ public sealed class AdapterRegistry
     readonly Lock _lock = new();
     readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     readonly Dictionary<LoadedAdapter, int> _users = [];   // versions with leases, current or replaced
+    readonly ServedAdapterStore? _store;
+    readonly bool _ownsStore;
     long _clock;
 
     /// <param name="maxBytes">Adapter values in memory at most (resident versions plus replaced ones still leased).</param>
     /// <param name="maxResident">Adapter versions in memory at most, counted the same way.</param>
-    public AdapterRegistry(ExportedModel model, long maxBytes = long.MaxValue, int maxResident = int.MaxValue)
+    /// <param name="store">
+    /// Where validated copies go when adapters may be evicted (a limit is set); default a temporary
+    /// store this registry owns and deletes on <see cref="Dispose"/>. A registry without limits never
+    /// evicts, so it keeps no copies.
+    /// </param>
+    public AdapterRegistry(ExportedModel model, long maxBytes = long.MaxValue, int maxResident = int.MaxValue, ServedAdapterStore? store = null)
     {
         if (maxBytes < 1) throw new ArgumentException($"the adapter memory limit must be positive, got {maxBytes}");
         if (maxResident < 1) throw new ArgumentException($"the resident adapter limit must be positive, got {maxResident}");
         _model = model;
         MaxBytes = maxBytes;
         MaxResident = maxResident;
+        bool evicts = maxBytes != long.MaxValue || maxResident != int.MaxValue;
+        _ownsStore = evicts && store is null;
+        _store = evicts ? store ?? new ServedAdapterStore() : store;
     }
 
     public ExportedModel Model => _model;
     public long MaxBytes { get; }
     public int MaxResident { get; }
+
+    /// <summary>The validated copies evicted adapters come back from; null when this registry never evicts.</summary>
+    public ServedAdapterStore? Store => _store;
 
     /// <summary>An adapter version was dropped from memory to make room (its name stays registered).</summary>
     public event Action<LoadedAdapter>? Evicted;
@@ -53,8 +79,18 @@ public sealed class AdapterRegistry
     public static AdapterRegistry WithExportedAdapters(ExportedModel model, long maxBytes = long.MaxValue, int maxResident = int.MaxValue)
     {
         var registry = new AdapterRegistry(model, maxBytes, maxResident);
-        foreach (var (name, file) in model.Manifest.Adapters?.Adapters ?? new Dictionary<string, string>())
-            registry.Load(name, Path.Combine(model.Folder, file));
+        try
+        {
+            // The model folder is the operator's; its files are still opened once, as regular files, inside it.
+            var confinement = new FileConfinement([model.Folder]);
+            foreach (var (name, file) in model.Manifest.Adapters?.Adapters ?? new Dictionary<string, string>())
+                registry.Load(name, Path.Combine(model.Folder, file), confinement);
+        }
+        catch
+        {
+            registry.Dispose();
+            throw;
+        }
         return registry;
     }
 
@@ -75,7 +111,7 @@ public sealed class AdapterRegistry
         {
             lock (_lock)
                 return _entries.OrderBy(kv => kv.Key, StringComparer.Ordinal)
-                    .Select(kv => new RegisteredAdapter(kv.Key, kv.Value.Manifest, kv.Value.Path, kv.Value.LoadedAt, kv.Value.Resident is not null)).ToList();
+                    .Select(kv => new RegisteredAdapter(kv.Key, kv.Value.Manifest, kv.Value.Source, kv.Value.LoadedAt, kv.Value.Resident is not null)).ToList();
         }
     }
 
@@ -92,35 +128,78 @@ public sealed class AdapterRegistry
     }
 
     /// <summary>Registers a new name; refuses a name in use (use <see cref="Replace"/>).</summary>
-    public LoadedAdapter Load(string name, string manifestPath)
-    {
-        var adapter = LoadedAdapter.Read(name, manifestPath, _model);
-        List<LoadedAdapter> evicted;
-        lock (_lock)
-        {
-            if (_entries.ContainsKey(name)) throw new InvalidOperationException($"an adapter named '{name}' is already loaded; replace it instead");
-            evicted = MakeRoom(adapter.ByteCount, name);
-            _entries[name] = new Entry(manifestPath, adapter) { LastUse = ++_clock };
-        }
-        RaiseEvicted(evicted);
-        return adapter;
-    }
+    /// <param name="confinement">Where the files may lie (checked on the open handles); default anywhere (files the caller named itself).</param>
+    /// <exception cref="ArgumentException">The name breaks <see cref="AdapterNames"/>.</exception>
+    /// <exception cref="InvalidFileException">The files are unusable (<see cref="OutsideConfinementException"/>: outside the roots).</exception>
+    public LoadedAdapter Load(string name, string manifestPath, FileConfinement? confinement = null, CancellationToken cancel = default) =>
+        Commit(name, manifestPath, confinement, cancel, Change.Add);
 
     /// <summary>A new version under an existing name; requests holding the old version keep it until they finish.</summary>
-    public LoadedAdapter Replace(string name, string manifestPath)
+    public LoadedAdapter Replace(string name, string manifestPath, FileConfinement? confinement = null, CancellationToken cancel = default) =>
+        Commit(name, manifestPath, confinement, cancel, Change.Replace);
+
+    /// <summary>Registers <paramref name="name"/> or replaces its version, atomically (what the host's load endpoint does).</summary>
+    public LoadedAdapter LoadOrReplace(string name, string manifestPath, FileConfinement? confinement = null, CancellationToken cancel = default) =>
+        Commit(name, manifestPath, confinement, cancel, Change.AddOrReplace);
+
+    /// <summary>
+    /// Registers an exported manifest under the name it records, unless that name is taken (then
+    /// returns null and changes nothing) — how adapters dropped into a root are served from start.
+    /// </summary>
+    public LoadedAdapter? LoadExported(string manifestPath, FileConfinement? confinement = null, CancellationToken cancel = default)
     {
-        var adapter = LoadedAdapter.Read(name, manifestPath, _model);
+        var read = LoadedAdapter.Read("", manifestPath, _model, confinement ?? FileConfinement.Anywhere, cancel);
+        string name = read.Adapter.Manifest.Name;
+        if (!AdapterNames.IsValid(name))
+            throw new InvalidFileException(manifestPath, $"its name must be {AdapterNames.Rule}");
+        lock (_lock) if (_entries.ContainsKey(name)) return null;
+        return Install(name, read with { Adapter = read.Adapter.Renamed(name) }, Change.Add);
+    }
+
+    enum Change { Add, Replace, AddOrReplace }
+
+    LoadedAdapter Commit(string name, string manifestPath, FileConfinement? confinement, CancellationToken cancel, Change change)
+    {
+        AdapterNames.Require(name);
+        // Read and check outside the lock: a slow or hostile file never holds up requests or other loads.
+        var read = LoadedAdapter.Read(name, manifestPath, _model, confinement ?? FileConfinement.Anywhere, cancel);
+        cancel.ThrowIfCancellationRequested();
+        return Install(name, read, change);
+    }
+
+    LoadedAdapter Install(string name, ValidatedAdapter read, Change change)
+    {
+        var adapter = read.Adapter;
+        var stored = _store?.Put(read);
         List<LoadedAdapter> evicted;
-        lock (_lock)
+        StoredAdapter? previous = null;
+        try
         {
-            var entry = EntryOf(name);
-            evicted = MakeRoom(adapter.ByteCount, name);
-            entry.Path = manifestPath;
-            entry.Resident = adapter;
-            entry.Manifest = adapter.Manifest;
-            entry.LoadedAt = DateTimeOffset.UtcNow;
-            entry.LastUse = ++_clock;
+            lock (_lock)
+            {
+                bool exists = _entries.TryGetValue(name, out var entry);
+                if (exists && change == Change.Add) throw new InvalidOperationException($"an adapter named '{name}' is already loaded; replace it instead");
+                if (!exists && change == Change.Replace) EntryOf(name);
+                evicted = MakeRoom(adapter.ByteCount, name);
+                if (entry is null) _entries[name] = new Entry(adapter.ManifestPath, stored, adapter) { LastUse = ++_clock };
+                else
+                {
+                    previous = entry.Stored;
+                    entry.Source = adapter.ManifestPath;
+                    entry.Stored = stored;
+                    entry.Resident = adapter;
+                    entry.Manifest = adapter.Manifest;
+                    entry.LoadedAt = DateTimeOffset.UtcNow;
+                    entry.LastUse = ++_clock;
+                }
+            }
         }
+        catch
+        {
+            if (stored is not null) _store!.Release(stored);
+            throw;
+        }
+        if (previous is not null) _store!.Release(previous);
         RaiseEvicted(evicted);
         return adapter;
     }
@@ -128,32 +207,34 @@ public sealed class AdapterRegistry
     /// <summary>Removes a name; requests holding it finish with their version.</summary>
     public void Unload(string name)
     {
+        StoredAdapter? stored;
         lock (_lock)
         {
-            EntryOf(name);
+            stored = EntryOf(name).Stored;
             _entries.Remove(name);
         }
+        if (stored is not null) _store!.Release(stored);
     }
 
-    /// <summary>Leases the current version of <paramref name="name"/> (read back from disk when it was evicted).</summary>
+    /// <summary>Leases the current version of <paramref name="name"/> (read back from the validated copy when it was evicted).</summary>
     public AdapterLease Acquire(string name)
     {
-        string path;
+        StoredAdapter stored;
         lock (_lock)
         {
             var entry = EntryOf(name);
             if (entry.Resident is { } resident) return LeaseLocked(entry, resident);
-            path = entry.Path;
+            stored = entry.Stored ?? throw new InvalidOperationException($"adapter '{name}' was evicted without a stored copy");
         }
         // Read outside the lock; a concurrent change of the name wins over this reload.
-        var reloaded = LoadedAdapter.Read(name, path, _model);
+        var reloaded = _store!.Reload(stored, name, _model);
         List<LoadedAdapter> evicted = [];
         AdapterLease lease;
         bool installed = false;
         lock (_lock)
         {
             var entry = EntryOf(name);
-            if (entry.Resident is null && entry.Path == path)
+            if (entry.Resident is null && entry.Stored == stored)
             {
                 evicted = MakeRoom(reloaded.ByteCount, name);
                 entry.Resident = reloaded;
@@ -164,6 +245,12 @@ public sealed class AdapterRegistry
         RaiseEvicted(evicted);
         if (installed) Reloaded?.Invoke(reloaded);
         return lease;
+    }
+
+    /// <summary>Deletes the validated copies when this registry owns its store.</summary>
+    public void Dispose()
+    {
+        if (_ownsStore) _store!.Dispose();
     }
 
     void RaiseEvicted(List<LoadedAdapter> evicted)

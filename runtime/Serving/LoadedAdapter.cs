@@ -9,7 +9,8 @@ namespace Adapters.Runtime.Serving;
 /// One version of an exported adapter in memory, checked against the model it will run on:
 /// manifest format, base-model fingerprint, every parameter a graph input of that model with an
 /// accepted shape (and rank within a batched export's slot rank), the file complete, all values
-/// finite. Immutable, so requests that hold it see the same values for as long as they run.
+/// finite — the manifest checked against the model before the data is read, and against the data
+/// after. Immutable, so requests that hold it see the same values for as long as they run.
 /// </summary>
 public sealed class LoadedAdapter
 {
@@ -43,29 +44,38 @@ public sealed class LoadedAdapter
 
     static long _nextId;
 
-    /// <summary>Reads and checks an exported adapter for <paramref name="model"/>; errors name the file and the problem.</summary>
-    public static LoadedAdapter Read(string name, string manifestPath, ExportedModel model)
+    /// <summary>Reads and checks an exported adapter for <paramref name="model"/> from files the caller named itself; errors name the file and the problem.</summary>
+    public static LoadedAdapter Read(string name, string manifestPath, ExportedModel model) =>
+        Read(name, manifestPath, model, FileConfinement.Anywhere, CancellationToken.None).Adapter;
+
+    /// <summary>
+    /// Reads and checks an exported adapter from files someone else controls: the manifest and the
+    /// .onnx_adapter beside it are each opened once, through one handle on their folder, as regular
+    /// files inside <paramref name="confinement"/>; the manifest is checked against the model before
+    /// the adapter file is read, and that file is refused beyond the bytes the declared inputs need.
+    /// Returns the adapter and the exact bytes it was checked from (what the registry stores).
+    /// </summary>
+    internal static ValidatedAdapter Read(string name, string manifestPath, ExportedModel model, FileConfinement confinement, CancellationToken cancel)
     {
         var adapterInterface = model.Manifest.Adapters;
         if (adapterInterface is null || adapterInterface.Mode == AdapterExportMode.Fused)
             throw new InvalidFileException(model.Folder, "this model was exported without adapter inputs (plain or fused); export it swappable or batched to serve adapters");
-        var manifest = ExportedAdapterManifest.Read(manifestPath);
-        if (model.Manifest.Fingerprint is { } fingerprint && manifest.BaseModel != fingerprint)
-            throw new InvalidFileException(manifestPath, $"adapter belongs to base model {manifest.BaseModel}, not to this model ({fingerprint})");
-        string filePath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifest.File);
-        var file = OnnxAdapterFile.Read(filePath);
+        string full = Path.GetFullPath(manifestPath);
+        using var folder = UntrustedFolder.Open(Path.GetDirectoryName(full)!, confinement);
+        string manifestName = Path.GetFileName(full);
+        if (!folder.HasFile(manifestName)) throw new InvalidFileException(full, "adapter manifest not found");
+        var manifestFile = folder.Read(manifestName, UntrustedFile.MaxJsonBytes, "a JSON manifest", cancel);
+        var manifest = ExportedAdapterManifest.Parse(full, manifestFile.Bytes);
+        long maxBytes = CheckDeclared(full, manifest, model, adapterInterface);
+
+        string filePath = folder.PathOf(manifest.File);
+        if (!folder.HasFile(manifest.File)) throw new InvalidFileException(filePath, "adapter file not found");
+        var adapterFile = folder.Read(manifest.File, maxBytes, "the inputs its manifest declares", cancel);
+        var file = OnnxAdapterFile.Parse(filePath, adapterFile.Bytes);
 
         var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (var t in file.Parameters)
         {
-            var spec = adapterInterface.Find(t.Name)
-                ?? throw new InvalidFileException(filePath, $"parameter '{t.Name}' is not an adapter input of this model (its adapter inputs were fixed at export)");
-            if (!spec.Accepts(t.Shape, out int rank))
-                throw new InvalidFileException(filePath, $"parameter '{t.Name}' has shape {t.ShapeText}, the model expects {spec}");
-            if (adapterInterface.Mode == AdapterExportMode.Batched && rank > spec.RankCapacity(adapterInterface.MaxRank))
-                throw new InvalidFileException(filePath, spec.RankBlocks == 1
-                    ? $"parameter '{t.Name}' has rank {rank}, larger than this batched export's slot rank {adapterInterface.MaxRank}"
-                    : $"parameter '{t.Name}' has rank {rank} over its {spec.RankBlocks} packed projections, more than this batched export's slot rank {adapterInterface.MaxRank} allows ({spec.RankCapacity(adapterInterface.MaxRank)})");
             if (!manifest.Inputs.TryGetValue(t.Name, out var declared) || !t.HasShape(declared))
                 throw new InvalidFileException(filePath, $"parameter '{t.Name}' {t.ShapeText} is not in the adapter manifest with that shape");
             AdapterFolder.EnsureFinite(filePath, t);
@@ -73,8 +83,53 @@ public sealed class LoadedAdapter
         }
         var missing = manifest.Inputs.Keys.FirstOrDefault(n => !tensors.ContainsKey(n));
         if (missing is not null) throw new InvalidFileException(filePath, $"parameter '{missing}' named by the manifest is missing");
-        return new LoadedAdapter(name, Interlocked.Increment(ref _nextId), Path.GetFullPath(manifestPath), manifest, tensors);
+        var adapter = new LoadedAdapter(name, Interlocked.Increment(ref _nextId), full, manifest, tensors);
+        return new ValidatedAdapter(adapter, manifestName, manifestFile.Bytes, adapterFile.Bytes);
     }
+
+    /// <summary>
+    /// Checks the manifest against the model before any tensor is read: the base model; every
+    /// declared input an adapter input of this model with an accepted shape, of the kind the method
+    /// has (LoRA inputs for weight-delta methods, residual edits for ReFT), its rank-axis size a
+    /// multiple of the manifest's rank that the input can hold; a batched export's slot rank.
+    /// Returns the most bytes the .onnx_adapter file may have.
+    /// </summary>
+    static long CheckDeclared(string path, ExportedAdapterManifest manifest, ExportedModel model, ExportedAdapterInterface adapterInterface)
+    {
+        if (model.Manifest.Fingerprint is { } fingerprint && manifest.BaseModel != fingerprint)
+            throw new InvalidFileException(path, $"adapter belongs to base model {manifest.BaseModel}, not to this model ({fingerprint})");
+        bool reft = AdapterMethods.IsReft(manifest.Method);
+        long bytes = OnnxAdapterOverheadBytes;
+        foreach (var (input, shape) in manifest.Inputs)
+        {
+            var spec = adapterInterface.Find(input)
+                ?? throw new InvalidFileException(path, $"parameter '{input}' is not an adapter input of this model (its adapter inputs were fixed at export)");
+            if (!spec.Accepts(shape, out int rank))
+                throw new InvalidFileException(path, $"parameter '{input}' has shape [{string.Join(", ", shape)}], the model expects {spec}");
+            if (AdapterInputNames.IsResidualEdit(input) != reft)
+                throw new InvalidFileException(path, $"method '{manifest.Method}' does not fill input '{input}' ({(reft ? "ReFT edits the residual stream" : "a weight delta fills lora_A / lora_B")})");
+            int members = rank / manifest.Rank;
+            if (rank % manifest.Rank != 0 || members < 1 || members > spec.RankBlocks)
+                throw new InvalidFileException(path, spec.RankBlocks == 1
+                    ? $"rank {manifest.Rank} disagrees with input '{input}', whose rank axis has {rank}"
+                    : $"rank {manifest.Rank} disagrees with input '{input}', whose rank axis has {rank} (1 to {spec.RankBlocks} packed projections of rank {manifest.Rank} expected)");
+            if (adapterInterface.Mode == AdapterExportMode.Batched && rank > spec.RankCapacity(adapterInterface.MaxRank))
+                throw new InvalidFileException(path, spec.RankBlocks == 1
+                    ? $"parameter '{input}' has rank {rank}, larger than this batched export's slot rank {adapterInterface.MaxRank}"
+                    : $"parameter '{input}' has rank {rank} over its {spec.RankBlocks} packed projections, more than this batched export's slot rank {adapterInterface.MaxRank} allows ({spec.RankCapacity(adapterInterface.MaxRank)})");
+            int widest = shape.Where((_, i) => i != spec.RankAxis).DefaultIfEmpty(rank).Max();
+            if (rank > spec.RankBlocks * (long)widest)
+                throw new InvalidFileException(path, $"parameter '{input}' has rank {rank}, more than its shape [{string.Join(", ", shape)}] can use");
+            bytes += OnnxAdapterBytesPerInput + 4 * shape.Aggregate(1L, (n, d) => n * d);
+        }
+        return bytes;
+    }
+
+    /// <summary>FlatBuffer framing of an .onnx_adapter: the root table, and per parameter its table, name, dims and 8-byte alignment — generous.</summary>
+    const long OnnxAdapterOverheadBytes = 64 << 10, OnnxAdapterBytesPerInput = 1 << 10;
+
+    /// <summary>The same version (same id and values) under another registry name.</summary>
+    internal LoadedAdapter Renamed(string name) => new(name, Id, ManifestPath, Manifest, Tensors);
 
     public override string ToString() => $"{Name} (#{Id}, {Manifest.Method}, rank {Manifest.Rank})";
 }

@@ -24,6 +24,18 @@ public static class TrainingCheckpoint
         return File.Exists(Path.Combine(folder, TrainerState.FileName));
     }
 
+    /// <summary>
+    /// The step a resumed run continues from (after the same repair as <see cref="Exists"/>), or
+    /// null when <paramref name="folder"/> holds no complete checkpoint; what `train --resume` reports first.
+    /// </summary>
+    public static int? StepOf(string folder)
+    {
+        if (!Exists(folder)) return null;
+        string statePath = Path.Combine(folder, TrainerState.FileName);
+        try { return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), AdapterManifest.Json)?.Step; }
+        catch (JsonException e) { throw new InvalidFileException(statePath, "not a valid trainer state: " + JsonProblem.Describe(e)); }
+    }
+
     public static void Write(string folder, IAdapterMethod method, AdamW optimizer, TrainerState state, ModelFingerprint baseModel) =>
         AtomicFile.WriteDirectory(folder, tmp =>
         {

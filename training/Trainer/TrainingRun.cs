@@ -47,6 +47,10 @@ public static class TrainingRun
         log($"train: {options.Method} {TrainingBenchmark.Describe(options.Hyperparameters)}, {adapterTrainer.TrainableParameterCount:N0} trainable parameters "
             + $"({100.0 * adapterTrainer.TrainableParameterCount / total:F2}% of {total:N0}), {train.Count} training / {eval.Count} held-out examples");
 
+        if (trainer.Resume)
+            log(TrainingCheckpoint.StepOf(adapterTrainer.CheckpointDir!) is { } step
+                ? $"train: resuming from step {step} of {trainer.Steps} ({adapterTrainer.CheckpointDir})"
+                : $"train: --resume: no checkpoint in {adapterTrainer.CheckpointDir}; starting from step 0");
         var result = adapterTrainer.Train(train, eval, progress);
         string? peftDir = null;
         if (options.WritePeft)

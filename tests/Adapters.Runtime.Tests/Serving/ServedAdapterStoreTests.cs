@@ -1,0 +1,141 @@
+using Adapters.Core.Exported;
+using Adapters.Core.IO;
+using Adapters.Runtime.Serving;
+using Adapters.TestSupport;
+
+namespace Adapters.Runtime.Tests.Serving;
+
+/// <summary>
+/// A registry that may evict keeps the validated bytes of every adapter in its store, and reads an
+/// evicted adapter back only from there: whatever happens to the original files meanwhile, the next
+/// lease gets the very values that were checked; a tampered copy is refused; copies go with the last
+/// registration; adapters are read confined to the caller's roots.
+/// </summary>
+[Collection(AdapterServingCollection.Name)]
+public sealed class ServedAdapterStoreTests(AdapterExportFixture exports)
+{
+    OnnxDecoderModel Model => exports.Swappable;
+
+    /// <summary>A copy of an exported adapter's two files in a folder of its own; returns the manifest path.</summary>
+    string CopyOf(string name)
+    {
+        string folder = exports.NewFolder();
+        foreach (string file in new[] { AdapterExportFixture.ManifestPath(Model, name), AdapterExportFixture.AdapterFilePath(Model, name) })
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        return Path.Combine(folder, name + ExportedAdapterManifest.FileSuffix);
+    }
+
+    static void AssertSameValues(LoadedAdapter expected, LoadedAdapter actual)
+    {
+        Assert.Equal(expected.Tensors.Keys.Order(), actual.Tensors.Keys.Order());
+        foreach (var (name, t) in expected.Tensors) Assert.Equal(t.Data, actual.Tensors[name].Data);
+    }
+
+    [Theory]
+    [InlineData("swapped for another adapter")]
+    [InlineData("truncated")]
+    [InlineData("deleted")]
+    [InlineData("replaced by a named pipe")]
+    public void Evicted_adapter_comes_back_from_the_store_not_from_its_original_path(string change)
+    {
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
+        string manifest = CopyOf("lora-a");
+        string weights = Path.Combine(Path.GetDirectoryName(manifest)!, "lora-a" + ExportedAdapterManifest.AdapterFileSuffix);
+        var original = registry.Load("a", manifest);
+        registry.Load("b", AdapterExportFixture.ManifestPath(Model, "lora-b"));
+        Assert.False(registry.IsResident("a"));
+        switch (change)
+        {
+            case "swapped for another adapter": File.Copy(AdapterExportFixture.AdapterFilePath(Model, "lora-b"), weights, overwrite: true); break;
+            case "truncated": File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..64]); break;
+            case "deleted": Directory.Delete(Path.GetDirectoryName(manifest)!, recursive: true); break;
+            default: SpecialFiles.Fifo(weights); break;
+        }
+        try
+        {
+            using var lease = registry.Acquire("a");
+
+            Assert.NotSame(original, lease.Adapter);
+            AssertSameValues(original, lease.Adapter);
+        }
+        finally { if (File.Exists(weights)) SpecialFiles.ReleaseFifo(weights); }
+    }
+
+    [Fact]
+    public void Tampered_copy_in_the_store_is_refused_on_reload()
+    {
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
+        registry.Load("a", CopyOf("lora-a"));
+        registry.Load("b", CopyOf("lora-b"));
+        string copy = Directory.GetFiles(registry.Store!.Folder, "lora-a" + ExportedAdapterManifest.FileSuffix, SearchOption.AllDirectories).Single();
+        // Still a valid manifest, but not the bytes that were checked.
+        File.AppendAllText(copy, "\n");
+
+        var error = Assert.Throws<InvalidFileException>(() => registry.Acquire("a"));
+        Assert.Contains("changed on disk", error.Message);
+    }
+
+    [Fact]
+    public void Copies_are_shared_by_equal_content_and_removed_with_the_last_registration()
+    {
+        var registry = new AdapterRegistry(Model.Exported, maxResident: 4);
+        string store = registry.Store!.Folder;
+        registry.Load("a", CopyOf("lora-a"));
+        registry.Load("a-again", CopyOf("lora-a"));
+        registry.Load("b", CopyOf("lora-b"));
+        Assert.Equal(2, registry.Store.Count);
+
+        registry.Unload("a");
+        Assert.Equal(2, registry.Store.Count);
+        registry.Replace("a-again", CopyOf("lora-b"));
+        Assert.Equal(1, registry.Store.Count);
+        Assert.Single(Directory.GetDirectories(store));
+
+        registry.Dispose();
+        Assert.False(Directory.Exists(store));
+    }
+
+    [Fact]
+    public void Registry_without_limits_never_evicts_and_keeps_no_copies()
+    {
+        using var registry = new AdapterRegistry(Model.Exported);
+        registry.Load("a", CopyOf("lora-a"));
+        Assert.Null(registry.Store);
+    }
+
+    [Fact]
+    public void Adapter_outside_the_confinement_is_refused_and_changes_nothing()
+    {
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 2);
+        string root = exports.NewFolder();
+        string manifest = CopyOf("lora-a");
+        string link = Path.Combine(root, "lora-a" + ExportedAdapterManifest.FileSuffix);
+        File.CreateSymbolicLink(link, manifest);
+
+        Assert.Throws<OutsideConfinementException>(() => registry.Load("a", link, new FileConfinement([root])));
+        Assert.Empty(registry.Names);
+        Assert.Equal(0, registry.Store!.Count);
+    }
+
+    [Theory]
+    [InlineData("../x")]
+    [InlineData("a b")]
+    [InlineData("")]
+    [InlineData("<b>")]
+    public void Registry_refuses_names_outside_the_documented_set(string name)
+    {
+        using var registry = new AdapterRegistry(Model.Exported);
+        var error = Assert.Throws<ArgumentException>(() => registry.Load(name, AdapterExportFixture.ManifestPath(Model, "lora-a")));
+        Assert.Contains("letters, digits", error.Message);
+        Assert.Empty(registry.Names);
+    }
+
+    [Fact]
+    public void Cancelled_load_changes_nothing()
+    {
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 2);
+        Assert.ThrowsAny<OperationCanceledException>(() => registry.Load("a", CopyOf("lora-a"), cancel: new CancellationToken(canceled: true)));
+        Assert.Empty(registry.Names);
+        Assert.Equal(0, registry.Store!.Count);
+    }
+}
