@@ -24,7 +24,11 @@ public sealed class ServedAdapterStore : IDisposable
     {
         _owned = folder is null;
         Folder = folder is null ? Directory.CreateTempSubdirectory("adapters-store-").FullName : Directory.CreateDirectory(folder).FullName;
+        // A store nobody disposed (a registry left to the garbage collector) still goes at process exit.
+        if (_owned) AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
+
+    void OnProcessExit(object? sender, EventArgs e) => TryDelete(Folder);
 
     public string Folder { get; }
 
@@ -103,6 +107,7 @@ public sealed class ServedAdapterStore : IDisposable
 
     public void Dispose()
     {
+        if (_owned) AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         lock (_lock)
         {
             if (_owned) TryDelete(Folder);

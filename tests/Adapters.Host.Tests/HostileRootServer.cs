@@ -169,8 +169,12 @@ public sealed class HostileRootServer : IAsyncLifetime
     }
 }
 
-/// <summary>Tests that share the one <see cref="HostileRootServer"/>.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// Tests that share the one <see cref="HostileRootServer"/>. Run on their own, after the parallel
+/// collections: their thousands of loads and refused huge files must not show up in the
+/// process-wide memory figures other tests (LoadTests) measure.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class HostileRootCollection : ICollectionFixture<HostileRootServer>
 {
     public const string Name = "stories260K server with a hostile adapter root";

@@ -132,7 +132,7 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
     public void OverTheMemoryLimit_UnusedAdaptersAreEvictedLeastRecentlyUsedFirst_AndReadBackOnUse()
     {
         long each = NewRegistry(names: "lora-a").ResidentBytes;
-        var registry = NewRegistry(maxBytes: 2 * each + each / 2, "lora-a");
+        using var registry = NewRegistry(maxBytes: 2 * each + each / 2, "lora-a");
         string other = CopyOf("lora-a"), third = CopyOf("lora-a");
         registry.Load("second", other);
         using (registry.Acquire("lora-a")) { } // lora-a is now the most recently used
@@ -151,7 +151,7 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
     public void WhenEveryAdapterIsInUse_ANewOneThatDoesNotFit_IsRefused()
     {
         long each = NewRegistry(names: "lora-a").ResidentBytes;
-        var registry = NewRegistry(maxBytes: each + each / 2, "lora-a");
+        using var registry = NewRegistry(maxBytes: each + each / 2, "lora-a");
         using var lease = registry.Acquire("lora-a");
 
         var error = Assert.Throws<AdapterCapacityException>(() => registry.Load("second", CopyOf("lora-a")));
@@ -208,7 +208,7 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
     [Fact]
     public void ResidentCountLimit_EvictsTheLeastRecentlyUsed_RaisesEvicted_AndReloadsOnAcquire()
     {
-        var registry = new AdapterRegistry(Model.Exported, maxResident: 2);
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 2);
         var evicted = new List<string>();
         var reloaded = new List<string>();
         registry.Evicted += a => evicted.Add(a.Name);
@@ -226,7 +226,7 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
     [Fact]
     public void ResidentCountLimit_WhenEveryAdapterIsInUse_RefusesWithCapacityError()
     {
-        var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
         registry.Load("lora-a", AdapterExportFixture.ManifestPath(Model, "lora-a"));
         using var lease = registry.Acquire("lora-a");
 
