@@ -1,16 +1,7 @@
 using Adapters.Core.Generation;
-using Adapters.Export;
-using Adapters.Export.Quantization;
 using Adapters.Runtime.Serving;
 
 namespace Adapters.Runtime.Tests.Serving;
-
-/// <summary>The serving fixture's seven adapters (LoRA, LoReFT, DiReFT) on an int4 base (int8 activations, classifier int8).</summary>
-public sealed class QuantizedAdapterExportFixture() : AdapterExportFixture(new LlamaExportOptions
-{
-    IntraOpThreads = 2,
-    Quantization = new QuantizationOptions { Bits = 4, ClassifierBits = 8 },
-});
 
 /// <summary>
 /// The registry and the continuous-batching scheduler work unchanged on a quantized folder:
