@@ -49,6 +49,20 @@ public sealed record BenchOptions
     /// <summary>Registry Replace calls timed for the hot-swap latency (the issue asks for 100).</summary>
     public int Swaps { get; init; } = 100;
 
+    /// <summary>
+    /// Idle milliseconds before each timed generation. ONNX Runtime's intra-op workers spin for
+    /// tens of milliseconds after a run before they sleep; without a pause the previous variant's
+    /// spinning workers share the cores with the next variant's first steps (measured: steps 1–16
+    /// of each generation 2–3× slower, for our engine and GenAI alike, gone with a 100 ms pause).
+    /// A serving process runs one session at a time and never sees that; 0 measures it.
+    /// Null: <see cref="DefaultSettleMs"/>, or 0 for a quick run.
+    /// </summary>
+    public int? SettleMs { get; init; }
+
+    public const int DefaultSettleMs = 100;
+
+    public int EffectiveSettleMs => SettleMs ?? (Quick ? 0 : DefaultSettleMs);
+
     /// <summary>Intra-op threads for our sessions and GenAI's; 0 = all logical cores.</summary>
     public int Threads { get; init; }
 
@@ -87,6 +101,7 @@ public sealed record BenchOptions
     {
         if (Steps < 1) throw new ArgumentException($"steps must be >= 1, got {Steps}");
         if (Rounds < 1) throw new ArgumentException($"rounds must be >= 1, got {Rounds}");
+        if (EffectiveSettleMs is < 0 or > 10_000) throw new ArgumentException($"settle-ms must be within 0..10000, got {SettleMs}");
         if (PromptTokens < 1) throw new ArgumentException($"prompt tokens must be >= 1, got {PromptTokens}");
         if (Swaps < 2) throw new ArgumentException($"swaps must be >= 2, got {Swaps}");
         if (IncludeGenAi && !GenAiInThisBuild)

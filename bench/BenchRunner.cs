@@ -171,6 +171,7 @@ public static class BenchRunner
         Quick = options.Quick,
         Steps = options.Steps,
         Rounds = options.Rounds,
+        SettleMs = options.EffectiveSettleMs,
         PromptTokens = options.PromptTokens,
         BatchSizes = options.BatchSizes,
         Swaps = options.Swaps,
@@ -291,6 +292,7 @@ public static class BenchRunner
                 if (!warmUp) order.Shuffle(eligible);
                 foreach (var v in eligible)
                 {
+                    if (!warmUp && options.EffectiveSettleMs > 0) Thread.Sleep(options.EffectiveSettleMs); // let the previous variant's spinning workers sleep (BenchOptions.SettleMs)
                     var timing = v.Run(batch, prompt, warmUp ? Math.Min(WarmUpSteps, options.Steps) : options.Steps);
                     if (warmUp) continue;
                     if (!samples.TryGetValue((v, batch), out var list)) samples[(v, batch)] = list = [];
@@ -360,7 +362,7 @@ public static class BenchRunner
         double? Ratio(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : null;
         VariantResult? LargestRank(string engine) => results.Where(v => v.Engine == engine && v.Kind == BenchEngines.SwappableKind && v.Batch == single).MaxBy(v => v.LoraRank);
         var mixed = results.Where(v => v.Kind == BenchEngines.BatchedKind).ToList();
-        return new Dictionary<string, double?>
+        var headline = new Dictionary<string, double?>
         {
             ["batch_single"] = single,
             ["batch_full"] = full,
@@ -400,5 +402,23 @@ public static class BenchRunner
             ["compressed_parameter_ratio"] = compressed?.ParameterRatio,
             ["compressed_projection_parameter_ratio"] = compressed?.ProjectionParameterRatio,
         };
+        // The batch-1 step-time distribution of each engine's base: what a user of one stream feels.
+        AddTail(headline, "ours_base", oursBase1);
+        AddTail(headline, "genai_base", GenAi("GenAI base", single));
+        AddTail(headline, "llamacpp_f32", LlamaCpp("llama.cpp F32"));
+        AddTail(headline, "llamacpp_q8_0", LlamaCpp("llama.cpp Q8_0"));
+        AddTail(headline, "llamacpp_q4_0", LlamaCpp("llama.cpp Q4_0"));
+        return headline;
+    }
+
+    /// <summary>p50 (ms) and p90, p99 and mean over p50 of a variant's decode steps; null when the variant did not run.</summary>
+    static void AddTail(Dictionary<string, double?> headline, string prefix, VariantResult? v)
+    {
+        var step = v?.DecodeStep;
+        bool has = step is { Count: > 0, P50Ms: > 0 };
+        headline[$"{prefix}_decode_p50_ms"] = has ? step!.P50Ms : null;
+        headline[$"{prefix}_decode_p90_over_p50"] = has ? step!.P90Ms / step.P50Ms : null;
+        headline[$"{prefix}_decode_p99_over_p50"] = has ? step!.P99Ms / step.P50Ms : null;
+        headline[$"{prefix}_decode_mean_over_p50"] = has ? step!.MeanMs / step.P50Ms : null;
     }
 }

@@ -19,6 +19,7 @@ public sealed record BenchSettings
     [JsonPropertyName("quick")] public bool Quick { get; init; }
     [JsonPropertyName("steps")] public int Steps { get; init; }
     [JsonPropertyName("rounds")] public int Rounds { get; init; }
+    [JsonPropertyName("settle_ms")] public int SettleMs { get; init; }
     [JsonPropertyName("prompt_tokens")] public int PromptTokens { get; init; }
     [JsonPropertyName("batch_sizes")] public required IReadOnlyList<int> BatchSizes { get; init; }
     [JsonPropertyName("swaps")] public int Swaps { get; init; }

@@ -18,6 +18,10 @@ public static class BenchTargets
     /// <summary>Our base decode is at least as fast as GenAI's on the same folder.</summary>
     public const double MinOursVsGenAi = 1.0;
 
+    /// <summary>Batch-1 decode tail of our base: p90 within 1.5× and p99 within 3× of the median step.</summary>
+    public const double MaxBaseP90OverP50 = 1.5;
+    public const double MaxBaseP99OverP50 = 3.0;
+
     /// <summary>The compressed export decodes faster than the dense base it came from (n/a without --compressed).</summary>
     public const double MaxCompressedDecodeRatio = 1.0;
 
@@ -28,6 +32,8 @@ public static class BenchTargets
         TargetResult.AtLeast("mixed_vs_single_adapter_throughput", headline["mixed_vs_single_adapter_throughput"], MinMixedBatchThroughput),
         TargetResult.AtMost("hot_swap_p99_ms", headline["hot_swap_p99_ms"], MaxHotSwapP99Ms),
         TargetResult.AtLeast("ours_vs_genai_base_tokens_per_second", headline["ours_vs_genai_base_tokens_per_second"], MinOursVsGenAi),
+        TargetResult.AtMost("ours_base_decode_p90_over_p50", headline["ours_base_decode_p90_over_p50"], MaxBaseP90OverP50),
+        TargetResult.AtMost("ours_base_decode_p99_over_p50", headline["ours_base_decode_p99_over_p50"], MaxBaseP99OverP50),
         TargetResult.AtMost("compressed_decode_ratio", headline["compressed_decode_ratio"], MaxCompressedDecodeRatio),
     ];
 }

@@ -9,7 +9,7 @@ namespace Adapters.Runtime;
 /// Logits from <see cref="OnnxBatchSession.Forward"/> are the caller's to keep. Logits from
 /// <see cref="OnnxBatchSession.ForwardBorrowed"/> live in a buffer the session reuses: they are
 /// valid until that session's next <see cref="OnnxBatchSession.ForwardBorrowed"/> or its
-/// disposal, after which <see cref="Data"/>, <see cref="At"/> and <see cref="Last"/> throw
+/// disposal, after which <see cref="Values"/>, <see cref="At"/> and <see cref="Last"/> throw
 /// rather than return another step's values (<see cref="IsStale"/> tells beforehand). A span
 /// taken earlier is not checked: use it before the next forward.
 /// </remarks>
@@ -21,9 +21,11 @@ public sealed class BatchLogits
 
     public BatchLogits(float[] data, int batch, int tokens, int vocab) : this(data, batch, tokens, vocab, null) { }
 
+    /// <param name="data">Exactly batch × tokens × vocab values; a loan's buffer may be longer (its start is used).</param>
     internal BatchLogits(float[] data, int batch, int tokens, int vocab, LogitsLoan? loan)
     {
-        if ((long)batch * tokens * vocab != data.Length)
+        long length = (long)batch * tokens * vocab;
+        if (loan is null ? length != data.Length : length > data.Length)
             throw new ArgumentException($"logits hold {data.Length} values, not batch {batch} × tokens {tokens} × vocab {vocab}");
         _data = data;
         Batch = batch;
@@ -33,12 +35,16 @@ public sealed class BatchLogits
         _version = loan?.Version ?? 0;
     }
 
-    public float[] Data
+    /// <summary>The caller-owned array of <see cref="OnnxBatchSession.Forward"/>'s logits, without a copy.</summary>
+    internal float[] OwnedArray => _loan is null ? _data : throw new InvalidOperationException("borrowed logits have no array of their own");
+
+    /// <summary>All logits, row-major [batch, tokens, vocab].</summary>
+    public ReadOnlySpan<float> Values
     {
         get
         {
             ThrowIfStale();
-            return _data;
+            return _data.AsSpan(0, Batch * Tokens * Vocab);
         }
     }
 

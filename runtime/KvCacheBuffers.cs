@@ -22,6 +22,7 @@ internal sealed class KvCacheBuffers : IDisposable
 
     readonly long _slotFloats; // floats of one slot across [batch, kv_heads, ·, head_size]
     readonly long[] _shape;
+    readonly int _headSize;
     nint _raw;                 // the allocation; _base is it aligned
     nint _base;
     bool _disposed;
@@ -30,8 +31,13 @@ internal sealed class KvCacheBuffers : IDisposable
     {
         _slotFloats = (long)batch * kvHeads * headSize;
         _shape = [batch, kvHeads, 0, headSize];
+        _headSize = headSize;
         Values = new OrtValue[tensors];
     }
+
+    /// <summary>True when this set holds <paramref name="tensors"/> caches of [batch, kv_heads, ·, head_size] (what <see cref="SessionBufferPool"/> reuses it for).</summary>
+    public bool Matches(int tensors, int batch, int kvHeads, int headSize) =>
+        !_disposed && Values.Length == tensors && _shape[0] == batch && _shape[1] == kvHeads && _headSize == headSize;
 
     /// <summary>The views of the last <see cref="Wrap"/>, in graph order (key, value per layer); null entries when none.</summary>
     public OrtValue[] Values { get; }

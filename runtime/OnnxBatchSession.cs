@@ -17,7 +17,10 @@ namespace Adapters.Runtime;
 /// [batch·tokens·vocab] array (128 KB at batch 1 with a 32000-token vocabulary: one Large
 /// Object Heap allocation per step, and the gen-2 collections that follow), and the KV caches
 /// alternate between two native buffer sets (<see cref="KvCacheBuffers"/>) instead of being
-/// allocated and freed every step.
+/// allocated and freed every step. The logits buffer only grows (a prefill's room serves the
+/// decode steps after it), and both it and the cache sets come from the model's
+/// <see cref="SessionBufferPool"/> and go back there on disposal, so a session per generation
+/// allocates none of them either.
 /// </remarks>
 public sealed class OnnxBatchSession : IDisposable
 {
@@ -45,8 +48,9 @@ public sealed class OnnxBatchSession : IDisposable
     int _wrappedSeq;                               // the seq they are shaped for; 0 = none
     long[] _maskFeed = [];                         // [batch, total] when batch > 1 (pinned); row 0's own buffer at batch 1
     readonly LogitsLoan _loan = new();
-    float[] _borrowed = [];                        // ForwardBorrowed's logits [batch, seq, vocab] (pinned)
-    OrtValue? _borrowedValue;                      // its wrapper
+    float[] _borrowed = [];                        // ForwardBorrowed's logits: [batch, seq, vocab] at its start (pinned, from the pool, grow-only)
+    OrtValue? _borrowedValue;                      // its wrapper, shaped [batch, _borrowedSeq, vocab]
+    int _borrowedSeq;
     bool _disposed;
 
     internal OnnxBatchSession(OnnxDecoderModel model, int batchSize)
@@ -61,8 +65,8 @@ public sealed class OnnxBatchSession : IDisposable
         _inputNames = [.. model.InputNames];
         _outputNames = [.. model.OutputNames];
         _outputValues = new OrtValue[_outputNames.Length];
-        _cache = new KvCacheBuffers(2 * _c.NumLayers, batchSize, _c.NumKvHeads, _c.HeadSize);
-        _spare = new KvCacheBuffers(2 * _c.NumLayers, batchSize, _c.NumKvHeads, _c.HeadSize);
+        _cache = model.Buffers.RentCache(2 * _c.NumLayers, batchSize, _c.NumKvHeads, _c.HeadSize);
+        _spare = model.Buffers.RentCache(2 * _c.NumLayers, batchSize, _c.NumKvHeads, _c.HeadSize);
         _cache.Wrap(0);
     }
 
@@ -146,13 +150,19 @@ public sealed class OnnxBatchSession : IDisposable
         if (borrowed)
         {
             _loan.Revoke(); // the buffer is about to be overwritten, whatever the run's outcome
-            if (_borrowed.LongLength != logitsLength)
+            if (_borrowed.LongLength < logitsLength)
             {
                 _borrowedValue?.Dispose();
                 _borrowedValue = null;
-                _borrowed = GC.AllocateUninitializedArray<float>(checked((int)logitsLength), pinned: true);
+                _model.Buffers.Return(_borrowed);
+                _borrowed = _model.Buffers.RentLogits(checked((int)logitsLength));
             }
-            _borrowedValue ??= OrtValue.CreateTensorValueFromMemory(_borrowed, [batch, seq, _c.VocabSize]);
+            if (_borrowedValue is null || _borrowedSeq != seq)
+            {
+                _borrowedValue?.Dispose();
+                _borrowedValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _borrowed.AsMemory(0, (int)logitsLength), [batch, seq, _c.VocabSize]);
+                _borrowedSeq = seq;
+            }
             logits = _borrowed;
         }
         else
@@ -340,11 +350,12 @@ public sealed class OnnxBatchSession : IDisposable
         if (_disposed) return;
         _disposed = true;
         _loan.Revoke();
-        _cache.Dispose();
-        _spare.Dispose();
         _inputIdsValue?.Dispose();
         _positionIdsValue?.Dispose();
         _borrowedValue?.Dispose();
+        _model.Buffers.Return(_cache);
+        _model.Buffers.Return(_spare);
+        _model.Buffers.Return(_borrowed);
         _runOptions.Dispose();
     }
 }

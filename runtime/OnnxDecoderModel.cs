@@ -67,6 +67,9 @@ public sealed class OnnxDecoderModel : IDecoderModel
     /// <summary>Output names in run order: logits, then present key/value per layer.</summary>
     internal IReadOnlyList<string> OutputNames { get; }
 
+    /// <summary>Cache sets and logits buffers that ended sessions leave for the next ones.</summary>
+    internal SessionBufferPool Buffers { get; } = new();
+
     internal InferenceSession Session
     {
         get
@@ -97,6 +100,7 @@ public sealed class OnnxDecoderModel : IDecoderModel
         if (_disposed) return;
         _disposed = true;
         _session.Dispose();
+        Buffers.Dispose();
     }
 
     /// <summary>The graph must have the inputs and outputs the manifest promises, with its vocabulary.</summary>

@@ -25,7 +25,14 @@ public sealed class OnnxDecoderSession : IDecoderSession
     public float[] Forward(ReadOnlySpan<int> tokens)
     {
         if (tokens.IsEmpty) throw new ArgumentException("forward needs at least one token");
-        return _batch.Forward([tokens.ToArray()]).Data;
+        return _batch.Forward([tokens.ToArray()]).OwnedArray;
+    }
+
+    /// <summary>The last token's logits [vocab] in the session's reused buffer: valid until the next call.</summary>
+    public ReadOnlySpan<float> ForwardLast(ReadOnlySpan<int> tokens)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("forward needs at least one token");
+        return _batch.ForwardBorrowed([tokens.ToArray()]).Last(0);
     }
 
     public void Dispose() => _batch.Dispose();

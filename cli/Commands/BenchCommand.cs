@@ -23,13 +23,14 @@ public static class BenchCommand
         var rounds = new Option<int>("--rounds") { Description = "timed round-robin passes over all variants", DefaultValueFactory = _ => new BenchOptions().Rounds };
         var prompt = new Option<int>("--prompt-tokens") { Description = "prompt length", DefaultValueFactory = _ => new BenchOptions().PromptTokens };
         var batches = new Option<string>("--batch-sizes") { Description = "comma-separated batch sizes", DefaultValueFactory = _ => "1,8" };
+        var settle = new Option<int?>("--settle-ms") { Description = $"idle ms before each timed generation, so the previous variant's spinning ONNX Runtime workers sleep (default {BenchOptions.DefaultSettleMs}; 0 with --quick)" };
         var swaps = new Option<int>("--swaps") { Description = "adapter loads and hot swaps timed", DefaultValueFactory = _ => new BenchOptions().Swaps };
         var noGenAi = new Option<bool>("--no-genai") { Description = "skip ONNX Runtime GenAI" };
         var noLlamaCpp = new Option<bool>("--no-llamacpp") { Description = "skip llama.cpp (LLamaSharp; GGUF F32/Q8_0/Q4_0 and its LoRA r=8, batch 1)" };
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto (CUDA when present), cpu or cuda", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         var threads = CommonOptions.Threads();
         var command = new Command("bench", "Serving latency of adapter variants vs the base, ONNX Runtime GenAI and llama.cpp.")
-            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, swaps, noGenAi, noLlamaCpp, provider, threads };
+            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, settle, swaps, noGenAi, noLlamaCpp, provider, threads };
         command.SetAction(parse => console.Guard(() =>
         {
             var options = new BenchOptions
@@ -45,6 +46,7 @@ public static class BenchCommand
                 PromptTokens = parse.GetValue(prompt),
                 BatchSizes = ParseSizes(parse.GetValue(batches)!),
                 Swaps = parse.GetValue(swaps),
+                SettleMs = parse.GetValue(settle),
                 IncludeGenAi = !parse.GetValue(noGenAi) && BenchOptions.GenAiInThisBuild, // the Gpu build says so in its log
                 IncludeLlamaCpp = !parse.GetValue(noLlamaCpp),
                 Provider = parse.GetValue(provider),

@@ -24,17 +24,18 @@ public static class TextGenerator
             throw new ArgumentException($"prompt is {promptTokens.Count} tokens, longer than the model's context of {context}");
         var sampler = new Sampler(sampling, promptTokens);
         using var session = model.StartSession();
-        int vocab = model.Config.VocabSize;
-        float[] logits = session.Forward(promptTokens.ToArray());
-        var last = logits.AsSpan(logits.Length - vocab, vocab).ToArray();
+        if (maxNewTokens == 0) yield break;
+        // Sampled at once from the session's borrowed logits: nothing of them outlives a yield.
+        int next = sampler.Sample(session.ForwardLast(promptTokens.ToArray()));
+        var step1 = new int[1];
         for (int step = 0; step < maxNewTokens && session.Position < context; step++)
         {
             cancel.ThrowIfCancellationRequested();
-            int next = sampler.Sample(last);
+            if (step > 0) next = sampler.Sample(session.ForwardLast(step1));
             if (stopTokens.Contains(next)) yield break;
             yield return next;
             if (step + 1 == maxNewTokens || session.Position >= context) yield break;
-            last = session.Forward([next]);
+            step1[0] = next;
         }
     }
 

@@ -29,12 +29,18 @@ public sealed class OnnxAdapterSession : IDecoderSession
     /// <summary>The adapter version this session runs with, or null for the base model.</summary>
     public LoadedAdapter? Adapter => _lease?.Adapter;
 
-    public float[] Forward(ReadOnlySpan<int> tokens)
+    public float[] Forward(ReadOnlySpan<int> tokens) => Run(tokens, borrowed: false).OwnedArray;
+
+    /// <summary>The last token's logits [vocab] in the session's reused buffer: valid until the next call.</summary>
+    public ReadOnlySpan<float> ForwardLast(ReadOnlySpan<int> tokens) => Run(tokens, borrowed: true).Last(0);
+
+    BatchLogits Run(ReadOnlySpan<int> tokens, bool borrowed)
     {
         if (tokens.IsEmpty) throw new ArgumentException("forward needs at least one token");
         if (_promptLength < 0) _promptLength = tokens.Length;
         using var feed = _inputs.Build([Adapter], [new RowWindow(Position, tokens.Length, _promptLength)], tokens.Length);
-        return _batch.Forward([tokens.ToArray()], feed.Values).Data;
+        int[] row = tokens.ToArray();
+        return borrowed ? _batch.ForwardBorrowed([row], feed.Values) : _batch.Forward([row], feed.Values);
     }
 
     public void Dispose()

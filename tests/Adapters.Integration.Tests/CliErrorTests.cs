@@ -20,24 +20,69 @@ public sealed class CliErrorTests : IDisposable
         Assert.DoesNotContain("   at ", result.Stderr); // no stack trace
     }
 
-    [Theory]
-    [InlineData("\"model_type\": \"llama\"", "\"model_type\": \"qwen3\"", "model_type is 'qwen3'")]
-    [InlineData("\"model_type\": \"llama\"", "\"model_type\": \"llama\", \"use_sliding_window\": true", "use_sliding_window is true")]
-    [InlineData("\"model_type\": \"llama\"", "\"model_type\": \"llama\", \"num_local_experts\": 8", "mixture-of-experts")]
-    [InlineData("\"model_type\": \"llama\"", "\"model_type\": \"llama\", \"rope_scaling\": {\"rope_type\": \"yarn\"}", "rope_scaling type 'yarn'")]
-    [InlineData("LlamaForCausalLM", "GPT2LMHeadModel", "architectures is 'GPT2LMHeadModel'")]
-    public void Unsupported_hf_config_is_named_by_generate(string from, string to, string fragment)
+    /// <summary>A tiny Qwen3 folder (q/k norm, head_dim 12 ≠ 32/4) whose config.json gets the given fields.</summary>
+    string Qwen3Folder(int vocab = 512, params (string Field, string Json)[] fields)
     {
-        string folder = Path.Combine(_dir, "hf");
-        HfCheckpoint.Write(RandomCheckpoint.Create(Adapters.Core.Model.ModelShapes.Get("260K"), seed: 1), folder);
-        string config = Path.Combine(folder, "config.json");
-        string text = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(config), "\\s*:\\s*", ": ");
-        Assert.Contains(from, text);
-        File.WriteAllText(config, text.Replace(from, to));
+        string folder = Path.Combine(_dir, "qwen3");
+        var config = new Adapters.Core.Model.LlamaConfig
+        {
+            Family = "qwen3", Dim = 32, HiddenDim = 48, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, HeadDim = 12, QkNorm = true, VocabSize = vocab, MaxSeqLen = 64,
+        };
+        HfCheckpoint.Write(RandomCheckpoint.Create(config, seed: 1), folder);
+        string path = Path.Combine(folder, "config.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        foreach (var (field, value) in fields) json[field] = System.Text.Json.Nodes.JsonNode.Parse(value);
+        File.WriteAllText(path, json.ToJsonString());
+        return folder;
+    }
+
+    public static TheoryData<string, string, string> UnsupportedConfigs => new()
+    {
+        { "architectures", "[\"Qwen3MoeForCausalLM\"]", "architectures is 'Qwen3MoeForCausalLM', which is not supported" },
+        { "model_type", "\"qwen2_vl\"", "model_type is 'qwen2_vl', which is not supported" },
+        { "rope_scaling", "{\"rope_type\": \"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 32}", "rope_scaling type 'yarn' is not supported" },
+        { "rope_scaling", "{\"rope_type\": \"dynamic\", \"factor\": 2.0}", "rope_scaling type 'dynamic' is not supported" },
+        { "use_sliding_window", "true", "use_sliding_window is true with sliding_window 16 on layers 1..1" },
+        { "num_experts", "8", "num_experts is 8: mixture-of-experts models are not supported" },
+        { "vision_config", "{}", "multimodal models are not supported" },
+        { "mlp_bias", "true", "mlp_bias is true" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsupportedConfigs))]
+    public void Unsupported_hf_config_is_named_by_generate(string field, string value, string fragment)
+    {
+        var fields = field == "use_sliding_window" ? new[] { (field, value), ("sliding_window", "16"), ("max_window_layers", "1") } : [(field, value)];
+        string folder = Qwen3Folder(fields: fields);
+
+        var result = CliRunner.Run("generate", "--model", folder, "--tokenizer", Path.Combine(SharedModels.Root, "tokenizers", "qwen3"), "--max-new-tokens", "4");
+
+        AssertOneClearError(result, Path.Combine(folder, "config.json"), fragment);
+    }
+
+    [Fact]
+    public void A_tokenizer_with_more_ids_than_the_models_embedding_is_named_with_both_numbers()
+    {
+        string folder = Qwen3Folder(vocab: 1000);
+        string tokenizer = Path.Combine(SharedModels.Root, "tokenizers", "qwen3");
+
+        var result = CliRunner.Run("generate", "--model", folder, "--tokenizer", tokenizer, "--max-new-tokens", "4");
+
+        AssertOneClearError(result, "tokenizer.json", "151669 tokens", "only 1000 rows");
+    }
+
+    [Fact]
+    public void A_qwen2_checkpoint_relabelled_llama_is_named_with_its_unused_biases()
+    {
+        string folder = Path.Combine(_dir, "qwen2");
+        var config = Adapters.Core.Model.ModelShapes.Get("260K") with { Family = "qwen2", QkvBias = true };
+        HfCheckpoint.Write(RandomCheckpoint.Create(config, seed: 1), folder);
+        string path = Path.Combine(folder, "config.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("Qwen2ForCausalLM", "LlamaForCausalLM").Replace("\"qwen2\"", "\"llama\""));
 
         var result = CliRunner.Run("generate", "--model", folder, "--tokenizer", SharedModels.Tok512, "--max-new-tokens", "4");
 
-        AssertOneClearError(result, "config.json", fragment);
+        AssertOneClearError(result, "model.safetensors", "15 tensor(s) this model does not use: model.layers.0.self_attn.k_proj.bias");
     }
 
     [Fact]

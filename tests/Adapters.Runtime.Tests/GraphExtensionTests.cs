@@ -53,9 +53,9 @@ public sealed class GraphExtensionTests
     static float[] Forward(OnnxDecoderModel model, float[]? bias)
     {
         using var batch = model.StartBatch(1);
-        if (bias is null) return batch.Forward([Prompt]).Data;
+        if (bias is null) return batch.Forward([Prompt]).Values.ToArray();
         using var biasValue = OrtValue.CreateTensorValueFromMemory(bias, [bias.Length]);
-        return batch.Forward([Prompt], new Dictionary<string, OrtValue> { [ResidualBiasExtension.InputName] = biasValue }).Data;
+        return batch.Forward([Prompt], new Dictionary<string, OrtValue> { [ResidualBiasExtension.InputName] = biasValue }).Values.ToArray();
     }
 
     sealed class RecordingExtension : ILlamaGraphExtension

@@ -77,6 +77,20 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor Forward(Tensor inputIds, int startPos, KvCache? cache)
     {
+        using var scope = NewDisposeScope();
+        // 1. final-normalised hidden states [batch, seq, dim]
+        var hidden = HiddenStates(inputIds, startPos, cache);
+        // 2. classifier → logits [batch, seq, vocab]
+        return Classify(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Final-normalised hidden states [batch, seq, dim] (what <see cref="Forward"/> classifies), so
+    /// a loss that scores a few positions classifies only those: with a 150k-token vocabulary the
+    /// classifier is most of a small model's work.
+    /// </summary>
+    public Tensor HiddenStates(Tensor inputIds, int startPos = 0, KvCache? cache = null)
+    {
         if (inputIds.dim() != 2 || inputIds.dtype != ScalarType.Int64)
             throw new ArgumentException($"input ids must be a 2-D int64 tensor [batch, seq], got {inputIds.dim()}-D {inputIds.dtype}");
         long batch = inputIds.shape[0], seq = inputIds.shape[1];
@@ -87,14 +101,12 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"a forward without a cache starts at position 0, got {startPos}");
         if (cache is not null && cache.BatchSize != batch)
             throw new ArgumentException($"batch of {batch} rows does not match the cache's {cache.BatchSize} rows");
-
-        using var scope = NewDisposeScope();
-        // 1. final-normalised hidden states [batch, seq, dim]
-        var hidden = model.forward(inputIds, startPos, cache);
-        // 2. classifier → logits [batch, seq, vocab]; a shared classifier is the embedding table
-        var logits = lm_head is not null ? lm_head.call(hidden) : nn.functional.linear(hidden, model.Embedding.Weight);
-        return logits.MoveToOuterDisposeScope();
+        return model.forward(inputIds, startPos, cache);
     }
+
+    /// <summary>Logits [..., vocab] of hidden states [..., dim]; a shared classifier is the embedding table.</summary>
+    public Tensor Classify(Tensor hidden) =>
+        lm_head is not null ? lm_head.call(hidden) : nn.functional.linear(hidden, model.Embedding.Weight);
 
     /// <summary>Full-sequence training forward: logits [batch, seq, vocab] for every position, no cache.</summary>
     public override Tensor forward(Tensor inputIds) => Forward(inputIds, 0, null);

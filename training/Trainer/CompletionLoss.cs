@@ -14,10 +14,15 @@ public static class CompletionLoss
     public static Tensor Sum(LlamaModel model, IAdapterMethod? method, TrainingBatch batch)
     {
         method?.SetPromptLengths(batch.PromptLengths);
-        var logits = model.forward(batch.InputIds);                                   // [batch, seq, vocab]
-        var perToken = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), batch.Targets.reshape(-1),
-            reduction: nn.Reduction.None);                                            // [batch · seq]
-        return (perToken * batch.LossMask.reshape(-1)).sum();
+        var hidden = model.HiddenStates(batch.InputIds);                              // [batch, seq, dim]
+        // Only scored positions reach the classifier (the same sum, without the vocabulary-wide
+        // logits of prompt and padding positions).
+        var mask = batch.LossMask.reshape(-1);                                        // [batch · seq]
+        var scored = mask.nonzero().reshape(-1);                                      // [n]
+        var logits = model.Classify(hidden.reshape(-1, hidden.shape[2]).index_select(0, scored)); // [n, vocab]
+        var perToken = nn.functional.cross_entropy(logits, batch.Targets.reshape(-1).index_select(0, scored),
+            reduction: nn.Reduction.None);                                            // [n]
+        return (perToken * mask.index_select(0, scored)).sum();
     }
 
     /// <summary>

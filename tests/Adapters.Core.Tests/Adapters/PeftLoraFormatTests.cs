@@ -51,6 +51,40 @@ public class PeftLoraFormatTests : IDisposable
     }
 
     [Fact]
+    public void A_qwen3_shaped_peft_lora_merged_in_hugging_face_layout_equals_our_fused_checkpoint()
+    {
+        // Qwen3 shape: head_dim 12 ≠ 32/4, q_proj [48, 32], k_proj [24, 32], o_proj [32, 48].
+        var config = Adapters.Core.Tests.Checkpoints.HfCheckpointTests.FamilyConfig(ModelFamilies.Qwen3);
+        var weights = RandomCheckpoint.Create(config, seed: 4, normStd: 0.1f);
+        var adapter = RandomAdapters.Lora(weights, seed: 5, rank: 3, targets: ["q_proj", "k_proj", "o_proj"]);
+        var lora = adapter.Manifest.HyperparametersAs<LoraConfig>();
+        string peft = Path.Combine(_dir, "peft"), hf = Path.Combine(_dir, "hf"), fused = Path.Combine(_dir, "fused");
+        PeftLoraFormat.Write(peft, lora, config, adapter.Tensors);
+        HfCheckpoint.Write(weights, hf);
+        HfCheckpoint.Write(Adapters.Core.Adapters.WeightDeltas.WeightDeltaFolding.Fold(weights, new Adapters.Core.Adapters.WeightDeltas.AdapterWeightDelta(adapter, config)), fused);
+
+        // What PEFT's merge does, on the files as Hugging Face has them: W + (alpha / r) · B A, no permutation.
+        var baseFile = SafeTensorsFile.Open(Path.Combine(hf, HfCheckpoint.WeightsFile));
+        var fusedFile = SafeTensorsFile.Open(Path.Combine(fused, HfCheckpoint.WeightsFile));
+        var peftFile = SafeTensorsFile.Open(Path.Combine(peft, PeftLoraFormat.WeightsFile));
+        foreach (string projection in lora.TargetModules)
+        {
+            var w = baseFile.ReadFloat(LlamaTensorNames.Projection(1, projection));
+            var a = peftFile.ReadFloat("base_model.model." + AdapterTensorNames.LoraA(1, projection)); // [r, in]
+            var b = peftFile.ReadFloat("base_model.model." + AdapterTensorNames.LoraB(1, projection)); // [out, r]
+            int rows = w.Shape[0], cols = w.Shape[1], r = a.Shape[0];
+            var expected = fusedFile.ReadFloat(LlamaTensorNames.Projection(1, projection)).Data;
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                {
+                    double merged = w.Data[i * cols + j];
+                    for (int k = 0; k < r; k++) merged += lora.Scale * b.Data[i * r + k] * a.Data[k * cols + j];
+                    Assert.True(Math.Abs(merged - expected[i * cols + j]) < 1e-5, $"{projection}[{i}, {j}]: {merged} vs {expected[i * cols + j]}");
+                }
+        }
+    }
+
+    [Fact]
     public void Peft_folder_whose_tensors_disagree_with_its_rank_is_refused()
     {
         var written = new LoraConfig { Rank = 4, TargetModules = ["q_proj"] };

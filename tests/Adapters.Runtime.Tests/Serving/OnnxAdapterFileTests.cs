@@ -39,7 +39,7 @@ public sealed class OnnxAdapterFileTests(AdapterExportFixture exports)
         using var masks = new AdapterInputBuilder(model.Exported.Manifest.Adapters!)
             .Build([lease.Adapter], [new RowWindow(0, Prompt.Length, Prompt.Length)], Prompt.Length);
         var maskOnly = masks.Values.Where(kv => kv.Key.StartsWith("residual_edit_mask", StringComparison.Ordinal)).ToDictionary();
-        var actual = batch.Forward([Prompt], maskOnly, ortAdapter).Data;
+        var actual = batch.Forward([Prompt], maskOnly, ortAdapter).Values.ToArray();
 
         TestRuntime.AssertClose(expected, actual, $"{name} through OrtLoraAdapter");
         using var plain = model.StartSession();

@@ -65,8 +65,8 @@ public sealed class ResidualEditSkipTests(AdapterExportFixture exports)
             var zeroMasks = masks.Select(m => (m, OrtValue.CreateTensorValueFromMemory(new float[tokens.Length], [1, tokens.Length, 1]))).ToList();
             foreach (var (name, value) in zeroMasks) feed[name] = value;
 
-            float[] expected = plain.Forward([tokens]).Data;
-            float[] actual = edited.Forward([tokens], feed).Data;
+            float[] expected = plain.Forward([tokens]).Values.ToArray();
+            float[] actual = edited.Forward([tokens], feed).Values.ToArray();
 
             Assert.DoesNotContain(actual, float.IsNaN);
             Assert.Equal(expected, actual);
