@@ -175,6 +175,7 @@ public static class BenchRunner
         Quick = options.Quick,
         Steps = options.Steps,
         Rounds = options.Rounds,
+        SettleMs = options.EffectiveSettleMs,
         PromptTokens = options.PromptTokens,
         BatchSizes = options.BatchSizes,
         Swaps = options.Swaps,

@@ -1,7 +1,7 @@
 using Adapters.Core.Adapters;
 using Adapters.Core.Model;
 
-namespace Adapters.LlamaCpp.Tests;
+namespace Adapters.TestSupport;
 
 /// <summary>A LoRA folded by hand into base weights (W + alpha/r · B A, double accumulators), for the reference forward pass.</summary>
 public static class ReferenceLora
