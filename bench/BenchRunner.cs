@@ -179,7 +179,6 @@ public static class BenchRunner
         PromptTokens = options.PromptTokens,
         BatchSizes = options.BatchSizes,
         Swaps = options.Swaps,
-        SettleMs = options.EffectiveSettleMs,
         GenAi = options.IncludeGenAi,
         Quantized = options.IncludeQuantized,
         PrecisionOnly = options.PrecisionOnly,
