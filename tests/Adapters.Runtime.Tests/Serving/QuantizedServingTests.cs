@@ -6,7 +6,9 @@ namespace Adapters.Runtime.Tests.Serving;
 /// <summary>
 /// The registry and the continuous-batching scheduler work unchanged on a quantized folder:
 /// batched rows with different adapters equal single-adapter runs, requests joining and leaving
-/// generate what they would alone, and a hot replace serves the new version.
+/// generate what they would alone, and a hot replace serves the new version. The folder keeps fp32
+/// activations (accuracy level 0) so that "equal" can mean float rounding; the default level 4 is
+/// checked in <see cref="Int8ActivationServingTests"/>.
 /// </summary>
 public sealed class QuantizedServingTests(QuantizedAdapterExportFixture exports) : IClassFixture<QuantizedAdapterExportFixture>
 {
