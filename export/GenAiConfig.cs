@@ -68,9 +68,9 @@ public static class GenAiConfig
                 ["min_length"] = 0,
                 ["num_beams"] = 1,
                 ["num_return_sequences"] = 1,
-                // The cache grows by Concat, so present is a new buffer each step; a shared
-                // buffer needs an in-place attention op and failed with a shape mismatch.
-                ["past_present_share_buffer"] = false,
+                // A standard-op graph grows the cache by Concat, so present is a new buffer each step
+                // (a shared buffer failed with a shape mismatch); GroupQueryAttention writes in place.
+                ["past_present_share_buffer"] = options.Fusions.GroupQueryAttention,
                 ["repetition_penalty"] = 1.0,
                 ["temperature"] = 1.0,
                 ["top_k"] = 1,

@@ -22,7 +22,7 @@ public static class LlamaOnnxExporter
         var model = LlamaDecoderGraph.Build(weights, options.Extensions, new Dictionary<string, string>
         {
             ["source_checkpoint"] = weights.Source,
-        }, quantizer);
+        }, quantizer, options.Fusions);
         bool external = options.ExternalData switch
         {
             ExternalDataMode.Always => true,
@@ -59,6 +59,7 @@ public static class LlamaOnnxExporter
             OnnxOpset = OnnxGraphBuilder.OpsetVersion,
             Adapters = options.AdapterInterface,
             Quantization = quantizer?.Report(),
+            Attention = options.Fusions.GroupQueryAttention ? ExportedAttention.GroupQuery : ExportedAttention.Standard,
             CreatedUtc = DateTimeOffset.UtcNow,
         };
 

@@ -92,8 +92,14 @@ public sealed class OnnxDecoderModel : IDecoderModel
     public OnnxBatchSession StartBatch(int batchSize)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new(this, batchSize);
+        return OnnxBatchSession.Create(this, batchSize);
     }
+
+    /// <summary>
+    /// True for an export whose attention is GroupQueryAttention: its KV cache is one buffer per
+    /// layer written in place (<see cref="InPlaceCacheBatchSession"/>), not grown by Concat.
+    /// </summary>
+    public bool InPlaceKvCache => Exported.Manifest.Attention == ExportedAttention.GroupQuery;
 
     /// <summary>Ends ONNX Runtime's profiling of this model's session (<see cref="OnnxRuntimeOptions.ProfileFilePrefix"/>) and returns the trace file.</summary>
     public string EndProfiling() => Session.EndProfiling();

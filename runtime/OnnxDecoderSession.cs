@@ -14,7 +14,7 @@ public sealed class OnnxDecoderSession : IDecoderSession
 
     internal OnnxDecoderSession(OnnxDecoderModel model)
     {
-        _batch = new OnnxBatchSession(model, 1);
+        _batch = model.StartBatch(1);
     }
 
     public LlamaConfig Config => _batch.Config;

@@ -16,6 +16,7 @@ internal sealed class SessionBufferPool : IDisposable
 
     readonly Lock _lock = new();
     readonly List<KvCacheBuffers> _caches = [];
+    readonly List<InPlaceKvCache> _inPlaceCaches = [];
     readonly List<float[]> _logits = [];
     bool _disposed;
 
@@ -43,6 +44,35 @@ internal sealed class SessionBufferPool : IDisposable
             if (!_disposed && _caches.Count < MaxKept)
             {
                 _caches.Add(cache);
+                return;
+            }
+        }
+        cache.Dispose();
+    }
+
+    /// <summary>An in-place cache of this layout: a returned one (its memory and capacity kept) or a new one.</summary>
+    public InPlaceKvCache RentInPlaceCache(int tensors, int batch, int kvHeads, int headSize, int maxCapacity)
+    {
+        lock (_lock)
+        {
+            int i = _inPlaceCaches.FindIndex(c => c.Matches(tensors, batch, kvHeads, headSize, maxCapacity));
+            if (i >= 0)
+            {
+                var cache = _inPlaceCaches[i];
+                _inPlaceCaches.RemoveAt(i);
+                return cache;
+            }
+        }
+        return new InPlaceKvCache(tensors, batch, kvHeads, headSize, maxCapacity);
+    }
+
+    public void Return(InPlaceKvCache cache)
+    {
+        lock (_lock)
+        {
+            if (!_disposed && _inPlaceCaches.Count < MaxKept)
+            {
+                _inPlaceCaches.Add(cache);
                 return;
             }
         }
@@ -87,13 +117,14 @@ internal sealed class SessionBufferPool : IDisposable
 
     public void Dispose()
     {
-        List<KvCacheBuffers> caches;
+        List<IDisposable> caches;
         lock (_lock)
         {
             if (_disposed) return;
             _disposed = true;
-            caches = [.. _caches];
+            caches = [.. _caches, .. _inPlaceCaches];
             _caches.Clear();
+            _inPlaceCaches.Clear();
             _logits.Clear();
         }
         foreach (var c in caches) c.Dispose();

@@ -60,6 +60,8 @@ public sealed class ExportedModel
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidFileException(manifestPath, $"invalid config: {e.Message}"); }
 
+        if (!ExportedAttention.All.Contains(manifest.Attention))
+            throw new InvalidFileException(manifestPath, $"attention '{manifest.Attention}' is not supported (this runtime reads {string.Join(", ", ExportedAttention.All)})");
         string modelPath = RequireFile(full, manifestPath, manifest.ModelFile, "model_file");
         if (manifest.ExternalDataFile is not null) RequireFile(full, manifestPath, manifest.ExternalDataFile, "external_data_file");
         if (manifest.Tokenizer is { } tokenizer) RequireFile(full, manifestPath, tokenizer.File, "tokenizer.file");

@@ -40,6 +40,8 @@ public sealed record ExportedModelManifest
     [JsonPropertyName("adapters")] public ExportedAdapterInterface? Adapters { get; init; }
     /// <summary>Block-quantized weights (<c>export --quantize</c>); null for an fp32 export.</summary>
     [JsonPropertyName("quantization")] public ExportedQuantization? Quantization { get; init; }
+    /// <summary>How the graph computes attention (<see cref="ExportedAttention"/>), which decides how the KV cache is fed.</summary>
+    [JsonPropertyName("attention")] public string Attention { get; init; } = ExportedAttention.Standard;
     [JsonPropertyName("created_utc")] public DateTimeOffset? CreatedUtc { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

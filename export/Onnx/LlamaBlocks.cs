@@ -145,6 +145,54 @@ public sealed class LlamaBlocks
         return _g.Reshape(contextBySeq, [0, 0, h * hs], "context_flat");                                       // [B, S, H·hs]
     }
 
+    /// <summary>
+    /// What ONNX Runtime's GroupQueryAttention reads instead of a mask, from attention_mask
+    /// [B, T] (int64, no padding inside a row): seqlens_k [B] = tokens per row − 1 and the total
+    /// length T, both int32. Built once per graph and shared by all layers.
+    /// </summary>
+    public (string SeqlensK, string TotalLength) GroupQueryAttentionLengths(string attentionMask)
+    {
+        using var _ = _g.PushScope("gqa_lengths");
+        string tokens = _g.Op("ReduceSum", [attentionMask, _g.Int64s(1)], "row_tokens", OnnxAttribute.Int("keepdims", 0));   // [B]
+        string seqlens = _g.Cast(_g.Sub(tokens, _g.Int64Scalar(1), "last_index"), DataType.Int32, "seqlens_k");
+        string total = _g.Cast(_g.Squeeze(_g.ShapeSlice(attentionMask, 1, 2, "total_1d"), [0], "total"), DataType.Int32, "total_length");
+        return (seqlens, total);
+    }
+
+    /// <summary>
+    /// GroupQueryAttention's rotary caches as initializers: cos and sin of position · ω_i,
+    /// [max_seq_len, hs/2], one column per adjacent pair (the op's rotary_interleaved layout).
+    /// </summary>
+    public (string Cos, string Sin) RotaryCaches()
+    {
+        var (cos, sin) = RotaryFrequencies.Tables(_c, _c.MaxSeqLen);
+        return (_g.AddWeight("rope.cos_cache", [_c.MaxSeqLen, _c.HeadSize / 2], cos),
+                _g.AddWeight("rope.sin_cache", [_c.MaxSeqLen, _c.HeadSize / 2], sin));
+    }
+
+    /// <summary>
+    /// <see cref="Attention"/> as one com.microsoft GroupQueryAttention node: rotary inside the op
+    /// (adjacent pairs, positions from seqlens_k), causal softmax over each row's first
+    /// seqlens_k + 1 cached slots, grouped heads. The caches are [B, KV, P, hs]; when the caller
+    /// binds one buffer as both past and present (past_present_share_buffer), P is the buffer's
+    /// capacity and the op writes the new slots in place, else the present is past + S long.
+    /// Qwen3's q/k norms stay outside the op (ONNX Runtime's CPU kernel does not take them).
+    /// </summary>
+    public string GroupQueryAttention(string q, string k, string v, (string Cos, string Sin) caches, (string SeqlensK, string TotalLength) lengths,
+        string pastKey, string pastValue, string presentKeyName, string presentValueName, (string Q, string K)? qkNorm = null)
+    {
+        int h = _c.NumHeads, kv = _c.NumKvHeads, hs = _c.HeadSize;
+        if (qkNorm is { } norm)
+        {
+            using (_g.PushScope("q_norm")) q = _g.Reshape(RmsNorm(_g.Reshape(q, [0, 0, h, hs], "q_heads"), norm.Q), [0, 0, h * hs], "q_normed");
+            using (_g.PushScope("k_norm")) k = _g.Reshape(RmsNorm(_g.Reshape(k, [0, 0, kv, hs], "k_heads"), norm.K), [0, 0, kv * hs], "k_normed");
+        }
+        return _g.MicrosoftOp("GroupQueryAttention", [q, k, v, pastKey, pastValue, lengths.SeqlensK, lengths.TotalLength, caches.Cos, caches.Sin],
+            [null, presentKeyName, presentValueName], "context",
+            OnnxAttribute.Int("num_heads", h), OnnxAttribute.Int("kv_num_heads", kv),
+            OnnxAttribute.Int("do_rotary", 1), OnnxAttribute.Int("rotary_interleaved", 1))[0];
+    }
+
     /// <summary>SwiGLU's gate: silu(gate) · up, with silu(x) = x·sigmoid(x) (ONNX Runtime fuses it).</summary>
     public string SwiGlu(string gate, string up)
     {

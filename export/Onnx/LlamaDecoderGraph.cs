@@ -27,9 +27,11 @@ public sealed class LlamaDecoderGraph
     readonly LlamaGraphContext _context;
     readonly IReadOnlyList<ILlamaGraphExtension> _extensions;
     readonly MatMulNBitsEmitter? _quantized;
+    readonly DecoderFusions _fusions;
 
-    LlamaDecoderGraph(LlamaWeights weights, IReadOnlyList<ILlamaGraphExtension> extensions, MatMulNBitsEmitter? quantized)
+    LlamaDecoderGraph(LlamaWeights weights, IReadOnlyList<ILlamaGraphExtension> extensions, MatMulNBitsEmitter? quantized, DecoderFusions fusions)
     {
+        _fusions = fusions;
         _weights = weights;
         _c = weights.Config;
         _g = new OnnxGraphBuilder(GraphName);
@@ -45,11 +47,11 @@ public sealed class LlamaDecoderGraph
     /// block-quantized MatMulNBits nodes instead of fp32 MatMuls.
     /// </summary>
     public static OnnxModel Build(LlamaWeights weights, IReadOnlyList<ILlamaGraphExtension>? extensions = null,
-        IReadOnlyDictionary<string, string>? metadata = null, MatMulNBitsEmitter? quantized = null)
+        IReadOnlyDictionary<string, string>? metadata = null, MatMulNBitsEmitter? quantized = null, DecoderFusions? fusions = null)
     {
         if (quantized is not null && weights.Factorized.Count > 0)
             throw new ArgumentException($"weights from {weights.Source} hold factorised (compressed) projections; quantizing them is not supported: export them without --quantize");
-        var graph = new LlamaDecoderGraph(weights, extensions ?? [], quantized);
+        var graph = new LlamaDecoderGraph(weights, extensions ?? [], quantized, fusions ?? DecoderFusions.None);
         graph.BuildGraph();
         string version = typeof(LlamaDecoderGraph).Assembly.GetName().Version?.ToString() ?? "0";
         return graph._g.Build("Adapters.Export", version, metadata);
@@ -64,13 +66,12 @@ public sealed class LlamaDecoderGraph
         string embedding = _g.AddWeight(N.TokenEmbedding, [_c.VocabSize, _c.Dim], _weights[N.TokenEmbedding].Data);
         string x = _g.Gather(embedding, DecoderIoNames.InputIds, 0, "embedded");
 
-        // shared by all layers: rotary cos/sin rows for position_ids, causal + padding mask
-        var rotary = _blocks.RotaryTables(DecoderIoNames.PositionIds);
-        string allowed = _blocks.AttentionAllowed(DecoderIoNames.InputIds, DecoderIoNames.AttentionMask);
+        // shared by all layers: what attention reads besides q, k, v (see AttentionInputs)
+        var attention = SharedAttentionInputs();
 
         for (int l = 0; l < _c.NumLayers; l++)
         {
-            using (_g.PushScope($"layers.{l}")) x = Layer(l, x, rotary, allowed);
+            using (_g.PushScope($"layers.{l}")) x = Layer(l, x, attention);
             foreach (var e in _extensions) x = e.OnResidualStream(_context, l, x);
         }
 
@@ -82,7 +83,17 @@ public sealed class LlamaDecoderGraph
         foreach (var e in _extensions) e.AddOutputs(_context);
     }
 
-    string Layer(int l, string x, (string Cos, string Sin) rotary, string allowed)
+    /// <summary>
+    /// Standard ops: the rotary cos/sin rows of position_ids and the causal + padding mask.
+    /// GroupQueryAttention: its rotary caches and the per-row lengths from attention_mask.
+    /// </summary>
+    AttentionInputs SharedAttentionInputs() => _fusions.GroupQueryAttention
+        ? new AttentionInputs(default, "", _blocks.RotaryCaches(), _blocks.GroupQueryAttentionLengths(DecoderIoNames.AttentionMask))
+        : new AttentionInputs(_blocks.RotaryTables(DecoderIoNames.PositionIds), _blocks.AttentionAllowed(DecoderIoNames.InputIds, DecoderIoNames.AttentionMask), default, default);
+
+    readonly record struct AttentionInputs((string Cos, string Sin) Rotary, string Allowed, (string Cos, string Sin) RotaryCaches, (string SeqlensK, string TotalLength) Lengths);
+
+    string Layer(int l, string x, AttentionInputs attention)
     {
         // attention: x += o_proj(attention(rmsnorm(x)))
         string xb;
@@ -91,8 +102,11 @@ public sealed class LlamaDecoderGraph
             xb = _blocks.RmsNorm(x, Weight(N.AttentionNorm(l)));
             string[] qkv = Projections(l, ProjectionGroup.Qkv, xb);
             (string, string)? qkNorm = _c.QkNorm ? (Weight(N.QNorm(l)), Weight(N.KNorm(l))) : null;
-            string context = _blocks.Attention(qkv[0], qkv[1], qkv[2], rotary, allowed,
-                DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm);
+            string context = _fusions.GroupQueryAttention
+                ? _blocks.GroupQueryAttention(qkv[0], qkv[1], qkv[2], attention.RotaryCaches, attention.Lengths,
+                    DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm)
+                : _blocks.Attention(qkv[0], qkv[1], qkv[2], attention.Rotary, attention.Allowed,
+                    DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm);
             x = _g.Add(x, Projections(l, ProjectionGroup.Output, context)[0], "residual");
         }
 

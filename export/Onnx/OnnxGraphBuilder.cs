@@ -225,6 +225,21 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>
+    /// A contrib op with several outputs: each named exactly where <paramref name="outputs"/> gives
+    /// a name, else after <paramref name="hint"/>. Returns the output names in order.
+    /// </summary>
+    public string[] MicrosoftOp(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string?> outputs, string? hint = null, params AttributeProto[] attributes)
+    {
+        string baseName = hint ?? opType.ToLowerInvariant();
+        var names = outputs.Select((o, i) => o is null ? UniqueName(outputs.Count == 1 ? baseName : $"{baseName}.{i}") : ReserveName(o)).ToArray();
+        var node = NewNode(opType, inputs, names, $"{names[0]}/{opType}", attributes);
+        node.Domain = MicrosoftDomain;
+        _domains.Add(MicrosoftDomain);
+        AddNode(node);
+        return names;
+    }
+
     void AddNode(NodeProto node)
     {
         _graph.Node.Add(node);
