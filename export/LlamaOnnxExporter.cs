@@ -60,6 +60,7 @@ public static class LlamaOnnxExporter
             Adapters = options.AdapterInterface,
             Quantization = quantizer?.Report(),
             Attention = options.Fusions.GroupQueryAttention ? ExportedAttention.GroupQuery : ExportedAttention.Standard,
+            Fusions = options.Fusions == DecoderFusions.None ? [] : options.Fusions.ToString().Split(','),
             CreatedUtc = DateTimeOffset.UtcNow,
         };
 

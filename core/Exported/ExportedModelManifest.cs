@@ -42,6 +42,8 @@ public sealed record ExportedModelManifest
     [JsonPropertyName("quantization")] public ExportedQuantization? Quantization { get; init; }
     /// <summary>How the graph computes attention (<see cref="ExportedAttention"/>), which decides how the KV cache is fed.</summary>
     [JsonPropertyName("attention")] public string Attention { get; init; } = ExportedAttention.Standard;
+    /// <summary>The contrib-op fusions of the graph (<c>export --fuse</c>: gqa, skip-norm, rotary), for people and tools reading the folder.</summary>
+    [JsonPropertyName("fusions")] public IReadOnlyList<string> Fusions { get; init; } = [];
     [JsonPropertyName("created_utc")] public DateTimeOffset? CreatedUtc { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

@@ -14,4 +14,58 @@ public sealed record DecoderFusions
     /// present (written in place, no copy per step).
     /// </summary>
     public bool GroupQueryAttention { get; init; }
+
+    /// <summary>
+    /// Each residual add and the RMSNorm after it as one com.microsoft SkipSimplifiedLayerNormalization
+    /// (ONNX Runtime fuses the norm alone on its own, not the add); where an adapter edits the residual
+    /// stream between them, the add stays.
+    /// </summary>
+    public bool SkipNorm { get; init; }
+
+    /// <summary>
+    /// The rotary step of standard attention as com.microsoft RotaryEmbedding nodes (adjacent pairs,
+    /// cos/sin caches) instead of gather/multiply/add subgraphs; GroupQueryAttention rotates inside.
+    /// </summary>
+    public bool RotaryEmbedding { get; init; }
+
+    /// <summary>The names <c>export --fuse</c> takes, in its order.</summary>
+    public const string GqaName = "gqa", SkipNormName = "skip-norm", RotaryName = "rotary", NoneName = "none";
+
+    /// <summary>"none", or a comma-separated list of gqa, skip-norm, rotary; anything else is refused naming the accepted words.</summary>
+    public static DecoderFusions Parse(string text)
+    {
+        var words = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(w => w.ToLowerInvariant()).ToList();
+        if (words.Count == 0) throw new ArgumentException("--fuse needs a value: none, or a comma-separated list of gqa, skip-norm, rotary");
+        if (words is [NoneName]) return None;
+        var fusions = None;
+        foreach (string word in words)
+            fusions = word switch
+            {
+                GqaName => fusions with { GroupQueryAttention = true },
+                SkipNormName => fusions with { SkipNorm = true },
+                RotaryName => fusions with { RotaryEmbedding = true },
+                _ => throw new ArgumentException($"--fuse: '{word}' is not a fusion; use none, or a comma-separated list of {GqaName}, {SkipNormName}, {RotaryName}"),
+            };
+        return fusions;
+    }
+
+    /// <summary>The list <see cref="Parse"/> reads back, for manifests and logs.</summary>
+    public override string ToString()
+    {
+        var words = new List<string>();
+        if (GroupQueryAttention) words.Add(GqaName);
+        if (SkipNorm) words.Add(SkipNormName);
+        if (RotaryEmbedding) words.Add(RotaryName);
+        return words.Count == 0 ? NoneName : string.Join(",", words);
+    }
+
+    /// <summary>ONNX Runtime's kernels take only some shapes; refuses what they do not, naming the model's value.</summary>
+    public DecoderFusions ValidateFor(Core.Model.LlamaConfig config)
+    {
+        if (GroupQueryAttention && config.HeadSize % 16 != 0)
+            throw new ArgumentException($"--fuse {GqaName}: ONNX Runtime's GroupQueryAttention needs a head size that is a multiple of 16, and this model's is {config.HeadSize}; export without {GqaName}");
+        if (GroupQueryAttention && RotaryEmbedding)
+            throw new ArgumentException($"--fuse {RotaryName} applies to standard attention; {GqaName} already rotates inside the op");
+        return this;
+    }
 }

@@ -1,3 +1,4 @@
+using Adapters.Core.Exported;
 using Adapters.Core.Model;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -110,18 +111,30 @@ public sealed class LlamaBlocks
     /// RMS-normalised with its gain [hs] before the rotary step.
     /// </summary>
     public string Attention(string q, string k, string v, (string Cos, string Sin) rotary, string allowed,
-        string pastKey, string pastValue, string presentKeyName, string presentValueName, (string Q, string K)? qkNorm = null)
+        string pastKey, string pastValue, string presentKeyName, string presentValueName, (string Q, string K)? qkNorm = null,
+        (string Cos, string Sin)? fusedRotaryCaches = null)
     {
         int h = _c.NumHeads, kv = _c.NumKvHeads, g = _c.KvGroupSize, hs = _c.HeadSize;
-        string qHeads = _g.Reshape(q, [0, 0, h, hs], "q_heads");                             // [B, S, H, hs]
-        string kHeads = _g.Reshape(k, [0, 0, kv, hs], "k_heads");                            // [B, S, KV, hs]
-        if (qkNorm is { } norm)
+        string qRot, kRot;
+        if (fusedRotaryCaches is { } caches)
         {
-            using (_g.PushScope("q_norm")) qHeads = RmsNorm(qHeads, norm.Q);
-            using (_g.PushScope("k_norm")) kHeads = RmsNorm(kHeads, norm.K);
+            // com.microsoft RotaryEmbedding rotates [B, S, heads·hs] in one node per input.
+            if (qkNorm is { } norm) (q, k) = NormalizeHeads(q, k, norm);
+            qRot = _g.Reshape(RotaryEmbedding(q, h, caches, "q_rotated"), [0, 0, h, hs], "q_heads");
+            kRot = _g.Reshape(RotaryEmbedding(k, kv, caches, "k_rotated"), [0, 0, kv, hs], "k_heads");
         }
-        string qRot = ApplyRotary(qHeads, rotary);
-        string kRot = ApplyRotary(kHeads, rotary);
+        else
+        {
+            string qHeads = _g.Reshape(q, [0, 0, h, hs], "q_heads");                             // [B, S, H, hs]
+            string kHeads = _g.Reshape(k, [0, 0, kv, hs], "k_heads");                            // [B, S, KV, hs]
+            if (qkNorm is { } norm)
+            {
+                using (_g.PushScope("q_norm")) qHeads = RmsNorm(qHeads, norm.Q);
+                using (_g.PushScope("k_norm")) kHeads = RmsNorm(kHeads, norm.K);
+            }
+            qRot = ApplyRotary(qHeads, rotary);
+            kRot = ApplyRotary(kHeads, rotary);
+        }
         string vHeads = _g.Reshape(v, [0, 0, kv, hs], "v_heads");
 
         // KV cache: append the new keys/values after the past ones, on the sequence axis.
@@ -182,15 +195,38 @@ public sealed class LlamaBlocks
         string pastKey, string pastValue, string presentKeyName, string presentValueName, (string Q, string K)? qkNorm = null)
     {
         int h = _c.NumHeads, kv = _c.NumKvHeads, hs = _c.HeadSize;
-        if (qkNorm is { } norm)
-        {
-            using (_g.PushScope("q_norm")) q = _g.Reshape(RmsNorm(_g.Reshape(q, [0, 0, h, hs], "q_heads"), norm.Q), [0, 0, h * hs], "q_normed");
-            using (_g.PushScope("k_norm")) k = _g.Reshape(RmsNorm(_g.Reshape(k, [0, 0, kv, hs], "k_heads"), norm.K), [0, 0, kv * hs], "k_normed");
-        }
+        if (qkNorm is { } norm) (q, k) = NormalizeHeads(q, k, norm);
         return _g.MicrosoftOp("GroupQueryAttention", [q, k, v, pastKey, pastValue, lengths.SeqlensK, lengths.TotalLength, caches.Cos, caches.Sin],
             [null, presentKeyName, presentValueName], "context",
             OnnxAttribute.Int("num_heads", h), OnnxAttribute.Int("kv_num_heads", kv),
             OnnxAttribute.Int("do_rotary", 1), OnnxAttribute.Int("rotary_interleaved", 1))[0];
+    }
+
+    /// <summary>Qwen3's per-head RMSNorm of q [B, S, H·hs] and k [B, S, KV·hs], returned in the same 3-D shape.</summary>
+    (string Q, string K) NormalizeHeads(string q, string k, (string Q, string K) norm)
+    {
+        int h = _c.NumHeads, kv = _c.NumKvHeads, hs = _c.HeadSize;
+        string qNormed, kNormed;
+        using (_g.PushScope("q_norm")) qNormed = _g.Reshape(RmsNorm(_g.Reshape(q, [0, 0, h, hs], "q_heads"), norm.Q), [0, 0, h * hs], "q_normed");
+        using (_g.PushScope("k_norm")) kNormed = _g.Reshape(RmsNorm(_g.Reshape(k, [0, 0, kv, hs], "k_heads"), norm.K), [0, 0, kv * hs], "k_normed");
+        return (qNormed, kNormed);
+    }
+
+    /// <summary>com.microsoft RotaryEmbedding of x [B, S, heads·hs] at position_ids: adjacent pairs (interleaved), the model's cos/sin caches.</summary>
+    string RotaryEmbedding(string x, int heads, (string Cos, string Sin) caches, string hint) =>
+        _g.MicrosoftOp("RotaryEmbedding", [x, DecoderIoNames.PositionIds, caches.Cos, caches.Sin], hint, null,
+            OnnxAttribute.Int("interleaved", 1), OnnxAttribute.Int("num_heads", heads), OnnxAttribute.Int("rotary_embedding_dim", _c.HeadSize));
+
+    /// <summary>
+    /// x + delta and RMSNorm of that sum as one com.microsoft SkipSimplifiedLayerNormalization:
+    /// returns the normalised value and the sum (the residual stream the next add builds on).
+    /// </summary>
+    public (string Normed, string Sum) SkipRmsNorm(string x, string delta, string gain)
+    {
+        using var _ = _g.PushScope("skip_rms_norm");
+        var outputs = _g.MicrosoftOp("SkipSimplifiedLayerNormalization", [x, delta, gain], [null, "", "", null], "scaled",
+            OnnxAttribute.Float("epsilon", _c.NormEps));
+        return (outputs[0], outputs[3]);
     }
 
     /// <summary>SwiGLU's gate: silu(gate) · up, with silu(x) = x·sigmoid(x) (ONNX Runtime fuses it).</summary>

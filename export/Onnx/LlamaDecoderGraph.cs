@@ -51,7 +51,7 @@ public sealed class LlamaDecoderGraph
     {
         if (quantized is not null && weights.Factorized.Count > 0)
             throw new ArgumentException($"weights from {weights.Source} hold factorised (compressed) projections; quantizing them is not supported: export them without --quantize");
-        var graph = new LlamaDecoderGraph(weights, extensions ?? [], quantized, fusions ?? DecoderFusions.None);
+        var graph = new LlamaDecoderGraph(weights, extensions ?? [], quantized, (fusions ?? DecoderFusions.None).ValidateFor(weights.Config));
         graph.BuildGraph();
         string version = typeof(LlamaDecoderGraph).Assembly.GetName().Version?.ToString() ?? "0";
         return graph._g.Build("Adapters.Export", version, metadata);
@@ -69,14 +69,16 @@ public sealed class LlamaDecoderGraph
         // shared by all layers: what attention reads besides q, k, v (see AttentionInputs)
         var attention = SharedAttentionInputs();
 
+        var stream = new ResidualStream(x, null);
         for (int l = 0; l < _c.NumLayers; l++)
         {
-            using (_g.PushScope($"layers.{l}")) x = Layer(l, x, attention);
-            foreach (var e in _extensions) x = e.OnResidualStream(_context, l, x);
+            using (_g.PushScope($"layers.{l}")) stream = Layer(l, stream, attention);
+            stream = AfterLayer(l, stream);
         }
 
         // final norm and classifier: logits = rmsnorm(x)·Wclsᵀ          [B, S, vocab]
-        string final = _blocks.RmsNorm(x, Weight(N.FinalNorm));
+        string final;
+        using (_g.PushScope("final")) (final, _) = Norm(stream, Weight(N.FinalNorm));
         if (_quantized?.Options.ClassifierBits is not null) _quantized.Classifier(_g, final, _weights[N.Classifier], DecoderIoNames.Logits);
         else _blocks.Classifier(final, _c.SharedClassifier ? embedding : Weight(N.Classifier), DecoderIoNames.InputIds, DecoderIoNames.Logits);
         AddStandardOutputs();
@@ -84,41 +86,81 @@ public sealed class LlamaDecoderGraph
     }
 
     /// <summary>
-    /// Standard ops: the rotary cos/sin rows of position_ids and the causal + padding mask.
-    /// GroupQueryAttention: its rotary caches and the per-row lengths from attention_mask.
+    /// Standard ops: the rotary cos/sin rows of position_ids and the causal + padding mask (and,
+    /// with fused rotary, the cos/sin caches its nodes read). GroupQueryAttention: its rotary caches
+    /// and the per-row lengths from attention_mask.
     /// </summary>
-    AttentionInputs SharedAttentionInputs() => _fusions.GroupQueryAttention
-        ? new AttentionInputs(default, "", _blocks.RotaryCaches(), _blocks.GroupQueryAttentionLengths(DecoderIoNames.AttentionMask))
-        : new AttentionInputs(_blocks.RotaryTables(DecoderIoNames.PositionIds), _blocks.AttentionAllowed(DecoderIoNames.InputIds, DecoderIoNames.AttentionMask), default, default);
+    AttentionInputs SharedAttentionInputs()
+    {
+        if (_fusions.GroupQueryAttention)
+            return new AttentionInputs(default, "", _blocks.RotaryCaches(), _blocks.GroupQueryAttentionLengths(DecoderIoNames.AttentionMask));
+        string allowed = _blocks.AttentionAllowed(DecoderIoNames.InputIds, DecoderIoNames.AttentionMask);
+        return _fusions.RotaryEmbedding
+            ? new AttentionInputs(default, allowed, _blocks.RotaryCaches(), default)
+            : new AttentionInputs(_blocks.RotaryTables(DecoderIoNames.PositionIds), allowed, default, default);
+    }
 
     readonly record struct AttentionInputs((string Cos, string Sin) Rotary, string Allowed, (string Cos, string Sin) RotaryCaches, (string SeqlensK, string TotalLength) Lengths);
 
-    string Layer(int l, string x, AttentionInputs attention)
+    /// <summary>
+    /// The residual stream between blocks: <see cref="Value"/>, or, when the add that makes it is
+    /// folded into the next norm (<see cref="DecoderFusions.SkipNorm"/>), <see cref="Pending"/> =
+    /// the two summands, with no value of its own yet.
+    /// </summary>
+    readonly record struct ResidualStream(string? Value, (string X, string Delta)? Pending);
+
+    /// <summary>RMSNorm of the stream with <paramref name="gain"/>; returns it and the stream's value (made here when it was pending).</summary>
+    (string Normed, string Stream) Norm(ResidualStream stream, string gain) =>
+        stream.Pending is { } add ? _blocks.SkipRmsNorm(add.X, add.Delta, gain) : (_blocks.RmsNorm(stream.Value!, gain), stream.Value!);
+
+    /// <summary>
+    /// x + delta as the stream after a block. With skip-norm fusion the add is left for the next
+    /// norm when <paramref name="canFold"/>; otherwise it is an Add node.
+    /// </summary>
+    ResidualStream Residual(string x, string delta, bool canFold) =>
+        _fusions.SkipNorm && canFold ? new ResidualStream(null, (x, delta)) : new ResidualStream(_g.Add(x, delta, "residual"), null);
+
+    /// <summary>
+    /// Hands the stream after layer <paramref name="layer"/> to the extensions (ReFT edits it there).
+    /// A pending add is built for them; if none used it, it is removed again and stays pending.
+    /// </summary>
+    ResidualStream AfterLayer(int layer, ResidualStream stream)
+    {
+        if (_extensions.Count == 0) return stream;
+        string sum = stream.Value ?? _g.Add(stream.Pending!.Value.X, stream.Pending.Value.Delta, "residual");
+        string edited = sum;
+        foreach (var e in _extensions) edited = e.OnResidualStream(_context, layer, edited);
+        if (stream.Pending is not null && edited == sum && _g.TryRemoveUnread(sum)) return stream;
+        return new ResidualStream(edited, null);
+    }
+
+    ResidualStream Layer(int l, ResidualStream stream, AttentionInputs attention)
     {
         // attention: x += o_proj(attention(rmsnorm(x)))
-        string xb;
+        ResidualStream afterAttention;
         using (_g.PushScope("attn"))
         {
-            xb = _blocks.RmsNorm(x, Weight(N.AttentionNorm(l)));
+            var (xb, x) = Norm(stream, Weight(N.AttentionNorm(l)));
             string[] qkv = Projections(l, ProjectionGroup.Qkv, xb);
             (string, string)? qkNorm = _c.QkNorm ? (Weight(N.QNorm(l)), Weight(N.KNorm(l))) : null;
             string context = _fusions.GroupQueryAttention
                 ? _blocks.GroupQueryAttention(qkv[0], qkv[1], qkv[2], attention.RotaryCaches, attention.Lengths,
                     DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm)
                 : _blocks.Attention(qkv[0], qkv[1], qkv[2], attention.Rotary, attention.Allowed,
-                    DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm);
-            x = _g.Add(x, Projections(l, ProjectionGroup.Output, context)[0], "residual");
+                    DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm,
+                    _fusions.RotaryEmbedding ? attention.RotaryCaches : null);
+            // Nothing reads the stream between this add and the feed-forward norm: it can always fold.
+            afterAttention = Residual(x, Projections(l, ProjectionGroup.Output, context)[0], canFold: true);
         }
 
         // feed-forward: x += down_proj(silu(gate_proj(xb)) · up_proj(xb))
         using (_g.PushScope("mlp"))
         {
-            xb = _blocks.RmsNorm(x, Weight(N.FfnNorm(l)));
+            var (xb, x) = Norm(afterAttention, Weight(N.FfnNorm(l)));
             string[] gateUp = Projections(l, ProjectionGroup.GateUp, xb);
             string gated = _blocks.SwiGlu(gateUp[0], gateUp[1]);
-            x = _g.Add(x, Projections(l, ProjectionGroup.Down, gated)[0], "residual");
+            return Residual(x, Projections(l, ProjectionGroup.Down, gated)[0], canFold: true);
         }
-        return x;
     }
 
     /// <summary>

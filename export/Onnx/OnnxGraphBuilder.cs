@@ -232,13 +232,31 @@ public sealed class OnnxGraphBuilder
     public string[] MicrosoftOp(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string?> outputs, string? hint = null, params AttributeProto[] attributes)
     {
         string baseName = hint ?? opType.ToLowerInvariant();
-        var names = outputs.Select((o, i) => o is null ? UniqueName(outputs.Count == 1 ? baseName : $"{baseName}.{i}") : ReserveName(o)).ToArray();
+        // null: a name from the hint; "": an optional output left out (ONNX's empty name).
+        var names = outputs.Select((o, i) => o is null ? UniqueName(outputs.Count == 1 ? baseName : $"{baseName}.{i}") : o.Length == 0 ? "" : ReserveName(o)).ToArray();
         var node = NewNode(opType, inputs, names, $"{names[0]}/{opType}", attributes);
         node.Domain = MicrosoftDomain;
         _domains.Add(MicrosoftDomain);
         AddNode(node);
         return names;
     }
+
+    /// <summary>
+    /// Removes the node of this graph that produces <paramref name="output"/> when nothing reads
+    /// that value (no node here or in a control-flow body, no graph output): how a value built
+    /// for hooks that left it unused is folded into a fused op instead. False, and nothing
+    /// changes, when it is read.
+    /// </summary>
+    public bool TryRemoveUnread(string output)
+    {
+        var node = _graph.Node.SingleOrDefault(n => n.Output.Contains(output));
+        if (node is null || _graph.Output.Any(o => o.Name == output) || Reads(_graph, output)) return false;
+        _graph.Node.Remove(node);
+        return true;
+    }
+
+    static bool Reads(GraphProto graph, string value) => graph.Node.Any(n =>
+        n.Input.Contains(value) || n.Attribute.Any(a => a.G is { } body && Reads(body, value)));
 
     void AddNode(NodeProto node)
     {

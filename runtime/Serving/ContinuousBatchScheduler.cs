@@ -193,55 +193,84 @@ public sealed class ContinuousBatchScheduler : IDisposable
         if (_rows.All(r => r is null)) return;
 
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        int batchSize = _rows.Count(r => r is not null), prefillRows = _rows.Count(r => r is not null && r.NextToken is null);
+        if (_batch.RunsMixedSteps) RunTogether(decoding: null);
+        else
+        {
+            // An in-place cache runs a prompt beside rows with a past on its own, then the decode rows together.
+            var decoding = _rows.Select(r => r?.NextToken is not null).ToArray();
+            for (int r = 0; r < _rows.Length; r++)
+                if (_rows[r] is { NextToken: null } joining) RunPrompt(r, joining);
+            if (decoding.Any(d => d)) RunTogether(decoding);
+        }
+        Interlocked.Increment(ref _steps);
+        var step = new SchedulerStep(BatchSize: batchSize, PrefillRows: prefillRows, Waiting: Waiting,
+            Duration: System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        if (_batch.LeadingDeadSlots >= _options.CompactThreshold) _batch.Compact();
+        try { StepCompleted?.Invoke(step); }
+        catch (Exception) { } // an observer's fault must not fail the batch
+    }
+
+    /// <summary>
+    /// One forward for every row: joining rows feed their prompt, the others one token (or, where
+    /// <paramref name="decoding"/> says a row does not decode in this run, none).
+    /// </summary>
+    void RunTogether(bool[]? decoding)
+    {
         var tokens = new IReadOnlyList<int>[_rows.Length];
         var windows = new RowWindow[_rows.Length];
         var adapters = new LoadedAdapter?[_rows.Length];
         for (int r = 0; r < _rows.Length; r++)
         {
             var row = _rows[r];
-            tokens[r] = row is null ? [] : row.NextToken is { } next ? [next] : row.Pending.Request.PromptTokens;
+            bool runs = row is not null && (decoding is null || decoding[r]);
+            tokens[r] = !runs ? [] : row!.NextToken is { } next ? [next] : row.Pending.Request.PromptTokens;
             windows[r] = new RowWindow(_batch.Position(r), tokens[r].Count, row?.Pending.Request.PromptTokens.Count ?? 0);
             adapters[r] = row?.Pending.Lease?.Adapter;
         }
         int sequence = tokens.Max(t => t.Count);
         BatchLogits logits;
-        using (var feed = _inputs.Build(adapters, windows, sequence)) logits = _batch.ForwardBorrowed(tokens, feed.Values); // sampled below, before the next step
-        Interlocked.Increment(ref _steps);
-        var step = new SchedulerStep(
-            BatchSize: _rows.Count(r => r is not null),
-            PrefillRows: _rows.Count(r => r is not null && r.NextToken is null),
-            Waiting: Waiting,
-            Duration: System.Diagnostics.Stopwatch.GetElapsedTime(started));
-
+        using (var feed = _inputs.Build(adapters, windows, sequence)) logits = _batch.ForwardBorrowed(tokens, feed.Values); // sampled below, before the next forward
         for (int r = 0; r < _rows.Length; r++)
+            if (tokens[r].Count > 0) Advance(r, logits.Last(r));
+    }
+
+    /// <summary>A joining row's prompt as a forward of its own (in-place caches).</summary>
+    void RunPrompt(int r, Active row)
+    {
+        var prompt = row.Pending.Request.PromptTokens;
+        BatchLogits logits;
+        using (var feed = _inputs.Build([row.Pending.Lease?.Adapter], [new RowWindow(_batch.Position(r), prompt.Count, prompt.Count)], prompt.Count))
+            logits = _batch.ForwardRow(r, prompt, feed.Values);
+        Advance(r, logits.Last(0));
+    }
+
+    /// <summary>Samples row <paramref name="r"/>'s next token, streams it, and ends the request when it stops or runs out of budget or context.</summary>
+    void Advance(int r, ReadOnlySpan<float> logits)
+    {
+        var row = _rows[r]!;
+        var request = row.Pending.Request;
+        int token = row.Sampler.Sample(logits);
+        bool end = request.StopTokens.Contains(token);
+        if (!end)
         {
-            if (_rows[r] is not { } row) continue;
-            var request = row.Pending.Request;
-            int token = row.Sampler.Sample(logits.Last(r));
-            bool end = request.StopTokens.Contains(token);
-            if (!end)
-            {
-                row.Generated.Add(token);
-                try { request.OnToken?.Invoke(token); }
-                catch (Exception e)
-                {
-                    ClearRow(r);
-                    Complete(row.Pending, c => c.TrySetException(e));
-                    continue;
-                }
-            }
-            if (end || row.Generated.Count >= request.MaxNewTokens || _batch.Position(r) >= _model.Config.MaxSeqLen)
+            row.Generated.Add(token);
+            try { request.OnToken?.Invoke(token); }
+            catch (Exception e)
             {
                 ClearRow(r);
-                var adapter = row.Pending.Lease?.Adapter;
-                Complete(row.Pending, c => c.TrySetResult(new GenerationResult(row.Generated, adapter)));
-                continue;
+                Complete(row.Pending, c => c.TrySetException(e));
+                return;
             }
-            row.NextToken = token;
         }
-        if (_batch.LeadingDeadSlots >= _options.CompactThreshold) _batch.Compact();
-        try { StepCompleted?.Invoke(step); }
-        catch (Exception) { } // an observer's fault must not fail the batch
+        if (end || row.Generated.Count >= request.MaxNewTokens || _batch.Position(r) >= _model.Config.MaxSeqLen)
+        {
+            ClearRow(r);
+            var adapter = row.Pending.Lease?.Adapter;
+            Complete(row.Pending, c => c.TrySetResult(new GenerationResult(row.Generated, adapter)));
+            return;
+        }
+        row.NextToken = token;
     }
 
     void FailAll(Exception e)

@@ -20,10 +20,13 @@ public class AdapterExportFixture : IDisposable
     public AdapterExportFixture() : this(new LlamaExportOptions { IntraOpThreads = 2 }) { }
 
     /// <param name="model">Base-model export options (e.g. a quantized base).</param>
-    protected AdapterExportFixture(LlamaExportOptions model)
+    protected AdapterExportFixture(LlamaExportOptions model) : this(Llama2cCheckpoint.Read(SharedModels.Stories260K), model) { }
+
+    /// <param name="weights">The base model (stories260K unless a test needs another shape).</param>
+    protected AdapterExportFixture(LlamaWeights weights, LlamaExportOptions model)
     {
         Root = SharedModels.NewTempFolder("adapter-serving");
-        Weights = Llama2cCheckpoint.Read(SharedModels.Stories260K);
+        Weights = weights;
         Adapters =
         [
             new("lora-a", RandomAdapters.Lora(Weights, seed: 1)),
