@@ -25,6 +25,9 @@ public static class BenchEngines
     /// <summary>llama.cpp with the run's LoRA r=8 as a GGUF LoRA.</summary>
     public const string LlamaCppLoraKind = "llamacpp_lora";
 
+    /// <summary>The base exported with other contrib-op fusions than the default (export --fuse); its base is the engine's base.</summary>
+    public const string FusionKind = "fusion";
+
     /// <summary>
     /// A second session of the base folder, timed like any variant: identical work, so its ratio
     /// to the base is the run's resolution (noise, cache placement); ratios within |1 − control|

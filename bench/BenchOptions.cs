@@ -87,6 +87,9 @@ public sealed record BenchOptions
     /// <summary>Also time our int8 and int4 exports (export --quantize) and swappable LoRA r=8 on the int4 one.</summary>
     public bool IncludeQuantized { get; init; } = true;
 
+    /// <summary>Also time the base exported with each other fusion set (export --fuse: none, gqa, skip-norm, rotary, gqa,skip-norm), ours and GenAI's.</summary>
+    public bool IncludeFusions { get; init; } = true;
+
     /// <summary>
     /// Only the precision comparison: our fp32 base (+ control), swappable LoRA r=8, int8, int4,
     /// int4 + LoRA r=8 and llama.cpp; no fused, ReFT, batched, r=64 or GenAI variants.

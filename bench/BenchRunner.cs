@@ -34,7 +34,7 @@ public static class BenchRunner
         string? llamaCppSkipped = options.IncludeLlamaCpp ? LlamaCppWorkspace.Unsupported(weights.Config) : null;
         if (llamaCppSkipped is not null) log($"bench: llama.cpp not run: {llamaCppSkipped}");
         var workspace = BenchWorkspace.Create(weights, Path.Combine(options.OutputFolder, "models"), threads, options.Seed, log,
-            options.IncludeQuantized, options.PrecisionOnly, options.Quantization);
+            options.IncludeQuantized, options.PrecisionOnly, options.Quantization, options.IncludeFusions);
         if (compressed is not null) workspace.ExportCompressed(compressed.Weights, threads, log);
         var llamaCpp = options.IncludeLlamaCpp && llamaCppSkipped is null
             ? LlamaCppWorkspace.Create(weights, BenchWorkspace.SmallLora(weights, options.Seed), Path.Combine(options.OutputFolder, "models", "llamacpp"), threads, log)
@@ -57,12 +57,15 @@ public static class BenchRunner
                 ? AddPrecisionVariants(variants, workspace, Load)
                 : AddOurVariants(variants, workspace, Load, options.BatchSizes.Max()).Exported;
             if (options.IncludeQuantized) AddQuantizedVariants(variants, workspace, Load);
+            if (options.IncludeFusions && !options.PrecisionOnly)
+                foreach (string set in BenchWorkspace.FusionSets(workspace.Config))
+                    variants.Add(new OnnxVariant(FusionVariant(set), BenchEngines.FusionKind, Load(workspace.FusionFolder(set)), [], null));
             if (compressed is not null)
                 variants.Add(new OnnxVariant(CompressedVariant, BenchEngines.CompressedKind, Load(workspace.CompressedFolder), [], null));
 #if ONNXRUNTIME_GPU
             log("bench: ONNX Runtime GenAI is not part of the Gpu build: not timed");
 #else
-            if (options.IncludeGenAi && !options.PrecisionOnly) AddGenAiVariants(variants, workspace);
+            if (options.IncludeGenAi && !options.PrecisionOnly) AddGenAiVariants(variants, workspace, options.IncludeFusions);
 #endif
             if (llamaCpp is not null) variants.AddRange(llamaCpp.Variants(threads));
 
@@ -192,6 +195,7 @@ public static class BenchRunner
     {
         var results = Summarise(variants, samples, options);
         var headline = Headline(results, swap, options.BatchSizes, compressed);
+        AddFusionRatios(headline, results, options.BatchSizes);
         return new BenchReport
         {
             Machine = new MachineInfo
@@ -273,12 +277,14 @@ public static class BenchRunner
     }
 
     public static string QuantizedVariant(int bits) => $"int{bits}";
+    public static string FusionVariant(string set) => $"--fuse {set}";
+    public static string GenAiFusionVariant(string set) => $"GenAI --fuse {set}";
     public static readonly string QuantizedLoraVariant = $"int{BenchWorkspace.QuantizedLoraBits} swappable LoRA r={BenchWorkspace.SmallRank}";
     public const string SwappableLoraVariant = "swappable LoRA r=8";
 
 #if !ONNXRUNTIME_GPU
     /// <summary>The peer on the same folders and the same .onnx_adapter files.</summary>
-    static void AddGenAiVariants(List<IBenchVariant> variants, BenchWorkspace w)
+    static void AddGenAiVariants(List<IBenchVariant> variants, BenchWorkspace w, bool fusions)
     {
         variants.Add(new GenAiVariant("GenAI base", BenchEngines.BaseKind, w.BaseFolder));
         variants.Add(new GenAiVariant("GenAI swappable, no adapter", BenchEngines.SwappableNoAdapterKind, w.SwappableFolder));
@@ -286,6 +292,9 @@ public static class BenchRunner
             BenchWorkspace.AdapterFile(w.SwappableFolder, BenchWorkspace.LoraSmall), BenchWorkspace.LoraSmall, BenchWorkspace.SmallRank));
         variants.Add(new GenAiVariant($"GenAI LoRA r={w.LargeRankUsed}", BenchEngines.SwappableKind, w.SwappableFolder,
             BenchWorkspace.AdapterFile(w.SwappableFolder, BenchWorkspace.LoraLarge), BenchWorkspace.LoraLarge, w.LargeRankUsed));
+        if (fusions)
+            foreach (string set in BenchWorkspace.FusionSets(w.Config))
+                variants.Add(new GenAiVariant(GenAiFusionVariant(set), BenchEngines.FusionKind, w.FusionFolder(set)));
     }
 #endif
 
@@ -455,6 +464,28 @@ public static class BenchRunner
         AddTail(headline, "llamacpp_q8_0", LlamaCpp("llama.cpp Q8_0"));
         AddTail(headline, "llamacpp_q4_0", LlamaCpp("llama.cpp Q4_0"));
         return headline;
+    }
+
+    /// <summary>
+    /// Each fusion set's decode p50 over the engine's base (paired by round; &lt; 1 = faster than the
+    /// export default), ours at batch 1 and full and GenAI's at batch 1, and our tokens/s over
+    /// GenAI's on the same fused folder: fuse_&lt;set&gt;_decode_ratio and friends, set as in --fuse
+    /// with '-' and ',' as '_'.
+    /// </summary>
+    static void AddFusionRatios(Dictionary<string, double?> headline, List<VariantResult> results, IReadOnlyList<int> batchSizes)
+    {
+        int single = batchSizes.Min(), full = batchSizes.Max();
+        foreach (var set in results.Where(v => v.Engine == BenchEngines.Ours && v.Kind == BenchEngines.FusionKind).Select(v => v.Name["--fuse ".Length..]).Distinct())
+        {
+            string key = set.Replace('-', '_').Replace(',', '_');
+            VariantResult? Find(string engine, string name, int batch) => results.FirstOrDefault(v => v.Engine == engine && v.Name == name && v.Batch == batch);
+            var ours1 = Find(BenchEngines.Ours, FusionVariant(set), single);
+            var genai1 = Find(BenchEngines.GenAi, GenAiFusionVariant(set), single);
+            headline[$"fuse_{key}_decode_ratio"] = ours1?.DecodeOverheadPaired;
+            headline[$"fuse_{key}_decode_ratio_full_batch"] = Find(BenchEngines.Ours, FusionVariant(set), full)?.DecodeOverheadPaired;
+            headline[$"genai_fuse_{key}_decode_ratio"] = genai1?.DecodeOverheadPaired;
+            headline[$"ours_vs_genai_fuse_{key}_tokens_per_second"] = ours1 is not null && genai1 is { TokensPerSecond: > 0 } ? ours1.TokensPerSecond / genai1.TokensPerSecond : null;
+        }
     }
 
     /// <summary>p50 (ms) and p90, p99 and mean over p50 of a variant's decode steps; null when the variant did not run.</summary>

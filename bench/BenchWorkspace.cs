@@ -4,6 +4,7 @@ using Adapters.Core.Exported;
 using Adapters.Core.Model;
 using Adapters.Export;
 using Adapters.Export.AdapterExport;
+using Adapters.Export.Onnx;
 using Adapters.Export.Quantization;
 
 namespace Adapters.Bench;
@@ -68,6 +69,17 @@ public sealed class BenchWorkspace
     /// </summary>
     public static readonly QuantizationOptions DefaultQuantization = new() { ClassifierBits = 8 };
 
+    /// <summary>
+    /// The fusion sets a run compares with the base (export --fuse), less the export default (that
+    /// is the base) and the sets this shape cannot take (GroupQueryAttention needs head_size % 16 == 0).
+    /// </summary>
+    public static IReadOnlyList<string> FusionSets(LlamaConfig config) =>
+        new[] { "none", "gqa", "skip-norm", "rotary", "gqa,skip-norm" }
+            .Where(set => DecoderFusions.Parse(set) != DecoderFusions.Default(config) && DecoderFusions.Parse(set).AllowsShape(config)).ToList();
+
+    /// <summary>The base exported with fusion set <paramref name="set"/> (e.g. "gqa,skip-norm").</summary>
+    public string FusionFolder(string set) => Path.Combine(Root, "base-fuse-" + set.Replace(',', '+'));
+
     /// <summary>Second version of lora-r8 (different values, same shapes): what Replace swaps in.</summary>
     public string SwapFolder => Path.Combine(Root, "swap");
 
@@ -83,17 +95,23 @@ public sealed class BenchWorkspace
     /// <paramref name="precisionOnly"/> only base, swappable LoRA r=8 and those.
     /// </summary>
     public static BenchWorkspace Create(LlamaWeights weights, string root, int threads, int seed, Action<string> log,
-        bool quantized = false, bool precisionOnly = false, QuantizationOptions? quantization = null)
+        bool quantized = false, bool precisionOnly = false, QuantizationOptions? quantization = null, bool fusions = false)
     {
         var workspace = new BenchWorkspace(root, weights);
         var model = new LlamaExportOptions { IntraOpThreads = threads };
         Directory.CreateDirectory(root);
         foreach (string dir in new[] { workspace.BaseFolder, workspace.FusedFolder, workspace.SwappableFolder, workspace.ReftFolder, workspace.BatchedFolder, workspace.SwapFolder,
-                     workspace.QuantizedSwappableFolder }.Concat(QuantizedBits.Select(workspace.QuantizedFolder)))
+                     workspace.QuantizedSwappableFolder }.Concat(QuantizedBits.Select(workspace.QuantizedFolder)).Concat(FusionSets(weights.Config).Select(workspace.FusionFolder)))
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
 
-        log("export: base");
+        log($"export: base (--fuse {DecoderFusions.Default(weights.Config)})");
         LlamaOnnxExporter.Export(weights, workspace.BaseFolder, model);
+        if (fusions && !precisionOnly)
+            foreach (string set in FusionSets(weights.Config))
+            {
+                log($"export: base --fuse {set}");
+                LlamaOnnxExporter.Export(weights, workspace.FusionFolder(set), model with { Fusions = DecoderFusions.Parse(set) });
+            }
 
         var small = new AdapterSource(LoraSmall, SmallLora(weights, seed));
         quantization ??= DefaultQuantization;

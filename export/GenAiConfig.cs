@@ -70,7 +70,7 @@ public static class GenAiConfig
                 ["num_return_sequences"] = 1,
                 // A standard-op graph grows the cache by Concat, so present is a new buffer each step
                 // (a shared buffer failed with a shape mismatch); GroupQueryAttention writes in place.
-                ["past_present_share_buffer"] = options.Fusions.GroupQueryAttention,
+                ["past_present_share_buffer"] = options.Fusions?.GroupQueryAttention ?? false,
                 ["repetition_penalty"] = 1.0,
                 ["temperature"] = 1.0,
                 ["top_k"] = 1,

@@ -34,8 +34,8 @@ public sealed record LlamaExportOptions
     /// </summary>
     public Quantization.QuantizationOptions? Quantization { get; init; }
 
-    /// <summary>Contrib-op fusions of the decoder graph (<c>export --fuse</c>); none by default.</summary>
-    public DecoderFusions Fusions { get; init; } = DecoderFusions.None;
+    /// <summary>Contrib-op fusions of the decoder graph (<c>export --fuse</c>); null = <see cref="DecoderFusions.Default"/> for the model.</summary>
+    public DecoderFusions? Fusions { get; init; }
 
     /// <summary>Every id that ends generation for GenAI (genai_config.json eos_token_id as a list); empty means <see cref="EosTokenId"/> alone.</summary>
     public IReadOnlyList<int> StopTokenIds { get; init; } = [];

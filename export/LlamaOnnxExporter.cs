@@ -18,11 +18,13 @@ public static class LlamaOnnxExporter
     {
         options = (options ?? new LlamaExportOptions()).Validate();
         var config = weights.Config;
+        var fusions = (options.Fusions ?? DecoderFusions.Default(config)).ValidateFor(config);
+        options = options with { Fusions = fusions };
         var quantizer = options.Quantization is { } q ? new MatMulNBitsEmitter(q) : null;
         var model = LlamaDecoderGraph.Build(weights, options.Extensions, new Dictionary<string, string>
         {
             ["source_checkpoint"] = weights.Source,
-        }, quantizer, options.Fusions);
+        }, quantizer, fusions);
         bool external = options.ExternalData switch
         {
             ExternalDataMode.Always => true,
@@ -59,8 +61,8 @@ public static class LlamaOnnxExporter
             OnnxOpset = OnnxGraphBuilder.OpsetVersion,
             Adapters = options.AdapterInterface,
             Quantization = quantizer?.Report(),
-            Attention = options.Fusions.GroupQueryAttention ? ExportedAttention.GroupQuery : ExportedAttention.Standard,
-            Fusions = options.Fusions == DecoderFusions.None ? [] : options.Fusions.ToString().Split(','),
+            Attention = fusions.GroupQueryAttention ? ExportedAttention.GroupQuery : ExportedAttention.Standard,
+            Fusions = fusions == DecoderFusions.None ? [] : fusions.ToString().Split(','),
             CreatedUtc = DateTimeOffset.UtcNow,
         };
 

@@ -27,6 +27,7 @@ public static class BenchCommand
         var swaps = new Option<int>("--swaps") { Description = "adapter loads and hot swaps timed", DefaultValueFactory = _ => new BenchOptions().Swaps };
         var noGenAi = new Option<bool>("--no-genai") { Description = "skip ONNX Runtime GenAI" };
         var noLlamaCpp = new Option<bool>("--no-llamacpp") { Description = "skip llama.cpp (LLamaSharp; GGUF F32/Q8_0/Q4_0 and its LoRA r=8, batch 1)" };
+        var noFusions = new Option<bool>("--no-fusions") { Description = "skip the base exported with the other --fuse sets (none, gqa, skip-norm, rotary, gqa,skip-norm), ours and GenAI's" };
         var noQuantized = new Option<bool>("--no-quantized") { Description = "skip our int8/int4 exports (export --quantize) and LoRA r=8 on int4" };
         var precisionOnly = new Option<bool>("--precision-only") { Description = "only the precision comparison: our fp32 / int8 / int4 (+ LoRA r=8 on fp32 and int4) against llama.cpp F32 / Q8_0 / Q4_0 (+ its LoRA)" };
         var blockSize = new Option<int>("--block-size") { Description = "quantized variants: MatMulNBits block size", DefaultValueFactory = _ => BenchWorkspace.DefaultQuantization.BlockSize };
@@ -35,7 +36,7 @@ public static class BenchCommand
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto (CUDA when present), cpu or cuda", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         var threads = CommonOptions.Threads();
         var command = new Command("bench", "Serving latency of adapter variants vs the base, ONNX Runtime GenAI and llama.cpp.")
-            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, settle, swaps, noGenAi, noLlamaCpp, noQuantized, precisionOnly, blockSize, accuracy, classifier, provider, threads };
+            { shape, model, compressed, seed, output, quick, steps, rounds, prompt, batches, settle, swaps, noGenAi, noLlamaCpp, noQuantized, noFusions, precisionOnly, blockSize, accuracy, classifier, provider, threads };
         command.SetAction(parse => console.Guard(() =>
         {
             if (parse.GetValue(noQuantized) && new Option[] { blockSize, accuracy, classifier }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } unused)
@@ -57,6 +58,7 @@ public static class BenchCommand
                 IncludeGenAi = !parse.GetValue(noGenAi) && BenchOptions.GenAiInThisBuild, // the Gpu build says so in its log
                 IncludeLlamaCpp = !parse.GetValue(noLlamaCpp),
                 IncludeQuantized = !parse.GetValue(noQuantized),
+                IncludeFusions = !parse.GetValue(noFusions),
                 PrecisionOnly = parse.GetValue(precisionOnly),
                 Quantization = BenchWorkspace.DefaultQuantization with
                 {

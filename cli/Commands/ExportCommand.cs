@@ -7,6 +7,7 @@ using Adapters.Core.Exported;
 using Adapters.Export;
 using Adapters.Export.AdapterExport;
 using Adapters.Export.Gguf;
+using Adapters.Export.Onnx;
 using Adapters.Export.Quantization;
 
 namespace Adapters.Cli.Commands;
@@ -29,12 +30,13 @@ public static class ExportCommand
         var blockSize = new Option<int>("--block-size") { Description = "with --quantize: weights per quantization block along the input features (a power of two >= 16)", DefaultValueFactory = _ => QuantizationOptions.DefaultBlockSize };
         var accuracy = new Option<int>("--accuracy-level") { Description = "with --quantize: MatMulNBits accuracy_level, 4 = int8 activations (fast on AVX-512 VNNI), 0 = fp32 activations", DefaultValueFactory = _ => QuantizationOptions.DefaultAccuracyLevel };
         var classifier = new Option<string?>("--quantize-classifier") { Description = "with --quantize: also quantize the classifier (logits) weight, int8 or int4 (default: it stays fp32)" };
-        var command = new Command("export", "Export a base model, optionally with adapters, to an ONNX model folder (or GGUF files).") { model, tokenizer, output, external, adapters, mode, slots, svdRank, format, quantize, blockSize, accuracy, classifier };
+        var fuse = new Option<string?>("--fuse") { Description = "ONNX Runtime contrib-op fusions of the graph: none, or a comma-separated list of gqa (GroupQueryAttention, in-place KV cache; head size a multiple of 16), skip-norm (residual add + RMSNorm), rotary (RotaryEmbedding, standard attention). Default: see README" };
+        var command = new Command("export", "Export a base model, optionally with adapters, to an ONNX model folder (or GGUF files).") { model, tokenizer, output, external, adapters, mode, slots, svdRank, format, quantize, blockSize, accuracy, classifier, fuse };
         command.SetAction(parse => console.Guard(() =>
         {
             if (parse.GetValue(format) == ExportFormat.Gguf)
             {
-                var onnxOnly = new Option[] { external, mode, slots, svdRank, quantize, blockSize, accuracy, classifier }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+                var onnxOnly = new Option[] { external, mode, slots, svdRank, quantize, blockSize, accuracy, classifier, fuse }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
                 if (onnxOnly is not null) throw new ArgumentException($"{onnxOnly.Name} applies to ONNX exports only, not to --format gguf");
                 RunGguf(parse.GetValue(model)!, parse.GetValue(tokenizer), parse.GetValue(output)!, parse.GetValue(adapters)!, console);
                 return 0;
@@ -51,7 +53,8 @@ public static class ExportCommand
             else if (new Option[] { blockSize, accuracy, classifier }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } unused)
                 throw new ArgumentException($"{unused.Name} applies only with --quantize int8 or int4");
             Run(parse.GetValue(model)!, parse.GetValue(tokenizer), parse.GetValue(output)!, parse.GetValue(external), console,
-                parse.GetValue(adapters)!, parse.GetValue(mode), parse.GetValue(slots), parse.GetValue(svdRank), quantization);
+                parse.GetValue(adapters)!, parse.GetValue(mode), parse.GetValue(slots), parse.GetValue(svdRank), quantization,
+                parse.GetValue(fuse) is { } fusions ? DecoderFusions.Parse(fusions) : null);
             return 0;
         }));
         return command;
@@ -59,14 +62,14 @@ public static class ExportCommand
 
     public static void Run(string modelPath, string? tokenizerPath, string outDir, ExternalDataMode external, CliConsole console,
         IReadOnlyList<string>? adapters = null, AdapterExportMode mode = AdapterExportMode.Swappable, int? slots = null, int? svdRank = null,
-        QuantizationOptions? quantization = null)
+        QuantizationOptions? quantization = null, DecoderFusions? fusions = null)
     {
         var clock = Stopwatch.StartNew();
         console.Info($"export: reading {modelPath}");
         var weights = CheckpointLoader.Load(modelPath);
         string tokenizer = tokenizerPath ?? TokenizerLocator.FindBeside(modelPath, weights.Config.VocabSize);
         console.Info($"export: {weights.Config.ParameterCount():N0} parameters, {ModelShapes.Describe(weights.Config)}; tokenizer {tokenizer}");
-        var modelOptions = new LlamaExportOptions { TokenizerPath = tokenizer, ExternalData = external, Quantization = quantization };
+        var modelOptions = new LlamaExportOptions { TokenizerPath = tokenizer, ExternalData = external, Quantization = quantization, Fusions = fusions };
         ExportedModelManifest written;
         if (adapters is not { Count: > 0 })
         {
@@ -86,6 +89,7 @@ public static class ExportCommand
             console.Info($"export: int{q.Bits} MatMulNBits (block {q.BlockSize}, accuracy level {q.AccuracyLevel}"
                 + (q.ClassifierBits is { } cb ? $", classifier int{cb}" : ", classifier fp32")
                 + $"): relative Frobenius error {q.RelativeError:G4} overall, worst weight {q.ProjectionErrors.MaxBy(e => e.Value).Key} {q.ProjectionErrors.Values.Max():G4}");
+        console.Info($"export: fusions {(written.Fusions.Count == 0 ? DecoderFusions.NoneName : string.Join(",", written.Fusions))} (attention {written.Attention})");
         console.Info($"export: done in {clock.Elapsed.TotalSeconds:F1} s");
     }
 

@@ -59,6 +59,12 @@ public sealed record DecoderFusions
         return words.Count == 0 ? NoneName : string.Join(",", words);
     }
 
+    /// <summary>What an export uses when --fuse is not given (see README: the measured choice).</summary>
+    public static DecoderFusions Default(Core.Model.LlamaConfig config) => None;
+
+    /// <summary>Whether ONNX Runtime's kernels take this model's shape with these fusions (<see cref="ValidateFor"/> says why not).</summary>
+    public bool AllowsShape(Core.Model.LlamaConfig config) => !GroupQueryAttention || config.HeadSize % 16 == 0;
+
     /// <summary>ONNX Runtime's kernels take only some shapes; refuses what they do not, naming the model's value.</summary>
     public DecoderFusions ValidateFor(Core.Model.LlamaConfig config)
     {
