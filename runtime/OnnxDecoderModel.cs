@@ -48,7 +48,11 @@ public sealed class OnnxDecoderModel : IDecoderModel
         try
         {
             CheckGraph(exported, session);
-            return new OnnxDecoderModel(exported, session, factory.Provider ?? ExecutionProviderKind.Cpu);
+            var provider = factory.Provider ?? ExecutionProviderKind.Cpu;
+            if (provider == ExecutionProviderKind.Cuda && exported.Manifest.Attention == ExportedAttention.GroupQuery)
+                factory.Log($"onnxruntime: {exported.Folder} uses fp32 GroupQueryAttention, which ONNX Runtime's CUDA provider does not implement: " +
+                    "those nodes run on the CPU; export with --fuse none for CUDA");
+            return new OnnxDecoderModel(exported, session, provider);
         }
         catch
         {

@@ -29,6 +29,9 @@ public sealed class OnnxSessionFactory
         get { lock (_lock) return _provider; }
     }
 
+    /// <summary>Writes a line where this factory reports its provider choice (stderr unless the options say otherwise).</summary>
+    public void Log(string line) => _log(line);
+
     /// <summary>A new session for the model file; the caller owns (disposes) it.</summary>
     public InferenceSession CreateSession(string modelPath)
     {

@@ -112,6 +112,17 @@ public sealed class GroupQueryAttentionTests
         }
     }
 
+    [Theory]
+    [InlineData(16, true)]
+    [InlineData(8, false)]
+    public void The_default_export_uses_gqa_where_the_kernel_takes_the_head_size(int headSize, bool gqa)
+    {
+        var config = TinyFamilies.Config(TinyFamilies.Mistral) with { Dim = 4 * headSize };
+        using var export = new TempExport(TinyFamilies.Weights(config));
+        Assert.Equal(gqa ? ExportedAttention.GroupQuery : ExportedAttention.Standard, export.Manifest.Attention);
+        Assert.Equal(gqa ? ["gqa"] : [], export.Manifest.Fusions);
+    }
+
     [Fact]
     public void Steps_the_in_place_cache_cannot_run_together_are_refused_naming_the_way()
     {
@@ -133,7 +144,7 @@ public sealed class GroupQueryAttentionTests
     [Fact]
     public void A_standard_export_runs_every_mix_of_rows_in_one_forward()
     {
-        using var export = new TempExport(TinyFamilies.Weights(TinyFamilies.Mistral));
+        using var export = new TempExport(TinyFamilies.Weights(TinyFamilies.Mistral), new LlamaExportOptions { IntraOpThreads = 2, Fusions = DecoderFusions.None });
         using var model = export.Load();
         Assert.False(model.InPlaceKvCache);
         using var batch = model.StartBatch(2);
