@@ -74,16 +74,21 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
             bool retryable = !http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested
                 && (suppressed503 || error is ForwarderError.Request or ForwarderError.RequestBodyDestination
                     or ForwarderError.ResponseHeaders or ForwarderError.ResponseBodyDestination);
-            if (attempt > 0 || !retryable) return;
+            if (attempt > 0 || !retryable)
+            {
+                if (!suppressed503) await ExplainForwarderError(http, error, choice.Replica, attempt > 0 ? " (on the retry)" : "");
+                return;
+            }
 
             tried.Add(choice.Replica);
             var retry = Choose(body.Model, available, tried);
             if (retry is null)
             {
-                // Nowhere else to go: the client gets the failure as it was (a 503 whose body was held back is rewritten).
+                // Nowhere else to go: the client gets the failure as it was, with a body that says it (a 503 whose body was held back is rewritten).
                 if (suppressed503)
                     await Refuse(http, new RouterError(StatusCodes.Status503ServiceUnavailable, "service_unavailable_error",
                         $"replica {choice.Replica} is busy or stopping and no other replica is available", code: "no_replica"));
+                else await ExplainForwarderError(http, error, choice.Replica, " and no other replica is available");
                 return;
             }
             metrics.Retries.WithLabels(suppressed503 ? "replica_503" : "connection").Inc();
@@ -91,6 +96,18 @@ public sealed class ReplicaRouting(ReplicaDirectory directory, RouterOptions opt
             http.Features.Set<IForwarderErrorFeature>(null);
             choice = retry;
         }
+    }
+
+    /// <summary>
+    /// A forwarding failure before any byte reached the client: YARP leaves a bare status (502, or 504
+    /// after the activity timeout) with no body; the client gets an OpenAI-style error naming the replica.
+    /// </summary>
+    Task ExplainForwarderError(HttpContext http, ForwarderError error, string replica, string tail)
+    {
+        if (error is ForwarderError.None || http.Response.HasStarted || http.RequestAborted.IsCancellationRequested) return Task.CompletedTask;
+        int status = http.Response.StatusCode >= 500 ? http.Response.StatusCode : StatusCodes.Status502BadGateway;
+        string what = error is ForwarderError.RequestTimedOut ? "did not answer in time" : "could not be reached or failed before answering";
+        return Refuse(http, new RouterError(status, "server_error", $"replica {replica} {what}{tail}", code: "replica_unreachable"));
     }
 
     Task Refuse(HttpContext http, RouterError error)

@@ -69,6 +69,9 @@ public sealed class ContinuousBatchScheduler : IDisposable
     public int ActiveRows => Volatile.Read(ref _activeRows);
     int _activeRows;
 
+    /// <summary>Cached slots per row of the batch, padding included (for tests and metrics; read between steps).</summary>
+    public int CacheLength => _batch.CacheLength;
+
     /// <summary>Requests waiting for a row (or for an adapter slot).</summary>
     public int Waiting
     {
@@ -124,8 +127,15 @@ public sealed class ContinuousBatchScheduler : IDisposable
         Complete(pending, c => c.TrySetCanceled(pending.Cancel));
     }
 
+    /// <summary>
+    /// Frees row <paramref name="r"/>, and masks out its cached slots now rather than when a request
+    /// next joins there: a row left idle would otherwise keep attending its old slots, so
+    /// <see cref="OnnxBatchSession.Compact"/> could never drop them and the cache (and every step's
+    /// attention) would grow for as long as fewer requests than rows arrive.
+    /// </summary>
     void ClearRow(int r)
     {
+        _batch.ResetRow(r);
         _rows[r] = null;
         Interlocked.Decrement(ref _activeRows);
     }

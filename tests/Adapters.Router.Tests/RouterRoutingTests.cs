@@ -77,6 +77,22 @@ public class RouterRoutingTests
         Assert.Equal(2, PrometheusText.Samples(metrics, "adapters_router_retries_total").Single(s => s.Labels.Contains("replica_503")).Value);
     }
 
+    [Theory]
+    [InlineData(1)] // no other replica to retry on
+    [InlineData(2)] // the retry fails too
+    public async Task A_request_no_replica_answered_is_a_502_with_an_OpenAI_error_naming_the_replica(int deadReplicas)
+    {
+        var dead = Enumerable.Range(0, deadReplicas).Select(_ => FakeReplica.DeadUrl()).ToList();
+        await using var f = await RouterFixture.StartAsync(0, extra: dead, healthSeconds: 30); // no probe in the test's time
+        using var response = await f.CompleteAsync("m");
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadGateway, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = JsonDocument.Parse(body).RootElement.GetProperty("error");
+        Assert.Equal("replica_unreachable", error.GetProperty("code").GetString());
+        Assert.Contains(dead, d => error.GetProperty("message").GetString()!.Contains(d.ToString()));
+    }
+
     [Fact]
     public async Task A_stream_that_broke_after_its_first_bytes_is_not_retried()
     {

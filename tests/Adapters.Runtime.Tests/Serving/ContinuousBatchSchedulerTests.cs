@@ -218,4 +218,29 @@ public sealed class ContinuousBatchSchedulerTests(AdapterExportFixture exports)
         Assert.Contains(steps, s => s.BatchSize > 1);
         Assert.Equal(adapters.Length, steps.Sum(s => s.PrefillRows));
     }
+
+    [Fact]
+    public async Task AfterTheBatchWasFull_ALoneRequestAtATimeKeepsTheCacheShort_AndGeneratesWhatItWouldAlone()
+    {
+        var single = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        const int threshold = 8;
+        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 4, CompactThreshold = threshold });
+
+        // Every row used once, then freed: rows 1..3 sit idle from here on.
+        await Task.WhenAll(Prompts.Select(p => scheduler.SubmitAsync(new GenerationRequest(p, NewTokens, null))));
+
+        // One request at a time takes row 0 again and again. The idle rows must not pin the old
+        // cache slots: compaction keeps the cache near one request's length instead of the session's age.
+        var expected = Alone(null, Prompts[0], single);
+        int longest = 0;
+        for (int i = 0; i < 30; i++)
+        {
+            var result = await scheduler.SubmitAsync(new GenerationRequest(Prompts[0], NewTokens, null));
+            Assert.Equal(expected, result.Tokens);
+            longest = Math.Max(longest, scheduler.CacheLength);
+        }
+        Assert.True(longest <= threshold + Prompts[0].Length + NewTokens,
+            $"the cache grew to {longest} slots for requests of {Prompts[0].Length} + {NewTokens} tokens (compaction threshold {threshold})");
+    }
 }
