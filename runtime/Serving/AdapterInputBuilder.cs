@@ -9,18 +9,26 @@ namespace Adapters.Runtime.Serving;
 /// the graph's adapter inputs (model_manifest.json "adapters"):
 /// <list type="bullet">
 /// <item>swappable: one adapter per run, its values fed under their input names (inputs it lacks keep their zero defaults);</item>
-/// <item>batched: the run's distinct adapters take slots 0..N−1, every input is fed stacked
-/// [slots, …] with the rank axis zero-padded to the slot rank, and adapter_index maps rows to
-/// slots (−1 = none). Stacks are rebuilt only when the slot assignment changes.</item>
+/// <item>batched: every input is fed stacked [slots, …] with the rank axis zero-padded to the slot
+/// rank, and adapter_index maps rows to slots (−1 = none). The stacks are allocated once and a
+/// slot keeps its adapter for as long as some row of the run uses it: when the batch's adapters
+/// change (a request leaves, another joins), only the slots taken by adapters new to the batch are
+/// written, in place. (Rebuilding every slot of every stack on each change, as before, cost the
+/// worker thread a copy and an allocation of the whole stacks — 562 KB in bench-serve's store
+/// scenario — hundreds of times a second under adapter churn, and their collection paused every thread.)</item>
 /// <item>position masks: 1 where the row's adapter edits that prompt position, per group; zeros on decode steps.</item>
 /// </list>
-/// Not thread-safe: one per batch session.
+/// Not thread-safe: one per batch session. A batched feed reads the builder's stacks, so it is valid
+/// until the next <see cref="Build"/>: run it and dispose it first.
 /// </summary>
 public sealed class AdapterInputBuilder
 {
     readonly ExportedAdapterInterface _interface;
-    long[]? _stackKey; // null until the first run, so a first run with no adapter (key []) still builds its zero stacks
-    Dictionary<string, float[]> _stacks = [];
+    // Batched: each input's stack [slots, …] (zeros until a slot is first filled), its shape, and the
+    // id of the adapter version whose values fill each slot (0: none; ids start at 1).
+    float[][]? _stacks;
+    long[][]? _stackShapes;
+    long[]? _slotIds;
 
     public AdapterInputBuilder(ExportedAdapterInterface adapterInterface)
     {
@@ -82,38 +90,66 @@ public sealed class AdapterInputBuilder
     /// <summary>The part every residual-edit input name shares ("model.layers.N.residual_edit.GROUP.V").</summary>
     const string ResidualEditInfix = ".residual_edit.";
 
-    void AddStacked(AdapterFeed feed, List<LoadedAdapter> slots, IReadOnlyList<LoadedAdapter?> rowAdapters)
+    void AddStacked(AdapterFeed feed, List<LoadedAdapter> adapters, IReadOnlyList<LoadedAdapter?> rowAdapters)
     {
-        long[] key = slots.Select(a => a.Id).ToArray();
-        if (_stackKey is null || !key.AsSpan().SequenceEqual(_stackKey))
+        var inputs = _interface.Inputs;
+        if (_stacks is null)
         {
-            _stacks = _interface.Inputs.ToDictionary(spec => spec.Name, spec => Stack(spec, slots));
-            _stackKey = key;
+            _stacks = new float[inputs.Count][];
+            _stackShapes = new long[inputs.Count][];
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                int[] padded = inputs[i].ShapeFor(inputs[i].RankCapacity(_interface.MaxRank));
+                _stacks[i] = new float[_interface.Slots * TensorData.ElementCount(padded)];
+                _stackShapes[i] = [_interface.Slots, .. padded.Select(d => (long)d)];
+            }
+            _slotIds = new long[_interface.Slots];
         }
-        foreach (var spec in _interface.Inputs)
-            feed.Add(spec.Name, _stacks[spec.Name], [_interface.Slots, .. spec.ShapeFor(spec.RankCapacity(_interface.MaxRank)).Select(d => (long)d)]);
-        var index = rowAdapters.Select(a => a is null ? -1L : slots.IndexOf(a)).ToArray();
+        // Adapters already in a slot keep it; the others take the slots no adapter of this run holds.
+        var slotOf = new int[adapters.Count];
+        Span<bool> held = stackalloc bool[_interface.Slots];
+        for (int a = 0; a < adapters.Count; a++)
+        {
+            slotOf[a] = Array.IndexOf(_slotIds!, adapters[a].Id);
+            if (slotOf[a] >= 0) held[slotOf[a]] = true;
+        }
+        int free = 0;
+        for (int a = 0; a < adapters.Count; a++)
+        {
+            if (slotOf[a] >= 0) continue;
+            while (held[free]) free++;
+            Fill(free, adapters[a]);
+            held[free] = true;
+            slotOf[a] = free;
+        }
+        for (int i = 0; i < inputs.Count; i++) feed.Add(inputs[i].Name, _stacks[i], _stackShapes![i]);
+        var index = new long[rowAdapters.Count];
+        for (int r = 0; r < index.Length; r++)
+            index[r] = rowAdapters[r] is { } adapter ? slotOf[adapters.IndexOf(adapter)] : -1;
         feed.Add(_interface.AdapterIndex!, index, [index.Length]);
     }
 
-    /// <summary>[slots, …, capacity, …]: each slot's value copied in, the rank axis padded with zeros (which add nothing).</summary>
-    float[] Stack(AdapterInputSpec spec, List<LoadedAdapter> slots)
+    /// <summary>Writes <paramref name="adapter"/>'s values into slot <paramref name="slot"/> of every stack: the rank axis padded with zeros (which add nothing), zeros for inputs it lacks.</summary>
+    void Fill(int slot, LoadedAdapter adapter)
     {
-        int capacity = spec.RankCapacity(_interface.MaxRank);
-        int[] padded = spec.ShapeFor(capacity);
-        long slotSize = TensorData.ElementCount(padded);
-        var stacked = new float[_interface.Slots * slotSize];
-        int outer = 1, inner = 1;
-        for (int i = 0; i < spec.RankAxis; i++) outer *= padded[i];
-        for (int i = spec.RankAxis + 1; i < padded.Length; i++) inner *= padded[i];
-        for (int s = 0; s < slots.Count; s++)
+        var inputs = _interface.Inputs;
+        for (int i = 0; i < inputs.Count; i++)
         {
-            if (!slots[s].Tensors.TryGetValue(spec.Name, out var value)) continue;
+            var spec = inputs[i];
+            int capacity = spec.RankCapacity(_interface.MaxRank);
+            int[] padded = spec.ShapeFor(capacity);
+            long slotSize = TensorData.ElementCount(padded);
+            var stacked = _stacks![i];
+            Array.Clear(stacked, (int)(slot * slotSize), (int)slotSize);
+            if (!adapter.Tensors.TryGetValue(spec.Name, out var value)) continue;
+            int outer = 1, inner = 1;
+            for (int d = 0; d < spec.RankAxis; d++) outer *= padded[d];
+            for (int d = spec.RankAxis + 1; d < padded.Length; d++) inner *= padded[d];
             int rank = value.Shape[spec.RankAxis];
             for (int o = 0; o < outer; o++)
-                Array.Copy(value.Data, (long)o * rank * inner, stacked, s * slotSize + (long)o * capacity * inner, (long)rank * inner);
+                Array.Copy(value.Data, (long)o * rank * inner, stacked, slot * slotSize + (long)o * capacity * inner, (long)rank * inner);
         }
-        return stacked;
+        _slotIds![slot] = adapter.Id;
     }
 
     void AddMasks(AdapterFeed feed, IReadOnlyList<LoadedAdapter?> rowAdapters, IReadOnlyList<RowWindow> rows, int sequence)

@@ -1,3 +1,4 @@
+using Adapters.Core.Model;
 using Adapters.Runtime.Serving;
 
 namespace Adapters.Runtime.Tests.Serving;
@@ -47,6 +48,77 @@ public sealed class BatchedAdapterTests(AdapterExportFixture exports)
         var error = Assert.Throws<ArgumentException>(() => builder.Build(adapters, adapters.Select(_ => new RowWindow(0, 1, 1)).ToList(), 1));
 
         Assert.Contains("3 different adapters in one run, but this export has 2 slots", error.Message);
+    }
+
+    /// <summary>
+    /// A continuous batch's adapters change between steps (requests leave, others join, a
+    /// lower-rank adapter lands in a slot a higher-rank one held, a version comes back): the
+    /// builder reuses its stacks, and every row still reads exactly its own adapter's values —
+    /// what a new builder, whose stacks start empty, feeds for the same rows.
+    /// </summary>
+    [Fact]
+    public void WhenABatchsAdaptersChange_EveryRowStillReadsItsOwnAdapter()
+    {
+        var adapterInterface = exports.Batched.Exported.Manifest.Adapters! with { Slots = 4 };
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        var a = exports.Names.Select(n => registry.Acquire(n).Adapter).ToArray(); // lora-a, lora-b, loreft, loreft-untied, direft, direft-untied, lora-c
+        LoadedAdapter?[][] steps =
+        [
+            [a[0], a[1], a[2], a[3]],
+            [a[0], null, a[2], a[3]],
+            [a[0], a[4], a[2], a[3]],
+            [a[6], a[4], a[5], a[1]], // lora-c (rank 3, q/gate only) and others where lora-a, loreft, loreft-untied were
+            [null, null, null, null],
+            [a[1], a[1], a[0], null],
+            [a[3], a[2], a[1], a[0]],
+        ];
+        var builder = new AdapterInputBuilder(adapterInterface);
+        foreach (var (rows, step) in steps.Select((rows, step) => (rows, step)))
+        {
+            var windows = rows.Select(_ => new RowWindow(5, 1, 3)).ToList();
+            using var feed = builder.Build(rows, windows, 1);
+            using var fresh = new AdapterInputBuilder(adapterInterface).Build(rows, windows, 1);
+            var index = feed.Values[adapterInterface.AdapterIndex!].GetTensorDataAsSpan<long>().ToArray();
+            var freshIndex = fresh.Values[adapterInterface.AdapterIndex!].GetTensorDataAsSpan<long>().ToArray();
+            for (int r = 0; r < rows.Length; r++)
+            {
+                Assert.Equal(rows[r] is null, index[r] < 0);
+                if (rows[r] is null) continue;
+                foreach (var spec in adapterInterface.Inputs)
+                {
+                    int slotSize = (int)TensorData.ElementCount(spec.ShapeFor(spec.RankCapacity(adapterInterface.MaxRank)));
+                    var reused = feed.Values[spec.Name].GetTensorDataAsSpan<float>().Slice((int)index[r] * slotSize, slotSize);
+                    var expected = fresh.Values[spec.Name].GetTensorDataAsSpan<float>().Slice((int)freshIndex[r] * slotSize, slotSize);
+                    Assert.True(reused.SequenceEqual(expected), $"step {step}, row {r} ({rows[r]!.Name}): input {spec.Name} differs from a new builder's");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Under adapter churn (one request leaves, one with another adapter joins) a run writes only
+    /// the joining adapter's slot: building its inputs allocates less than one slot of the
+    /// stacks, where rebuilding them allocated all of them on every change — garbage that, at
+    /// hundreds of changes a second, paused the whole server (issue 16's store benchmark).
+    /// </summary>
+    [Fact]
+    public void WhenABatchsAdaptersChange_BuildingTheRunAllocatesLessThanOneSlotOfTheStacks()
+    {
+        var adapterInterface = exports.Batched.Exported.Manifest.Adapters! with { Slots = 4 };
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        var a = exports.Names.Select(n => registry.Acquire(n).Adapter).ToArray();
+        LoadedAdapter?[][] churn = [[a[0], a[1], a[2], a[3]], [a[4], a[1], a[2], a[3]], [a[4], a[5], a[2], a[3]], [a[0], a[5], a[2], a[3]]];
+        var windows = churn[0].Select(_ => new RowWindow(5, 1, 3)).ToList();
+        var builder = new AdapterInputBuilder(adapterInterface);
+        for (int i = 0; i < 8; i++) builder.Build(churn[i % churn.Length], windows, 1).Dispose(); // stacks allocated, code warm
+
+        const int Runs = 40;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Runs; i++) builder.Build(churn[i % churn.Length], windows, 1).Dispose();
+        long perRun = (GC.GetAllocatedBytesForCurrentThread() - before) / Runs;
+
+        long oneSlot = adapterInterface.Inputs.Sum(spec => TensorData.ElementCount(spec.ShapeFor(spec.RankCapacity(adapterInterface.MaxRank)))) * sizeof(float);
+        Assert.True(perRun < oneSlot, $"each run's inputs allocated {perRun:N0} bytes, more than one slot of the stacks ({oneSlot:N0} bytes; all {adapterInterface.Slots} slots: {oneSlot * adapterInterface.Slots:N0})");
     }
 
     /// <summary>Prefill then decode steps in one batch; per step and row, the logits of the row's last token.</summary>
