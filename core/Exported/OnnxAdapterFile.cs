@@ -33,17 +33,23 @@ public sealed class OnnxAdapterFile
     }
 
     /// <summary>Parses the bytes of <paramref name="path"/>; a corrupt file is an <see cref="InvalidFileException"/> naming it.</summary>
-    public static OnnxAdapterFile Parse(string path, byte[] bytes)
+    public static OnnxAdapterFile Parse(string path, byte[] bytes) => Parse(path, bytes.AsMemory());
+
+    /// <summary>Parses the bytes of <paramref name="path"/> (e.g. the start of a pooled buffer); the values are copied out, nothing refers to <paramref name="bytes"/> afterwards.</summary>
+    public static OnnxAdapterFile Parse(string path, ReadOnlyMemory<byte> bytes)
     {
         try { return Parse(bytes); }
         catch (InvalidDataException e) { throw new InvalidFileException(path, e.Message); }
     }
 
     /// <exception cref="InvalidDataException">The bytes are not a well-formed .onnx_adapter file.</exception>
-    public static OnnxAdapterFile Parse(byte[] bytes)
+    public static OnnxAdapterFile Parse(byte[] bytes) => Parse(bytes.AsMemory());
+
+    /// <exception cref="InvalidDataException">The bytes are not a well-formed .onnx_adapter file.</exception>
+    public static OnnxAdapterFile Parse(ReadOnlyMemory<byte> bytes)
     {
         var r = new Reader(bytes);
-        if (bytes.Length < 8 || Encoding.ASCII.GetString(bytes, 4, 4) != OnnxAdapterFormat.FileIdentifier)
+        if (bytes.Length < 8 || Encoding.ASCII.GetString(bytes.Span.Slice(4, 4)) != OnnxAdapterFormat.FileIdentifier)
             throw new InvalidDataException($"not an .onnx_adapter file (no '{OnnxAdapterFormat.FileIdentifier}' identifier)");
         int root = r.Target(0);
         int version = r.Int32Field(root, OnnxAdapterFormat.AdapterFormatVersionSlot);
@@ -90,15 +96,15 @@ public sealed class OnnxAdapterFile
         if (rawLength != elements * sizeof(float))
             throw new InvalidDataException($"parameter '{name}' [{string.Join(", ", dims)}]: its raw data does not hold exactly that many float values");
         var data = new float[elements];
-        MemoryMarshal.Cast<byte, float>(r.Bytes.AsSpan(rawStart, rawLength)).CopyTo(data);
+        MemoryMarshal.Cast<byte, float>(r.Bytes.Span.Slice(rawStart, rawLength)).CopyTo(data);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
         return new TensorData(name, dims.ToArray(), data);
     }
 
     /// <summary>FlatBuffer access with a bounds check on every read.</summary>
-    sealed class Reader(byte[] bytes)
+    sealed class Reader(ReadOnlyMemory<byte> bytes)
     {
-        public byte[] Bytes { get; } = bytes;
+        public ReadOnlyMemory<byte> Bytes { get; } = bytes;
 
         void Need(long position, long length)
         {
@@ -106,9 +112,9 @@ public sealed class OnnxAdapterFile
                 throw new InvalidDataException("truncated or corrupt: a field lies outside the file");
         }
 
-        public int Int32(int position) { Need(position, 4); return BinaryPrimitives.ReadInt32LittleEndian(Bytes.AsSpan(position)); }
-        public long Int64(int position) { Need(position, 8); return BinaryPrimitives.ReadInt64LittleEndian(Bytes.AsSpan(position)); }
-        ushort UInt16(int position) { Need(position, 2); return BinaryPrimitives.ReadUInt16LittleEndian(Bytes.AsSpan(position)); }
+        public int Int32(int position) { Need(position, 4); return BinaryPrimitives.ReadInt32LittleEndian(Bytes.Span[position..]); }
+        public long Int64(int position) { Need(position, 8); return BinaryPrimitives.ReadInt64LittleEndian(Bytes.Span[position..]); }
+        ushort UInt16(int position) { Need(position, 2); return BinaryPrimitives.ReadUInt16LittleEndian(Bytes.Span[position..]); }
 
         /// <summary>Follows the unsigned offset stored at <paramref name="position"/>.</summary>
         public int Target(int position)
@@ -146,7 +152,7 @@ public sealed class OnnxAdapterFile
         public string String(int position)
         {
             var (start, length) = Vector(position, 1);
-            return Encoding.UTF8.GetString(Bytes, start, length);
+            return Encoding.UTF8.GetString(Bytes.Span.Slice(start, length));
         }
     }
 }

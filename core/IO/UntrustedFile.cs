@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Adapters.Core.IO;
 
 /// <summary>
@@ -21,47 +23,101 @@ public static class UntrustedFile
 
     internal static FileBytes Read(string accessPath, string displayPath, long maxBytes, string limitDescription, FileConfinement confinement, CancellationToken cancel)
     {
-        cancel.ThrowIfCancellationRequested();
-        maxBytes = Math.Min(maxBytes, Array.MaxLength); // one array holds the content
-        using var entry = OpenedEntry.Open(accessPath, displayPath, confinement);
-        if (entry.Kind != OpenedEntry.EntryKind.File)
-            throw new InvalidFileException(displayPath, $"not a regular file ({OpenedEntry.Describe(entry.Kind)})");
-        if (entry.Size > maxBytes) throw TooLarge(displayPath, maxBytes, limitDescription);
-        return new FileBytes(displayPath, entry.RealPath, ReadAll(entry, displayPath, maxBytes, limitDescription, cancel));
+        var (entry, limit) = OpenFile(accessPath, displayPath, maxBytes, limitDescription, confinement, cancel);
+        using (entry)
+        {
+            var (buffer, length) = ReadAll(entry, displayPath, limit, limitDescription, pooled: false, cancel);
+            if (length != buffer.Length) Array.Resize(ref buffer, length); // shrank while reading
+            return new FileBytes(displayPath, entry.RealPath, buffer);
+        }
     }
 
-    static byte[] ReadAll(OpenedEntry entry, string displayPath, long maxBytes, string limitDescription, CancellationToken cancel)
+    /// <summary>
+    /// Reads like <see cref="Read(string, long, string, FileConfinement, CancellationToken)"/>, into a
+    /// buffer rented from the shared array pool: for bytes that are checked and dropped (dispose the
+    /// result to return the buffer), so a large file costs no new array.
+    /// </summary>
+    public static PooledFileBytes ReadPooled(string path, long maxBytes, string limitDescription, FileConfinement confinement, CancellationToken cancel = default) =>
+        ReadPooled(path, path, maxBytes, limitDescription, confinement, cancel);
+
+    internal static PooledFileBytes ReadPooled(string accessPath, string displayPath, long maxBytes, string limitDescription, FileConfinement confinement, CancellationToken cancel)
+    {
+        var (entry, limit) = OpenFile(accessPath, displayPath, maxBytes, limitDescription, confinement, cancel);
+        using (entry)
+        {
+            var (buffer, length) = ReadAll(entry, displayPath, limit, limitDescription, pooled: entry.Handle is not null, cancel);
+            return new PooledFileBytes(displayPath, entry.RealPath, buffer, length, rented: entry.Handle is not null);
+        }
+    }
+
+    static (OpenedEntry Entry, long Limit) OpenFile(string accessPath, string displayPath, long maxBytes, string limitDescription, FileConfinement confinement, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        maxBytes = Math.Min(maxBytes, Array.MaxLength); // one array holds the content
+        var entry = OpenedEntry.Open(accessPath, displayPath, confinement);
+        try
+        {
+            if (entry.Kind != OpenedEntry.EntryKind.File)
+                throw new InvalidFileException(displayPath, $"not a regular file ({OpenedEntry.Describe(entry.Kind)})");
+            if (entry.Size > maxBytes) throw TooLarge(displayPath, maxBytes, limitDescription);
+            return (entry, maxBytes);
+        }
+        catch
+        {
+            entry.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The content and its length; a pooled buffer may be longer than the content, and goes back to the pool when this throws.</summary>
+    static (byte[] Buffer, int Length) ReadAll(OpenedEntry entry, string displayPath, long maxBytes, string limitDescription, bool pooled, CancellationToken cancel)
     {
         if (entry.Handle is null)
         {
             byte[] all = File.ReadAllBytes(entry.RealPath);
-            return all.LongLength > maxBytes ? throw TooLarge(displayPath, maxBytes, limitDescription) : all;
+            return all.LongLength > maxBytes ? throw TooLarge(displayPath, maxBytes, limitDescription) : (all, all.Length);
         }
         // Sized as reported, grown only while the limit allows (the file may grow, or report 0).
-        var buffer = new byte[Math.Max(entry.Size, 0)];
-        var probe = new byte[1];
-        long total = 0;
-        while (true)
+        long capacity = Math.Max(entry.Size, 0);
+        var buffer = Allocate(capacity, pooled);
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            if (total == buffer.LongLength)
+            Span<byte> probe = stackalloc byte[1];
+            long total = 0;
+            while (true)
             {
-                // Probe one byte past what is held: end of file, or more than reported.
-                if (RandomAccess.Read(entry.Handle, probe, total) == 0) return buffer;
-                if (total + 1 > maxBytes) throw TooLarge(displayPath, maxBytes, limitDescription);
-                Array.Resize(ref buffer, (int)Math.Min(maxBytes, Math.Max(total * 2, total + ChunkBytes)));
-                buffer[total++] = probe[0];
-                continue;
+                cancel.ThrowIfCancellationRequested();
+                if (total == capacity)
+                {
+                    // Probe one byte past what is held: end of file, or more than reported.
+                    if (RandomAccess.Read(entry.Handle, probe, total) == 0) return (buffer, (int)total);
+                    if (total + 1 > maxBytes) throw TooLarge(displayPath, maxBytes, limitDescription);
+                    capacity = Math.Min(maxBytes, Math.Max(total * 2, total + ChunkBytes));
+                    var grown = Allocate(capacity, pooled);
+                    buffer.AsSpan(0, (int)total).CopyTo(grown);
+                    Free(buffer, pooled);
+                    buffer = grown;
+                    buffer[total++] = probe[0];
+                    continue;
+                }
+                int want = (int)Math.Min(ChunkBytes, capacity - total);
+                int read = RandomAccess.Read(entry.Handle, buffer.AsSpan((int)total, want), total);
+                if (read == 0) return (buffer, (int)total); // shrank while reading
+                total += read;
             }
-            int want = (int)Math.Min(ChunkBytes, buffer.LongLength - total);
-            int read = RandomAccess.Read(entry.Handle, buffer.AsSpan((int)total, want), total);
-            if (read == 0)
-            {
-                Array.Resize(ref buffer, (int)total); // shrank while reading
-                return buffer;
-            }
-            total += read;
         }
+        catch
+        {
+            Free(buffer, pooled);
+            throw;
+        }
+    }
+
+    static byte[] Allocate(long length, bool pooled) => pooled ? ArrayPool<byte>.Shared.Rent((int)length) : new byte[length];
+
+    static void Free(byte[] buffer, bool pooled)
+    {
+        if (pooled) ArrayPool<byte>.Shared.Return(buffer);
     }
 
     static InvalidFileException TooLarge(string path, long maxBytes, string limitDescription) =>

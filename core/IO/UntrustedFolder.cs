@@ -81,6 +81,10 @@ public sealed class UntrustedFolder : IDisposable
     public FileBytes Read(string name, long maxBytes, string limitDescription, CancellationToken cancel = default) =>
         UntrustedFile.Read(Access(name), PathOf(name), maxBytes, limitDescription, Confinement, cancel);
 
+    /// <summary>Reads the file <paramref name="name"/> here into a pooled buffer (see <see cref="UntrustedFile.ReadPooled(string, long, string, FileConfinement, CancellationToken)"/>).</summary>
+    public PooledFileBytes ReadPooled(string name, long maxBytes, string limitDescription, CancellationToken cancel = default) =>
+        UntrustedFile.ReadPooled(Access(name), PathOf(name), maxBytes, limitDescription, Confinement, cancel);
+
     /// <summary>Opens the subfolder <paramref name="name"/>, under the same confinement.</summary>
     public UntrustedFolder OpenFolder(string name) => Open(Access(name), PathOf(name), Confinement);
 

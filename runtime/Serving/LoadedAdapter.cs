@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Adapters.Core.IO;
 using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
@@ -55,7 +56,35 @@ public sealed class LoadedAdapter
     /// the adapter file is read, and that file is refused beyond the bytes the declared inputs need.
     /// Returns the adapter and the exact bytes it was checked from (what the registry stores).
     /// </summary>
-    internal static ValidatedAdapter Read(string name, string manifestPath, ExportedModel model, FileConfinement confinement, CancellationToken cancel)
+    internal static ValidatedAdapter Read(string name, string manifestPath, ExportedModel model, FileConfinement confinement, CancellationToken cancel) =>
+        Read(name, manifestPath, model, confinement, cancel, pooled: false,
+            (adapter, manifestName, manifestBytes, adapterBytes) => new ValidatedAdapter(adapter, manifestName, manifestBytes, adapterBytes.Array!));
+
+    /// <summary>
+    /// Reads and checks like <see cref="Read(string, string, ExportedModel, FileConfinement, CancellationToken)"/>
+    /// when the bytes need not be kept (a reload from the server's validated copy, whose content hash
+    /// it returns for the caller to compare): the .onnx_adapter file is read into a pooled buffer,
+    /// parsed and hashed there, so a reload allocates little more than the values the adapter keeps
+    /// — not a new large-object-heap array for the file on every miss.
+    /// </summary>
+    internal static (LoadedAdapter Adapter, string ContentHash) ReadForHash(string name, string manifestPath, ExportedModel model, FileConfinement confinement,
+        CancellationToken cancel) =>
+        Read(name, manifestPath, model, confinement, cancel, pooled: true,
+            (adapter, _, manifestBytes, adapterBytes) => (adapter, ContentHash(manifestBytes, adapterBytes)));
+
+    /// <summary>SHA-256 over the manifest's length, the manifest, and the adapter file: lowercase hex (a validated copy's name in <see cref="ServedAdapterStore"/>).</summary>
+    internal static string ContentHash(ReadOnlySpan<byte> manifest, ReadOnlySpan<byte> adapter)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(BitConverter.GetBytes((long)manifest.Length));
+        sha.AppendData(manifest);
+        sha.AppendData(adapter);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <param name="finish">Given the checked adapter, the manifest's file name and bytes, and the adapter file's bytes (valid only during the call when <paramref name="pooled"/>).</param>
+    static T Read<T>(string name, string manifestPath, ExportedModel model, FileConfinement confinement, CancellationToken cancel, bool pooled,
+        Func<LoadedAdapter, string, byte[], ArraySegment<byte>, T> finish)
     {
         var adapterInterface = model.Manifest.Adapters;
         if (adapterInterface is null || adapterInterface.Mode == AdapterExportMode.Fused)
@@ -70,21 +99,27 @@ public sealed class LoadedAdapter
 
         string filePath = folder.PathOf(manifest.File);
         if (!folder.HasFile(manifest.File)) throw new InvalidFileException(filePath, "adapter file not found");
-        var adapterFile = folder.Read(manifest.File, maxBytes, "the inputs its manifest declares", cancel);
-        var file = OnnxAdapterFile.Parse(filePath, adapterFile.Bytes);
+        const string Limit = "the inputs its manifest declares";
+        if (!pooled) return Check(new ArraySegment<byte>(folder.Read(manifest.File, maxBytes, Limit, cancel).Bytes));
+        using var pooledFile = folder.ReadPooled(manifest.File, maxBytes, Limit, cancel);
+        return Check(pooledFile.Bytes);
 
-        var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-        foreach (var t in file.Parameters)
+        T Check(ArraySegment<byte> adapterBytes)
         {
-            if (!manifest.Inputs.TryGetValue(t.Name, out var declared) || !t.HasShape(declared))
-                throw new InvalidFileException(filePath, $"parameter '{t.Name}' {t.ShapeText} is not in the adapter manifest with that shape");
-            AdapterFolder.EnsureFinite(filePath, t);
-            tensors[t.Name] = t;
+            var file = OnnxAdapterFile.Parse(filePath, adapterBytes.AsMemory());
+            var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+            foreach (var t in file.Parameters)
+            {
+                if (!manifest.Inputs.TryGetValue(t.Name, out var declared) || !t.HasShape(declared))
+                    throw new InvalidFileException(filePath, $"parameter '{t.Name}' {t.ShapeText} is not in the adapter manifest with that shape");
+                AdapterFolder.EnsureFinite(filePath, t);
+                tensors[t.Name] = t;
+            }
+            var missing = manifest.Inputs.Keys.FirstOrDefault(n => !tensors.ContainsKey(n));
+            if (missing is not null) throw new InvalidFileException(filePath, $"parameter '{missing}' named by the manifest is missing");
+            var adapter = new LoadedAdapter(name, Interlocked.Increment(ref _nextId), full, manifest, tensors);
+            return finish(adapter, manifestName, manifestFile.Bytes, adapterBytes);
         }
-        var missing = manifest.Inputs.Keys.FirstOrDefault(n => !tensors.ContainsKey(n));
-        if (missing is not null) throw new InvalidFileException(filePath, $"parameter '{missing}' named by the manifest is missing");
-        var adapter = new LoadedAdapter(name, Interlocked.Increment(ref _nextId), full, manifest, tensors);
-        return new ValidatedAdapter(adapter, manifestName, manifestFile.Bytes, adapterFile.Bytes);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Adapters.Core.Exported;
 using Adapters.Core.IO;
 
@@ -43,7 +42,7 @@ public sealed class ServedAdapterStore : IDisposable
     /// <summary>Stores the bytes <paramref name="adapter"/> was checked from (or counts one more use of an equal copy).</summary>
     internal StoredAdapter Put(ValidatedAdapter adapter)
     {
-        string hash = HashOf(adapter.ManifestBytes, adapter.AdapterBytes);
+        string hash = LoadedAdapter.ContentHash(adapter.ManifestBytes, adapter.AdapterBytes);
         string folder = Path.Combine(Folder, hash);
         var stored = new StoredAdapter(hash, Path.Combine(folder, adapter.ManifestFileName));
         lock (_lock)
@@ -63,13 +62,17 @@ public sealed class ServedAdapterStore : IDisposable
         return stored;
     }
 
-    /// <summary>Reads a stored copy back for <paramref name="model"/>, refusing it when its bytes no longer match its hash.</summary>
+    /// <summary>
+    /// Reads a stored copy back for <paramref name="model"/>, refusing it when its bytes no longer
+    /// match its hash. The adapter file goes through a pooled buffer: a reload keeps no copy of the
+    /// bytes, so it allocates only the adapter's values.
+    /// </summary>
     internal LoadedAdapter Reload(StoredAdapter stored, string name, ExportedModel model, CancellationToken cancel = default)
     {
-        var read = LoadedAdapter.Read(name, stored.ManifestPath, model, Confinement, cancel);
-        if (HashOf(read.ManifestBytes, read.AdapterBytes) != stored.Hash)
+        var (adapter, hash) = LoadedAdapter.ReadForHash(name, stored.ManifestPath, model, Confinement, cancel);
+        if (hash != stored.Hash)
             throw new InvalidFileException(stored.ManifestPath, "the server's validated copy of this adapter changed on disk; load the adapter again");
-        return read.Adapter;
+        return adapter;
     }
 
     /// <summary>One registration fewer; the copy is deleted with the last.</summary>
@@ -86,16 +89,6 @@ public sealed class ServedAdapterStore : IDisposable
             _references.Remove(stored.Hash);
             TryDelete(Path.Combine(Folder, stored.Hash));
         }
-    }
-
-    /// <summary>SHA-256 over the manifest's length, the manifest, and the adapter file: lowercase hex.</summary>
-    static string HashOf(byte[] manifest, byte[] adapter)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(BitConverter.GetBytes((long)manifest.Length));
-        sha.AppendData(manifest);
-        sha.AppendData(adapter);
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     static void TryDelete(string folder)

@@ -1,5 +1,8 @@
+using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
 using Adapters.Core.IO;
+using Adapters.Core.Model;
+using Adapters.Export.AdapterExport;
 using Adapters.Runtime.Serving;
 using Adapters.TestSupport;
 
@@ -73,6 +76,58 @@ public sealed class ServedAdapterStoreTests(AdapterExportFixture exports)
 
         var error = Assert.Throws<InvalidFileException>(() => registry.Acquire("a"));
         Assert.Contains("changed on disk", error.Message);
+    }
+
+    [Fact]
+    public void Copy_whose_adapter_file_changed_in_the_store_is_refused_on_reload()
+    {
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
+        registry.Load("a", CopyOf("lora-a"));
+        registry.Load("b", CopyOf("lora-b"));
+        string copy = Directory.GetFiles(registry.Store!.Folder, "lora-a" + ExportedAdapterManifest.AdapterFileSuffix, SearchOption.AllDirectories).Single();
+        // Same size, same shapes, finite: only one value differs from the bytes that were checked.
+        var tensors = OnnxAdapterFile.Read(copy).Parameters.ToList();
+        tensors[0].Data[0] += 1f;
+        long length = new FileInfo(copy).Length;
+        OnnxAdapterWriter.Write(copy, tensors);
+        Assert.Equal(length, new FileInfo(copy).Length);
+
+        var error = Assert.Throws<InvalidFileException>(() => registry.Acquire("a"));
+        Assert.Contains("changed on disk", error.Message);
+    }
+
+    /// <summary>
+    /// A miss reads the adapter file through a pooled buffer: reloading allocates the values the
+    /// adapter keeps and little else, not also a fresh copy of its file (at a few hundred misses a
+    /// second in issue 16's store benchmark, 144 KB large-object-heap arrays that forced gen-2 collections).
+    /// </summary>
+    [Fact]
+    public void Reload_allocates_the_adapters_values_but_no_copy_of_its_file()
+    {
+        // Rank-32 LoRAs (about 240 KB files), so the file outweighs what a reload allocates besides (manifest, names).
+        string folder = exports.NewFolder();
+        string[] names = ["wide-a", "wide-b"];
+        var manifests = names.Select((name, i) =>
+        {
+            var source = new AdapterSource(name, RandomAdapters.Lora(exports.Weights, seed: 11 + i, rank: 32));
+            AdapterExporter.WriteAdapter(exports.Weights.Config, ModelFingerprint.Of(exports.Weights), source, Path.Combine(folder, name));
+            return Path.Combine(folder, name, name + ExportedAdapterManifest.FileSuffix);
+        }).ToList();
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
+        for (int i = 0; i < names.Length; i++) registry.Load(names[i], manifests[i]);
+        for (int i = 0; i < 6; i++) registry.Acquire(names[i % 2]).Dispose(); // every acquire is a miss: one place
+
+        const int Reloads = 20;
+        long values = 0, before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Reloads; i++)
+        {
+            using var lease = registry.Acquire(names[i % 2]);
+            values += lease.Adapter.ByteCount;
+        }
+        long other = (GC.GetAllocatedBytesForCurrentThread() - before - values) / Reloads;
+
+        long file = names.Sum(n => new FileInfo(Path.Combine(folder, n, n + ExportedAdapterManifest.AdapterFileSuffix)).Length) / names.Length;
+        Assert.True(other < file / 2, $"a reload allocated {other:N0} bytes besides the adapter's values (its file has {file:N0})");
     }
 
     [Fact]
