@@ -23,8 +23,9 @@ namespace Adapters.Runtime.Serving;
 /// </summary>
 public sealed class AdapterRegistry : IDisposable
 {
-    sealed class Entry(string source, StoredAdapter? stored, LoadedAdapter resident)
+    sealed class Entry(string name, string source, StoredAdapter? stored, LoadedAdapter resident)
     {
+        public readonly string Name = name;
         /// <summary>Where the current version was loaded from (for listings; never read again).</summary>
         public string Source = source;
         /// <summary>The validated copy evictions reload from; null when this registry never evicts.</summary>
@@ -39,6 +40,9 @@ public sealed class AdapterRegistry : IDisposable
     readonly Lock _lock = new();
     readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     readonly Dictionary<LoadedAdapter, int> _users = [];   // versions with leases, current or replaced
+    // The entries whose current version is in memory (Resident not null): what eviction looks at, so a
+    // miss costs the same with 16 adapters registered as with thousands (it runs under the lock).
+    readonly HashSet<Entry> _resident = [];
     readonly ServedAdapterStore? _store;
     readonly bool _ownsStore;
     long _clock;
@@ -181,13 +185,14 @@ public sealed class AdapterRegistry : IDisposable
                 if (exists && change == Change.Add) throw new InvalidOperationException($"an adapter named '{name}' is already loaded; replace it instead");
                 if (!exists && change == Change.Replace) EntryOf(name);
                 evicted = MakeRoom(adapter.ByteCount, name);
-                if (entry is null) _entries[name] = new Entry(adapter.ManifestPath, stored, adapter) { LastUse = ++_clock };
+                if (entry is null) _resident.Add(_entries[name] = new Entry(name, adapter.ManifestPath, stored, adapter) { LastUse = ++_clock });
                 else
                 {
                     previous = entry.Stored;
                     entry.Source = adapter.ManifestPath;
                     entry.Stored = stored;
                     entry.Resident = adapter;
+                    _resident.Add(entry);
                     entry.Manifest = adapter.Manifest;
                     entry.LoadedAt = DateTimeOffset.UtcNow;
                     entry.LastUse = ++_clock;
@@ -210,8 +215,10 @@ public sealed class AdapterRegistry : IDisposable
         StoredAdapter? stored;
         lock (_lock)
         {
-            stored = EntryOf(name).Stored;
+            var entry = EntryOf(name);
+            stored = entry.Stored;
             _entries.Remove(name);
+            _resident.Remove(entry);
         }
         if (stored is not null) _store!.Release(stored);
     }
@@ -238,6 +245,7 @@ public sealed class AdapterRegistry : IDisposable
             {
                 evicted = MakeRoom(reloaded.ByteCount, name);
                 entry.Resident = reloaded;
+                _resident.Add(entry);
                 installed = true;
             }
             lease = LeaseLocked(entry, entry.Resident ?? reloaded);
@@ -280,7 +288,7 @@ public sealed class AdapterRegistry : IDisposable
 
     HashSet<LoadedAdapter> InMemoryLocked()
     {
-        var counted = new HashSet<LoadedAdapter>(_entries.Values.Where(e => e.Resident is not null).Select(e => e.Resident!));
+        var counted = new HashSet<LoadedAdapter>(_resident.Select(e => e.Resident!));
         counted.UnionWith(_users.Keys);
         return counted;
     }
@@ -302,10 +310,10 @@ public sealed class AdapterRegistry : IDisposable
             current -= old.ByteCount; // the version being replaced leaves memory with this change
             count--;
         }
-        var candidates = _entries
-            .Where(kv => kv.Key != incoming && kv.Value.Resident is { } r && !_users.ContainsKey(r))
-            .OrderBy(kv => kv.Value.LastUse).ToList();
-        long freeable = candidates.Sum(kv => kv.Value.Resident!.ByteCount);
+        var candidates = _resident
+            .Where(e => e.Name != incoming && !_users.ContainsKey(e.Resident!))
+            .OrderBy(e => e.LastUse).ToList();
+        long freeable = candidates.Sum(e => e.Resident!.ByteCount);
         if (current + bytes - freeable > MaxBytes)
             throw new AdapterCapacityException(
                 $"adapter '{incoming}' needs {bytes:N0} bytes, but only {MaxBytes - (current - freeable):N0} of the {MaxBytes:N0}-byte limit can be freed (the rest is held by requests in flight)");
@@ -313,13 +321,14 @@ public sealed class AdapterRegistry : IDisposable
             throw new AdapterCapacityException(
                 $"adapter '{incoming}' needs a place, but all {MaxResident} resident adapters are held by requests in flight");
         var evicted = new List<LoadedAdapter>();
-        foreach (var (_, entry) in candidates)
+        foreach (var entry in candidates)
         {
             if (current + bytes <= MaxBytes && count + 1 <= MaxResident) break;
             current -= entry.Resident!.ByteCount;
             count--;
             evicted.Add(entry.Resident);
             entry.Resident = null;
+            _resident.Remove(entry);
         }
         return evicted;
     }
