@@ -143,6 +143,29 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         Assert.False(Directory.Exists(_out));
     }
 
+    /// <summary>
+    /// TARP (per-token core) has no export in any mode: fused is refused with the same reason as
+    /// swappable (AdapterMethods.NotExportable), not with ReFT's "edits prompt positions" followed by
+    /// advice to export it swappable, which then refuses it too.
+    /// </summary>
+    [Theory]
+    [InlineData(AdapterExportMode.Fused)]
+    [InlineData(AdapterExportMode.Swappable)]
+    [InlineData(AdapterExportMode.Batched)]
+    public void ExportingTarp_IsRefusedWithItsReasonInEveryMode(AdapterExportMode mode)
+    {
+        string folder = Path.Combine(adapters.Root, "tarp-" + Guid.NewGuid().ToString("N"));
+        using (var model = Training.Model.LlamaModel.FromWeights(adapters.Weights))
+        using (var method = Training.Methods.AdapterMethodRegistry.Create(AdapterMethods.Tarp, new TarpConfig { Rank = 2, TargetModules = ["v_proj"] }, adapters.Weights.Config, seed: 1))
+        {
+            method.Attach(model);
+            Training.Methods.AdapterStore.Save(folder, method, adapters.Fingerprint);
+        }
+        var error = Assert.Throws<ArgumentException>(() => AdapterExporter.Export(adapters.Weights, [folder], _out, new AdapterExportOptions { Mode = mode }));
+        Assert.Equal($"a tarp adapter cannot be exported: {AdapterMethods.NotExportable[AdapterMethods.Tarp]}", error.Message);
+        Assert.False(Directory.Exists(_out));
+    }
+
     /// <summary>Logits agree; greedy tokens agree; and the adapter really changes the base model's output.</summary>
     static void AssertParity(Core.Generation.IDecoderModel torch, Core.Generation.IDecoderModel onnx, Core.Generation.IDecoderModel plain)
     {
