@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using Adapters.Core.Exported;
 using Adapters.Runtime;
 using Adapters.Runtime.Serving;
@@ -40,6 +41,9 @@ public static class BenchRunner
             ? LlamaCppWorkspace.Create(weights, BenchWorkspace.SmallLora(weights, options.Seed), Path.Combine(options.OutputFolder, "models", "llamacpp"), threads, log)
             : null;
         weights = null; // the exports hold what we need; let the GC have the weights
+        // Now, before the sessions load: a full-size model's fp32 weights are gigabytes of large-object heap.
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
 
         var factory = new OnnxSessionFactory(new OnnxRuntimeOptions { IntraOpThreads = threads, Provider = options.Provider, Log = log });
         var models = new List<OnnxDecoderModel>();

@@ -64,12 +64,15 @@ public sealed class LlamaCppWorkspace
     public IEnumerable<IBenchVariant> Variants(int threads)
     {
         int context = Config.MaxSeqLen;
-        yield return new LlamaCppVariant($"llama.cpp {F32}", BenchEngines.BaseKind, ModelFile(F32), threads, context);
-        yield return new LlamaCppVariant($"llama.cpp {F32} + LoRA r=8", BenchEngines.LlamaCppLoraKind, ModelFile(F32), threads, context, LoraFile, BenchWorkspace.SmallRank);
+        // A variant with a LoRA shares the loaded file with the one without: a full-size model is in memory once.
+        var f32 = new LlamaCppModel(ModelFile(F32), threads, context);
+        yield return new LlamaCppVariant($"llama.cpp {F32}", BenchEngines.BaseKind, f32);
+        yield return new LlamaCppVariant($"llama.cpp {F32} + LoRA r=8", BenchEngines.LlamaCppLoraKind, f32, LoraFile, BenchWorkspace.SmallRank);
         if (QuantizationSkipped is not null) yield break;
-        yield return new LlamaCppVariant($"llama.cpp {Q8_0}", BenchEngines.LlamaCppQuantizedKind, ModelFile(Q8_0), threads, context);
-        yield return new LlamaCppVariant($"llama.cpp {Q4_0}", BenchEngines.LlamaCppQuantizedKind, ModelFile(Q4_0), threads, context);
-        yield return new LlamaCppVariant($"llama.cpp {Q4_0} + LoRA r=8", BenchEngines.LlamaCppLoraKind, ModelFile(Q4_0), threads, context, LoraFile, BenchWorkspace.SmallRank);
+        yield return new LlamaCppVariant($"llama.cpp {Q8_0}", BenchEngines.LlamaCppQuantizedKind, new LlamaCppModel(ModelFile(Q8_0), threads, context));
+        var q4 = new LlamaCppModel(ModelFile(Q4_0), threads, context);
+        yield return new LlamaCppVariant($"llama.cpp {Q4_0}", BenchEngines.LlamaCppQuantizedKind, q4);
+        yield return new LlamaCppVariant($"llama.cpp {Q4_0} + LoRA r=8", BenchEngines.LlamaCppLoraKind, q4, LoraFile, BenchWorkspace.SmallRank);
     }
 
     /// <summary>
