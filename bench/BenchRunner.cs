@@ -73,7 +73,7 @@ public static class BenchRunner
             log($"bench: ONNX Runtime sessions loaded, process working set {Environment.WorkingSet / (1 << 20):N0} MB (managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1 << 20):N0} MB, committed {GC.GetGCMemoryInfo().TotalCommittedBytes / (1 << 20):N0} MB)");
             if (llamaCpp is not null)
             {
-                variants.AddRange(llamaCpp.Variants(threads));
+                variants.AddRange(llamaCpp.Variants(threads, options.PromptTokens + options.Steps + 1));
                 log($"bench: llama.cpp models loaded, process working set {Environment.WorkingSet / (1 << 20):N0} MB");
             }
 
