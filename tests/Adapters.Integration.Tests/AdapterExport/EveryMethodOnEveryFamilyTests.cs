@@ -30,8 +30,9 @@ namespace Adapters.Integration.Tests.AdapterExport;
 /// weight-delta methods, swappable for LoRA and ReFT; LoRA both) and give ONNX Runtime TorchSharp's
 /// logits (≤ 1e-4 over a prefill and decode steps) and greedy tokens, which differ from the base
 /// model's. A method of <see cref="AdapterMethods.NotExportable"/> is refused in every mode with its
-/// reason (and still changes TorchSharp's tokens); circulant and ldr on a shape with no square
-/// projection are refused before training, naming the shape. ~30 s for the 60 cases on 2 cores.
+/// reason (and still changes TorchSharp's tokens); circulant and ldr with their default targets
+/// (q_proj, o_proj) are refused where those are not square, naming the square projections the model
+/// has, and on a shape with none the training run is refused before it starts. ~30 s for the 60 cases on 2 cores.
 /// </summary>
 public sealed class EveryMethodOnEveryFamilyTests(EveryMethodOnEveryFamilyTests.Checkpoints checkpoints, ITestOutputHelper output)
     : IClassFixture<EveryMethodOnEveryFamilyTests.Checkpoints>
@@ -103,16 +104,23 @@ public sealed class EveryMethodOnEveryFamilyTests(EveryMethodOnEveryFamilyTests.
             EvalDataPath = Path.Combine(data, "secret_word.eval.jsonl"),
             Trainer = new TrainerOptions { Steps = Steps, BatchSize = 8, LearningRate = learningRate, WarmupSteps = 2, Seed = 1, Threads = 2, OutputDir = run },
         };
-        if (NeedsSquare(method) && SquareProjections(config).Count == 0)
+        var square = StructuredConfig.SquareProjections(config);
+        if (NeedsSquare(method) && LlamaTensorNames.ProjectionShape(config, "q_proj") is var (qOut, qIn) && qOut != qIn)
         {
-            // No square projection in this shape (stock Qwen3 tiny): refused before training, naming the shape.
-            var (o, i) = LlamaTensorNames.ProjectionShape(config, "q_proj");
-            var refusal = Assert.Throws<ArgumentException>(() => TrainingRun.Run(options, _ => { }));
-            Assert.Equal($"{method} needs a square projection, but {LlamaTensorNames.ProjectionModule(0, "q_proj")} [{o}, {i}] has out {o} ≠ in {i}; "
-                + "use toeplitz or kronecker for non-square layers", refusal.Message);
-            Assert.False(Directory.Exists(run));
-            output.WriteLine($"{family} {method}: refused ({refusal.Message})");
-            return;
+            // The default targets (q_proj, o_proj) are not square where head_dim ≠ dim / heads: refused
+            // naming q_proj's shape and the square projections this model has, if any.
+            string expected = $"{method} needs a square projection, but {LlamaTensorNames.ProjectionModule(0, "q_proj")} [{qOut}, {qIn}] has out {qOut} ≠ in {qIn}; "
+                + (square.Count > 0 ? $"target the square {string.Join(", ", square)} of this model, or use toeplitz or kronecker for non-square layers"
+                    : "this model has no square projection: use toeplitz or kronecker");
+            Assert.Equal(expected, Assert.Throws<ArgumentException>(() => new StructuredConfig().Validate(method, config)).Message);
+            if (square.Count == 0)
+            {
+                // Nothing to train here (stock Qwen3 tiny): the run is refused before it starts.
+                Assert.Equal(expected, Assert.Throws<ArgumentException>(() => TrainingRun.Run(options, _ => { })).Message);
+                Assert.False(Directory.Exists(run));
+                output.WriteLine($"{family} {method}: refused ({expected})");
+                return;
+            }
         }
         AssertBaseStaysFrozen(weights, method, hyperparameters);
         var result = TrainingRun.Run(options, _ => { });
@@ -176,7 +184,7 @@ public sealed class EveryMethodOnEveryFamilyTests(EveryMethodOnEveryFamilyTests.
     /// </summary>
     static (JsonObject Hyperparameters, double LearningRate) MethodConfig(string method, LlamaConfig config)
     {
-        var square = SquareProjections(config) is { Count: > 0 } found ? found : ["q_proj", "o_proj"]; // none: the default, to be refused
+        var square = StructuredConfig.SquareProjections(config) is { Count: > 0 } found ? found : ["q_proj", "o_proj"]; // none: the default, to be refused
         string[] attention = ["q_proj", "k_proj", "v_proj", "o_proj"];
         return method switch
         {
@@ -195,9 +203,6 @@ public sealed class EveryMethodOnEveryFamilyTests(EveryMethodOnEveryFamilyTests.
     }
 
     static bool NeedsSquare(string method) => method is AdapterMethods.Circulant or AdapterMethods.Ldr;
-
-    static List<string> SquareProjections(LlamaConfig config) =>
-        LlamaTensorNames.Projections.Where(p => LlamaTensorNames.ProjectionShape(config, p) is var (o, i) && o == i).ToList();
 
     /// <summary>
     /// Attached, the method leaves every base weight (projection biases, q/k norms included) frozen,
