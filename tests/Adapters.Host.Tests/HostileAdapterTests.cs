@@ -108,8 +108,12 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
 
     /// <summary>
     /// The check-then-use race: a folder is swapped for a symbolic link to the outside adapter (and
-    /// back) 200 times while loads of it run. Every load either serves the inside adapter or is
-    /// refused; none serves the outside one.
+    /// back) at least 200 times while loads of it run — and the swapping goes on until at least
+    /// <see cref="RaceLoads"/> loads have run during it, so the race is really exercised: 200 swaps
+    /// alone take about half a second, and only 2 to 6 loads overlapped them in runs of the first
+    /// version of this test — too few for the code before the fix to lose the race every time (it
+    /// served the outside adapter in about 1 load of 100). Every load either serves the inside
+    /// adapter or is refused; none serves the outside one.
     /// </summary>
     [Fact]
     public async Task Swapping_a_folder_for_a_link_during_loads_never_serves_the_outside_adapter()
@@ -117,14 +121,16 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
         const int Swaps = 200;
         string slot = fixture.CopyIntoRoot(fixture.InsideExport, "race");
         string parked = slot + "-parked";
-        int inside = 0, outside = 0, refused = 0, done = 0;
+        await AssertOkAsync(await LoadAsync("race", slot)); // warm: the first load's one-time costs are not the race window
+        int inside = 0, outside = 0, refused = 0, loads = 0, swaps = 0, done = 0;
         var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var clock = Stopwatch.StartNew();
 
-        var swapper = Task.Run(() =>
+        var swapper = Task.Factory.StartNew(() => // its own thread: it sleeps between renames
         {
             try
             {
-                for (int i = 0; i < Swaps; i++)
+                while (swaps < Swaps || (Volatile.Read(ref loads) < RaceLoads && clock.Elapsed < RaceTimeCap))
                 {
                     Directory.Move(slot, parked);
                     Directory.CreateSymbolicLink(slot, fixture.OutsideExport);
@@ -132,10 +138,11 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
                     new FileInfo(slot).Delete(); // the link, not its target
                     Directory.Move(parked, slot);
                     Thread.Sleep(1);
+                    swaps++;
                 }
             }
             finally { Volatile.Write(ref done, 1); }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         async Task Loader()
         {
             while (Volatile.Read(ref done) == 0)
@@ -145,17 +152,26 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
                 if (result.Rank == HostileRootServer.OutsideRank) Interlocked.Increment(ref outside);
                 else if (result.Rank == HostileRootServer.InsideRank) Interlocked.Increment(ref inside);
                 else Interlocked.Increment(ref refused);
+                Interlocked.Increment(ref loads);
             }
         }
         await Task.WhenAll(swapper, Loader(), Loader());
-        output.WriteLine($"{Swaps} swaps, {inside + outside + refused} loads: {inside} served the inside adapter, {refused} refused, {outside} served the outside one");
+        output.WriteLine($"{swaps} swaps in {clock.Elapsed.TotalSeconds:F1} s, {inside + outside + refused} loads: {inside} served the inside adapter, {refused} refused, {outside} served the outside one");
 
         Assert.Equal(0, outside);
+        Assert.True(swaps >= Swaps, $"{swaps} swaps");
+        Assert.True(loads >= RaceLoads, $"only {loads} loads ran during {swaps} swaps in {clock.Elapsed.TotalSeconds:F0} s, so the race was hardly exercised");
         Assert.True(inside > 0, $"no load succeeded during the swaps ({refused} refused), so the race was not exercised");
         Assert.All(statuses, s => Assert.True((int)s is 200 or 400 or 403 or 404, $"status {(int)s}"));
         Assert.Equal((HttpStatusCode.OK, fixture.Expected["inside"]), await fixture.CompleteAsync("race"));
         await fixture.UnloadAsync("race");
     }
+
+    /// <summary>Loads that must overlap the swaps (the hostile run lost the race in 6 of 105 successful loads).</summary>
+    const int RaceLoads = 1000;
+
+    /// <summary>Only a cap for a very slow machine (loads here take milliseconds); reaching it with too few loads fails the test.</summary>
+    static readonly TimeSpan RaceTimeCap = TimeSpan.FromSeconds(90);
 
     // ---- 2. refusals never quote the file ----------------------------------------------------
 
