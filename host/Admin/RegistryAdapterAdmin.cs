@@ -67,6 +67,7 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
                 }
             }, CancellationToken.None);
             started = true;
+            AfterWorkStarted?.Invoke(work);
             return await work.WaitAsync(limit.Token);
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancel.IsCancellationRequested)
@@ -79,6 +80,12 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
             if (!started) limit.Dispose();
         }
     }
+
+    /// <summary>
+    /// Tests only: runs right after a load's work was handed to the thread pool, before this call
+    /// waits on it — where a busy machine can pause the caller while the work runs to its end.
+    /// </summary>
+    internal Action<Task>? AfterWorkStarted { get; init; }
 
     void ReleaseSlot()
     {
