@@ -48,18 +48,21 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
 
     public async Task<ModelInfo> LoadAsync(string name, string path, CancellationToken cancel)
     {
-        // Disposed by whoever finishes last: this call when the work never started, else the work itself.
+        // Disposed by this call when the work never started, else by the work itself when it ends —
+        // which may be before this call waits on it, so the token is taken here, once: a token stays
+        // usable after its source is disposed (registering on it is then a no-op), the source's Token does not.
         var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         limit.CancelAfter(_options.Timeout);
+        var token = limit.Token;
         bool started = false;
         try
         {
-            if (!await _slots.WaitAsync(_options.Timeout, limit.Token))
+            if (!await _slots.WaitAsync(_options.Timeout, token))
                 throw new AdapterAdminException(AdapterAdminError.Busy, $"cannot load adapter '{name}': {_options.MaxConcurrentLoads} adapter loads are already running; try again");
             // File work runs on the thread pool; waiting on it honours the limit even if a read blocks in the kernel.
             var work = Task.Run(() =>
             {
-                try { return Load(name, path, limit.Token); }
+                try { return Load(name, path, token); }
                 finally
                 {
                     ReleaseSlot();
@@ -68,9 +71,9 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
             }, CancellationToken.None);
             started = true;
             AfterWorkStarted?.Invoke(work);
-            return await work.WaitAsync(limit.Token);
+            return await work.WaitAsync(token);
         }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested && !cancel.IsCancellationRequested)
         {
             throw new AdapterAdminException(AdapterAdminError.Timeout,
                 $"cannot load adapter '{name}': reading it took longer than {_options.Timeout.TotalSeconds:0.#} s (a slow or blocking file?); nothing changed");
