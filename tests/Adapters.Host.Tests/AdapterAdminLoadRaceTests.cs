@@ -38,4 +38,44 @@ public sealed class AdapterAdminLoadRaceTests(HostileRootServer fixture)
             await admin.UnloadAsync("paused", CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// The time limit can pass while the load is committing (after its last cancellation check, in
+    /// the registry's store write or lock). The answer must then be the load's own result — never a
+    /// 504 "nothing changed" for an adapter that was in fact loaded (what happened here in about one
+    /// run in two of 40 one-tick loads). Held deterministically: the commit evicts the least recently
+    /// used adapter, and the eviction handler (run by the load after its commit) holds the load
+    /// until the limit has passed.
+    /// </summary>
+    [Fact]
+    public async Task Load_whose_time_limit_passes_while_it_commits_is_answered_with_its_result_not_504()
+    {
+        var registry = fixture.Backend.Registry;
+        using var admin = new RegistryAdapterAdmin(registry, HostileRootServer.ModelName, new AdapterLoadOptions
+        {
+            Roots = new Core.IO.FileConfinement([fixture.AdapterRoot]),
+            Timeout = TimeSpan.FromMilliseconds(500),
+        });
+        string[] names = ["commit-a", "commit-b", "commit-c"];
+        await admin.LoadAsync(names[0], fixture.InsideExport, CancellationToken.None);
+        await admin.LoadAsync(names[1], fixture.ReftExport, CancellationToken.None); // the registry's places are full
+        void Hold(Runtime.Serving.LoadedAdapter _) => Thread.Sleep(TimeSpan.FromSeconds(2));
+        registry.Evicted += Hold;
+        try
+        {
+            var model = await admin.LoadAsync(names[2], fixture.InsideExport, CancellationToken.None);
+
+            Assert.Equal(names[2], model.Id);
+            Assert.True(registry.Contains(names[2]));
+        }
+        catch (AdapterAdminException e) when (e.Error == AdapterAdminError.Timeout)
+        {
+            Assert.Fail($"answered as timed out ({e.Message}) although the adapter {(registry.Contains(names[2]) ? "was loaded" : "was not loaded")}");
+        }
+        finally
+        {
+            registry.Evicted -= Hold;
+            foreach (string n in names.Where(registry.Contains)) await admin.UnloadAsync(n, CancellationToken.None);
+        }
+    }
 }
