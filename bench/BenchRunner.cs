@@ -40,6 +40,9 @@ public static class BenchRunner
             ? LlamaCppWorkspace.Create(weights, BenchWorkspace.SmallLora(weights, options.Seed), Path.Combine(options.OutputFolder, "models", "llamacpp"), threads, log)
             : null;
         weights = null; // the exports hold what we need; let the GC have the weights
+        // Now, before the sessions load: a full-size model's fp32 weights and the exports' buffers are gigabytes
+        // of managed heap, which a normal collection frees but keeps committed (5 GB at Qwen3-0.6B's size).
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         var factory = new OnnxSessionFactory(new OnnxRuntimeOptions { IntraOpThreads = threads, Provider = options.Provider, Log = log });
         var models = new List<OnnxDecoderModel>();
@@ -67,7 +70,12 @@ public static class BenchRunner
 #else
             if (options.IncludeGenAi && !options.PrecisionOnly) AddGenAiVariants(variants, workspace, options.IncludeFusions);
 #endif
-            if (llamaCpp is not null) variants.AddRange(llamaCpp.Variants(threads));
+            log($"bench: ONNX Runtime sessions loaded, process working set {Environment.WorkingSet / (1 << 20):N0} MB (managed heap {GC.GetGCMemoryInfo().HeapSizeBytes / (1 << 20):N0} MB, committed {GC.GetGCMemoryInfo().TotalCommittedBytes / (1 << 20):N0} MB)");
+            if (llamaCpp is not null)
+            {
+                variants.AddRange(llamaCpp.Variants(threads, options.PromptTokens + options.Steps + 1));
+                log($"bench: llama.cpp models loaded, process working set {Environment.WorkingSet / (1 << 20):N0} MB");
+            }
 
             var samples = Interleave(variants, options, Prompt(options.PromptTokens, workspace.Config.VocabSize, options.Seed), log);
 

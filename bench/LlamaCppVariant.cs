@@ -9,26 +9,25 @@ namespace Adapters.Bench;
 /// The llama.cpp peer (LLamaSharp): one GGUF model (F32, Q8_0 or Q4_0), optionally with a GGUF
 /// LoRA applied at scale 1, timed batch-1 greedy like our variants: prefill the prompt, then
 /// one llama_decode + argmax per step. llama.cpp's defaults otherwise (f16 KV cache, its
-/// attention choice): what a llama.cpp user gets. Owns its model, context and adapter.
+/// attention choice): what a llama.cpp user gets. Owns its context and adapter; shares the
+/// loaded model (<see cref="LlamaCppModel"/>) with the other variant of the same file.
 /// </summary>
 public sealed class LlamaCppVariant : IBenchVariant
 {
-    readonly LLamaWeights _weights;
+    readonly LlamaCppModel _model;
     readonly LLamaContext _context;
     readonly LLamaBatch _batch = new();
 
-    public LlamaCppVariant(string name, string kind, string modelFile, int threads, int contextLength, string? loraFile = null, int loraRank = 0)
+    public LlamaCppVariant(string name, string kind, LlamaCppModel model, string? loraFile = null, int loraRank = 0)
     {
         Name = name;
         Kind = kind;
         LoraRank = loraRank;
-        LlamaCppNative.EnsureLoaded();
-        var parameters = new ModelParams(modelFile) { ContextSize = (uint)contextLength, Threads = threads, BatchThreads = threads, GpuLayerCount = 0 };
-        _weights = LLamaWeights.LoadFromFile(parameters);
-        _context = _weights.CreateContext(parameters);
+        _model = model.Acquire();
+        _context = model.Weights.CreateContext(model.Parameters);
         if (loraFile is not null)
         {
-            var adapter = _weights.NativeHandle.LoadLoraFromFile(loraFile);
+            var adapter = model.Weights.NativeHandle.LoadLoraFromFile(loraFile);
             _context.NativeHandle.SetLoraAdapters(new[] { (adapter, 1f) });
         }
     }
@@ -79,6 +78,6 @@ public sealed class LlamaCppVariant : IBenchVariant
     public void Dispose()
     {
         _context.Dispose();
-        _weights.Dispose();
+        _model.Release();
     }
 }

@@ -60,16 +60,23 @@ public sealed class LlamaCppWorkspace
         catch (ArgumentException e) { return e.Message; }
     }
 
-    /// <summary>base F32, F32 + LoRA r=8, Q8_0, Q4_0, Q4_0 + LoRA r=8.</summary>
-    public IEnumerable<IBenchVariant> Variants(int threads)
+    /// <summary>
+    /// base F32, F32 + LoRA r=8, Q8_0, Q4_0, Q4_0 + LoRA r=8, each with a context of
+    /// <paramref name="tokens"/> (what one timed generation needs, not the model's whole context:
+    /// llama.cpp allocates its KV cache for the context up front, 4.7 GB per context at Qwen3-0.6B's 40,960).
+    /// </summary>
+    public IEnumerable<IBenchVariant> Variants(int threads, int tokens)
     {
-        int context = Config.MaxSeqLen;
-        yield return new LlamaCppVariant($"llama.cpp {F32}", BenchEngines.BaseKind, ModelFile(F32), threads, context);
-        yield return new LlamaCppVariant($"llama.cpp {F32} + LoRA r=8", BenchEngines.LlamaCppLoraKind, ModelFile(F32), threads, context, LoraFile, BenchWorkspace.SmallRank);
+        int context = Math.Min(Config.MaxSeqLen, tokens);
+        // A variant with a LoRA shares the loaded file with the one without: a full-size model is in memory once.
+        var f32 = new LlamaCppModel(ModelFile(F32), threads, context);
+        yield return new LlamaCppVariant($"llama.cpp {F32}", BenchEngines.BaseKind, f32);
+        yield return new LlamaCppVariant($"llama.cpp {F32} + LoRA r=8", BenchEngines.LlamaCppLoraKind, f32, LoraFile, BenchWorkspace.SmallRank);
         if (QuantizationSkipped is not null) yield break;
-        yield return new LlamaCppVariant($"llama.cpp {Q8_0}", BenchEngines.LlamaCppQuantizedKind, ModelFile(Q8_0), threads, context);
-        yield return new LlamaCppVariant($"llama.cpp {Q4_0}", BenchEngines.LlamaCppQuantizedKind, ModelFile(Q4_0), threads, context);
-        yield return new LlamaCppVariant($"llama.cpp {Q4_0} + LoRA r=8", BenchEngines.LlamaCppLoraKind, ModelFile(Q4_0), threads, context, LoraFile, BenchWorkspace.SmallRank);
+        yield return new LlamaCppVariant($"llama.cpp {Q8_0}", BenchEngines.LlamaCppQuantizedKind, new LlamaCppModel(ModelFile(Q8_0), threads, context));
+        var q4 = new LlamaCppModel(ModelFile(Q4_0), threads, context);
+        yield return new LlamaCppVariant($"llama.cpp {Q4_0}", BenchEngines.LlamaCppQuantizedKind, q4);
+        yield return new LlamaCppVariant($"llama.cpp {Q4_0} + LoRA r=8", BenchEngines.LlamaCppLoraKind, q4, LoraFile, BenchWorkspace.SmallRank);
     }
 
     /// <summary>

@@ -89,6 +89,7 @@ public sealed class HostServer : IAsyncDisposable
             {
                 Roots = options.AdapterRoots.Count > 0 ? new Adapters.Core.IO.FileConfinement(options.AdapterRoots) : null,
                 Timeout = options.AdapterLoadTimeout,
+                BeforeCommit = options.AdapterLoadBeforeCommit,
             });
             var problems = admin.LoadExportedFromRoots(options.AdapterRoots);
             return await StartCoreAsync(options, backend, admin, ownsBackend: true, ownedAdmin: admin, problems, cancel);

@@ -48,6 +48,9 @@ public sealed record HostServerOptions
 
     public static readonly TimeSpan DefaultAdapterLoadTimeout = Admin.AdapterLoadOptions.DefaultTimeout;
 
+    /// <summary>Tests only: <see cref="Admin.AdapterLoadOptions.BeforeCommit"/> of the server's adapter loads.</summary>
+    internal Action? AdapterLoadBeforeCommit { get; init; }
+
     /// <summary>File holding the bearer token of the admin endpoints; null = no token (loopback only).</summary>
     public string? AdminTokenFile { get; init; }
 

@@ -9,7 +9,8 @@ namespace Adapters.Bench.Profiling;
 /// summed by operator type over the decode runs — every model_run after the first (the prefill).
 /// The gap between a run's wall time and its kernels' sum is the executor's own time between kernels.
 /// </summary>
-public sealed record OrtTraceSummary(int DecodeRuns, double RunMicroseconds, double KernelMicroseconds, IReadOnlyList<OrtTraceSummary.OpTime> Ops)
+public sealed record OrtTraceSummary(int DecodeRuns, double RunMicroseconds, double KernelMicroseconds, IReadOnlyList<OrtTraceSummary.OpTime> Ops,
+    IReadOnlyList<double> DecodeRunMicroseconds)
 {
     public sealed record OpTime(string OpType, int NodesPerRun, double Microseconds);
 
@@ -29,7 +30,7 @@ public sealed record OrtTraceSummary(int DecodeRuns, double RunMicroseconds, dou
         var ops = kernels.GroupBy(k => k.Op)
             .Select(g => new OpTime(g.Key, (int)Math.Round((double)g.Count() / decodeRuns), g.Sum(k => k.Duration)))
             .OrderByDescending(o => o.Microseconds).ToList();
-        return new OrtTraceSummary(decodeRuns, runs.Skip(1).Sum(r => r.Duration), kernels.Sum(k => k.Duration), ops);
+        return new OrtTraceSummary(decodeRuns, runs.Skip(1).Sum(r => r.Duration), kernels.Sum(k => k.Duration), ops, runs.Skip(1).Select(r => r.Duration).ToList());
     }
 
     static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

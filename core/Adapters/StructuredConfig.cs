@@ -19,7 +19,11 @@ namespace Adapters.Core.Adapters;
 /// </summary>
 public sealed record StructuredConfig
 {
-    /// <summary>q_proj and o_proj are square in every LLaMA shape (circulant and ldr need square).</summary>
+    /// <summary>
+    /// q_proj and o_proj: square wherever head_dim = dim / heads (circulant and ldr need square). Where
+    /// head_dim differs (Qwen3: q_proj [2048, 1024] in Qwen3-0.6B) they are not, and circulant/ldr are
+    /// refused naming the square projections the model has (<see cref="SquareProjections"/>, e.g. k/v).
+    /// </summary>
     [JsonPropertyName("target_modules")] public IReadOnlyList<string> TargetModules { get; init; } = ["q_proj", "o_proj"];
     /// <summary>Layers to adapt; empty means all.</summary>
     [JsonPropertyName("layers")] public IReadOnlyList<int> Layers { get; init; } = [];
@@ -42,7 +46,11 @@ public sealed record StructuredConfig
             switch (method)
             {
                 case AdapterMethods.Circulant or AdapterMethods.Ldr when o != i:
-                    throw new ArgumentException($"{method} needs a square projection, but {where} has out {o} ≠ in {i}; use toeplitz or kronecker for non-square layers");
+                    var square = SquareProjections(model);
+                    string instead = square.Count > 0
+                        ? $"target the square {string.Join(", ", square)} of this model, or use toeplitz or kronecker for non-square layers"
+                        : "this model has no square projection: use toeplitz or kronecker";
+                    throw new ArgumentException($"{method} needs a square projection, but {where} has out {o} ≠ in {i}; {instead}");
                 case AdapterMethods.Ldr when Rank > o:
                     throw new ArgumentException($"ldr rank {Rank} exceeds the size {o} of {where}");
                 case AdapterMethods.Kronecker:
@@ -54,4 +62,8 @@ public sealed record StructuredConfig
     }
 
     public IEnumerable<int> LayersOf(LlamaConfig model) => ProjectionTargets.LayersOf(Layers, model);
+
+    /// <summary>The projections of <paramref name="model"/> with out = in: the ones circulant and ldr can target.</summary>
+    public static IReadOnlyList<string> SquareProjections(LlamaConfig model) =>
+        LlamaTensorNames.Projections.Where(p => LlamaTensorNames.ProjectionShape(model, p) is var (o, i) && o == i).ToList();
 }

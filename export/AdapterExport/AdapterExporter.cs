@@ -77,6 +77,8 @@ public static partial class AdapterExporter
         foreach (var source in adapters)
         {
             string method = source.Adapter.Manifest.Method;
+            if (AdapterMethods.NotExportable.TryGetValue(method, out string? why))
+                throw new ArgumentException($"a {method} adapter cannot be exported: {why}");
             if (!AdapterMethods.IsFoldable(method))
                 throw new ArgumentException($"adapter '{source.Name}' ({method}) edits prompt positions, not weights, and cannot be fused; export it swappable or batched");
             // tarp-static scales the original W, so its delta is always taken against the base weights.

@@ -22,6 +22,9 @@ public sealed record AdapterLoadOptions
     /// <summary>Where training adapters are converted before the registry stores them; default a new temporary folder.</summary>
     public string? StagingFolder { get; init; }
 
+    /// <summary>Tests only: runs in a load's work once its files are read and checked, right before it claims the commit.</summary>
+    internal Action? BeforeCommit { get; init; }
+
     public AdapterLoadOptions Validate()
     {
         if (Timeout <= TimeSpan.Zero) throw new ArgumentException($"the adapter load timeout must be positive, got {Timeout}");

@@ -48,37 +48,61 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
 
     public async Task<ModelInfo> LoadAsync(string name, string path, CancellationToken cancel)
     {
-        // Disposed by whoever finishes last: this call when the work never started, else the work itself.
+        // Disposed by this call when the work never started, else by the work itself when it ends —
+        // which may be before this call waits on it, so the token is taken here, once: a token stays
+        // usable after its source is disposed (registering on it is then a no-op), the source's Token does not.
         var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         limit.CancelAfter(_options.Timeout);
-        bool started = false;
+        var token = limit.Token;
+        // The work's commit and this call's timeout answer exclude each other: whichever claims the
+        // decision first wins, so a 504 ("nothing changed") is never the answer for a committed load.
+        var decision = new LoadDecision();
+        Task<ModelInfo>? work = null;
         try
         {
-            if (!await _slots.WaitAsync(_options.Timeout, limit.Token))
+            if (!await _slots.WaitAsync(_options.Timeout, token))
                 throw new AdapterAdminException(AdapterAdminError.Busy, $"cannot load adapter '{name}': {_options.MaxConcurrentLoads} adapter loads are already running; try again");
             // File work runs on the thread pool; waiting on it honours the limit even if a read blocks in the kernel.
-            var work = Task.Run(() =>
+            work = Task.Run(() =>
             {
-                try { return Load(name, path, limit.Token); }
+                try { return Load(name, path, token, decision); }
                 finally
                 {
                     ReleaseSlot();
                     limit.Dispose();
                 }
             }, CancellationToken.None);
-            started = true;
-            return await work.WaitAsync(limit.Token);
+            AfterWorkStarted?.Invoke(work);
+            return await work.WaitAsync(token);
         }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested && !cancel.IsCancellationRequested)
         {
+            // The work claimed the commit first: the load is happening, and its result is the answer.
+            if (work is not null && !decision.Claim(LoadDecision.GaveUp)) return await work;
             throw new AdapterAdminException(AdapterAdminError.Timeout,
                 $"cannot load adapter '{name}': reading it took longer than {_options.Timeout.TotalSeconds:0.#} s (a slow or blocking file?); nothing changed");
         }
         finally
         {
-            if (!started) limit.Dispose();
+            if (work is null) limit.Dispose();
         }
     }
+
+    /// <summary>Who decided a load's outcome first: its work, committing, or its caller, giving up at the time limit.</summary>
+    sealed class LoadDecision
+    {
+        public const int Open = 0, Commit = 1, GaveUp = 2;
+        int _state;
+
+        /// <summary>True when this claim decided; false when the other side had already decided.</summary>
+        public bool Claim(int outcome) => Interlocked.CompareExchange(ref _state, outcome, Open) == Open;
+    }
+
+    /// <summary>
+    /// Tests only: runs right after a load's work was handed to the thread pool, before this call
+    /// waits on it — where a busy machine can pause the caller while the work runs to its end.
+    /// </summary>
+    internal Action<Task>? AfterWorkStarted { get; init; }
 
     void ReleaseSlot()
     {
@@ -131,7 +155,7 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
     /// <summary>The adapter roots' confinement; with none configured, nothing can be read (the endpoint refuses first).</summary>
     FileConfinement Roots => _options.Roots ?? throw new AdapterAdminException(AdapterAdminError.OutsideRoots, "no adapter roots are configured on this server");
 
-    ModelInfo Load(string name, string path, CancellationToken cancel)
+    ModelInfo Load(string name, string path, CancellationToken cancel, LoadDecision decision)
     {
         string? converted = null;
         try
@@ -141,7 +165,12 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
                 ConvertedName, roots, cancel);
             converted = found.ConvertedFolder;
             cancel.ThrowIfCancellationRequested();
-            var adapter = _registry.LoadOrReplace(name, found.Manifest, converted is null ? roots : _stagingConfinement, cancel);
+            var adapter = _registry.LoadOrReplace(name, found.Manifest, converted is null ? roots : _stagingConfinement, cancel,
+                mayCommit: () =>
+                {
+                    _options.BeforeCommit?.Invoke();
+                    return decision.Claim(LoadDecision.Commit);
+                });
             return new ModelInfo
             {
                 Id = name,

@@ -147,6 +147,14 @@ public sealed class AdapterRegistry : IDisposable
         Commit(name, manifestPath, confinement, cancel, Change.AddOrReplace);
 
     /// <summary>
+    /// <see cref="LoadOrReplace(string, string, FileConfinement?, CancellationToken)"/> for a caller that
+    /// may give up: once the files are read and checked, <paramref name="mayCommit"/> is asked once,
+    /// right before anything changes; false (the caller gave up first) cancels the load, and nothing changes.
+    /// </summary>
+    public LoadedAdapter LoadOrReplace(string name, string manifestPath, FileConfinement? confinement, CancellationToken cancel, Func<bool> mayCommit) =>
+        Commit(name, manifestPath, confinement, cancel, Change.AddOrReplace, mayCommit);
+
+    /// <summary>
     /// Registers an exported manifest under the name it records, unless that name is taken (then
     /// returns null and changes nothing) — how adapters dropped into a root are served from start.
     /// </summary>
@@ -162,12 +170,13 @@ public sealed class AdapterRegistry : IDisposable
 
     enum Change { Add, Replace, AddOrReplace }
 
-    LoadedAdapter Commit(string name, string manifestPath, FileConfinement? confinement, CancellationToken cancel, Change change)
+    LoadedAdapter Commit(string name, string manifestPath, FileConfinement? confinement, CancellationToken cancel, Change change, Func<bool>? mayCommit = null)
     {
         AdapterNames.Require(name);
         // Read and check outside the lock: a slow or hostile file never holds up requests or other loads.
         var read = LoadedAdapter.Read(name, manifestPath, _model, confinement ?? FileConfinement.Anywhere, cancel);
         cancel.ThrowIfCancellationRequested();
+        if (mayCommit is not null && !mayCommit()) throw new OperationCanceledException(cancel);
         return Install(name, read, change);
     }
 

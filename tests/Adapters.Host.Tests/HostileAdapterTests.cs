@@ -108,8 +108,12 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
 
     /// <summary>
     /// The check-then-use race: a folder is swapped for a symbolic link to the outside adapter (and
-    /// back) 200 times while loads of it run. Every load either serves the inside adapter or is
-    /// refused; none serves the outside one.
+    /// back) at least 200 times while loads of it run — and the swapping goes on until at least
+    /// <see cref="RaceLoads"/> loads have run during it, so the race is really exercised: 200 swaps
+    /// alone take about half a second, and only 2 to 6 loads overlapped them in runs of the first
+    /// version of this test — too few for the code before the fix to lose the race every time (it
+    /// served the outside adapter in about 1 load of 100). Every load either serves the inside
+    /// adapter or is refused; none serves the outside one.
     /// </summary>
     [Fact]
     public async Task Swapping_a_folder_for_a_link_during_loads_never_serves_the_outside_adapter()
@@ -117,14 +121,16 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
         const int Swaps = 200;
         string slot = fixture.CopyIntoRoot(fixture.InsideExport, "race");
         string parked = slot + "-parked";
-        int inside = 0, outside = 0, refused = 0, done = 0;
+        await AssertOkAsync(await LoadAsync("race", slot)); // warm: the first load's one-time costs are not the race window
+        int inside = 0, outside = 0, refused = 0, loads = 0, swaps = 0, done = 0;
         var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var clock = Stopwatch.StartNew();
 
-        var swapper = Task.Run(() =>
+        var swapper = Task.Factory.StartNew(() => // its own thread: it sleeps between renames
         {
             try
             {
-                for (int i = 0; i < Swaps; i++)
+                while (swaps < Swaps || (Volatile.Read(ref loads) < RaceLoads && clock.Elapsed < RaceTimeCap))
                 {
                     Directory.Move(slot, parked);
                     Directory.CreateSymbolicLink(slot, fixture.OutsideExport);
@@ -132,10 +138,11 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
                     new FileInfo(slot).Delete(); // the link, not its target
                     Directory.Move(parked, slot);
                     Thread.Sleep(1);
+                    swaps++;
                 }
             }
             finally { Volatile.Write(ref done, 1); }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         async Task Loader()
         {
             while (Volatile.Read(ref done) == 0)
@@ -145,17 +152,26 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
                 if (result.Rank == HostileRootServer.OutsideRank) Interlocked.Increment(ref outside);
                 else if (result.Rank == HostileRootServer.InsideRank) Interlocked.Increment(ref inside);
                 else Interlocked.Increment(ref refused);
+                Interlocked.Increment(ref loads);
             }
         }
         await Task.WhenAll(swapper, Loader(), Loader());
-        output.WriteLine($"{Swaps} swaps, {inside + outside + refused} loads: {inside} served the inside adapter, {refused} refused, {outside} served the outside one");
+        output.WriteLine($"{swaps} swaps in {clock.Elapsed.TotalSeconds:F1} s, {inside + outside + refused} loads: {inside} served the inside adapter, {refused} refused, {outside} served the outside one");
 
         Assert.Equal(0, outside);
+        Assert.True(swaps >= Swaps, $"{swaps} swaps");
+        Assert.True(loads >= RaceLoads, $"only {loads} loads ran during {swaps} swaps in {clock.Elapsed.TotalSeconds:F0} s, so the race was hardly exercised");
         Assert.True(inside > 0, $"no load succeeded during the swaps ({refused} refused), so the race was not exercised");
         Assert.All(statuses, s => Assert.True((int)s is 200 or 400 or 403 or 404, $"status {(int)s}"));
         Assert.Equal((HttpStatusCode.OK, fixture.Expected["inside"]), await fixture.CompleteAsync("race"));
         await fixture.UnloadAsync("race");
     }
+
+    /// <summary>Loads that must overlap the swaps (the hostile run lost the race in 6 of 105 successful loads).</summary>
+    const int RaceLoads = 1000;
+
+    /// <summary>Only a cap for a very slow machine (loads here take milliseconds); reaching it with too few loads fails the test.</summary>
+    static readonly TimeSpan RaceTimeCap = TimeSpan.FromSeconds(90);
 
     // ---- 2. refusals never quote the file ----------------------------------------------------
 
@@ -246,20 +262,42 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
         finally { SpecialFiles.ReleaseFifo(fifo); }
     }
 
+    /// <summary>
+    /// A load still reading when its limit passes: held (after its files are read and checked,
+    /// before it may commit) until its answer has come. The answer is 504, and nothing changes —
+    /// not even once the held load goes on. (As first written, with a one-tick limit racing the
+    /// conversion of a training folder, this test failed in about half of the runs here: the
+    /// limit's timer, run by the thread pool, sometimes fired only after the load had finished.
+    /// A fixed hold of 1 s against a 0.2 s limit was not enough either on this busy machine.)
+    /// </summary>
     [Fact]
     public async Task Load_past_its_time_limit_is_504_and_changes_nothing()
     {
         string token = Path.Combine(fixture.Root, $"token-{Guid.NewGuid():N}");
         await File.WriteAllTextAsync(token, "timeout-token\n");
-        // One tick: reading and converting a training folder always takes longer.
-        var options = fixture.Options(token, [fixture.AdapterRoot]) with { AdapterLoadTimeout = TimeSpan.FromTicks(1) };
+        using var answered = new ManualResetEventSlim();
+        using var goneOn = new ManualResetEventSlim();
+        var options = fixture.Options(token, [fixture.AdapterRoot]) with
+        {
+            AdapterLoadTimeout = TimeSpan.FromMilliseconds(200),
+            AdapterLoadBeforeCommit = () =>
+            {
+                answered.Wait(HangLimit);
+                goneOn.Set();
+            },
+        };
         await using var server = await Task.Run(() => HostServer.StartAsync(options)).WaitAsync(HangLimit);
         using var client = HttpHelpers.NewClient(server.Url);
 
-        var response = await client.PostJsonAsync("/v1/load_lora_adapter", HostileRootServer.LoadBody("slow", fixture.InsideTraining), "timeout-token");
+        HttpResponseMessage response;
+        try { response = await client.PostJsonAsync("/v1/load_lora_adapter", HostileRootServer.LoadBody("slow", fixture.InsideTraining), "timeout-token"); }
+        finally { answered.Set(); } // the held load goes on, to a commit it may no longer make
 
         var error = await response.AssertErrorAsync(HttpStatusCode.GatewayTimeout);
         Assert.Contains("took longer than", error.GetProperty("message").GetString());
+        Assert.DoesNotContain(server.Backend.Models, m => m.Id == "slow");
+        Assert.True(goneOn.Wait(HangLimit), "the held load never went on");
+        await Task.Delay(200);
         Assert.DoesNotContain(server.Backend.Models, m => m.Id == "slow");
     }
 

@@ -71,6 +71,45 @@ public sealed class CliErrorTests : IDisposable
         AssertOneClearError(result, "tokenizer.json", "151669 tokens", "only 1000 rows");
     }
 
+    /// <summary>A copy of the real Qwen3 tokenizer folder whose tokenizer.json / tokenizer_config.json are edited.</summary>
+    string Qwen3TokenizerCopy(Action<System.Text.Json.Nodes.JsonObject>? tokenizer = null, Action<System.Text.Json.Nodes.JsonObject>? config = null)
+    {
+        string folder = Path.Combine(_dir, "qwen3-tokenizer");
+        Directory.CreateDirectory(folder);
+        foreach (var (file, edit) in new[] { ("tokenizer.json", tokenizer), ("tokenizer_config.json", config) })
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(HfTokenizerFiles.Folder("qwen3"), file)))!.AsObject();
+            edit?.Invoke(json);
+            File.WriteAllText(Path.Combine(folder, file), json.ToJsonString());
+        }
+        return folder;
+    }
+
+    [Theory]
+    [InlineData("Unigram")]
+    [InlineData("WordPiece")]
+    public void A_tokenizer_json_of_an_unsupported_model_type_is_named(string type)
+    {
+        string tokenizer = Qwen3TokenizerCopy(tokenizer: json => json["model"]!["type"] = type);
+
+        var result = CliRunner.Run("generate", "--model", Qwen3Folder(vocab: 151936), "--tokenizer", tokenizer, "--max-new-tokens", "4");
+
+        AssertOneClearError(result, Path.Combine(tokenizer, "tokenizer.json"), $"model.type: model type \"{type}\" is not supported (supported: BPE)");
+    }
+
+    [Fact]
+    public void An_unsupported_jinja_construct_is_named_with_its_line()
+    {
+        const string template = "{%- for message in messages %}\n{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}\n{%- endfor %}\n{% include 'footer.jinja' %}";
+        string tokenizer = Qwen3TokenizerCopy(config: json => json["chat_template"] = template);
+        string messages = Path.Combine(_dir, "messages.json");
+        File.WriteAllText(messages, """[{"role": "user", "content": "Hello!"}]""");
+
+        var result = CliRunner.Run("tokenize", "--tokenizer", tokenizer, "--chat", messages);
+
+        AssertOneClearError(result, $"{Path.Combine(tokenizer, "tokenizer_config.json")}: line 4: unsupported statement 'include'");
+    }
+
     [Fact]
     public void A_qwen2_checkpoint_relabelled_llama_is_named_with_its_unused_biases()
     {

@@ -53,6 +53,26 @@ public sealed class ExportQuantizedCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(outDir, "profile.md")));
     }
 
+    [Fact]
+    public void Profile_with_genai_puts_GenAIs_kernels_and_host_work_beside_ours_on_the_same_graph()
+    {
+        string model = Path.Combine(_root, "plain");
+        Assert.Equal(0, CliRunner.Run("export", "--model", SharedModels.Stories260K, "--out", model).ExitCode);
+        string outDir = Path.Combine(_root, "profile-genai");
+
+        var result = CliRunner.Run("profile", "--model", model, "--steps", "8", "--threads", "2", "--genai", "--out", outDir);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        // The same graph: both engines run the same number of kernels per decode run.
+        var kernels = System.Text.RegularExpressions.Regex.Matches(result.Stdout, @"8 decode runs: .*; (\d+) kernels per run").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, kernels.Count);
+        Assert.Equal(kernels[0], kernels[1]);
+        Assert.Matches(@"\| ours \| 8 \| [\d.]+ \| [\d.]+ \| -?[\d.]+ \|", result.Stdout);
+        Assert.Matches(@"\| GenAI \| 8 \| [\d.]+ \| [\d.]+ \| -?[\d.]+ \|", result.Stdout);
+        Assert.Single(Directory.GetFiles(outDir, "genai_profile*.json"));
+        Assert.False(Directory.GetFiles(model, "*profile*").Any(), "the exported folder was written to");
+    }
+
     [Theory]
     [InlineData(new[] { "--quantize", "int3" }, "--quantize 'int3' is not supported; use int8 or int4")]
     [InlineData(new[] { "--block-size", "64" }, "--block-size applies only with --quantize int8 or int4")]

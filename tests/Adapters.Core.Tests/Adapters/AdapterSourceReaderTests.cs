@@ -109,4 +109,39 @@ public class AdapterSourceReaderTests : IDisposable
         var e = Assert.Throws<InvalidFileException>(() => AdapterSourceReader.Read(folder, Model, Fingerprint));
         Assert.Contains("unexpected tensor 'base_model.model.lm_head.weight'", e.Message);
     }
+
+    /// <summary>
+    /// Found by the long fuzz run (fixed in b34890a, which had no test of its own): a hyperparameter
+    /// that is JSON null (here target_modules) was a NullReferenceException; it is one refusal naming the field.
+    /// </summary>
+    [Fact]
+    public void Our_manifest_with_a_null_hyperparameter_is_refused_naming_it()
+    {
+        string folder = Path.Combine(_dir, "null-hyperparameter");
+        Write(folder, ours: true, peft: false);
+        string manifest = Path.Combine(folder, AdapterManifest.FileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
+        json["hyperparameters"]!["target_modules"] = null;
+        File.WriteAllText(manifest, json.ToJsonString());
+
+        var e = Assert.Throws<InvalidFileException>(() => AdapterSourceReader.Read(folder, Model, Fingerprint));
+        Assert.Contains("'target_modules' is null", e.Problem);
+    }
+
+    /// <summary>
+    /// Found by the long fuzz run (fixed in b34890a): a PEFT lora_alpha beyond float's range reads as
+    /// infinity, which crashed (ArgumentException) writing the imported manifest; it is refused as not finite.
+    /// </summary>
+    [Fact]
+    public void Peft_lora_alpha_beyond_float_range_is_refused_as_not_finite()
+    {
+        string folder = Path.Combine(_dir, "infinite-alpha");
+        Write(folder, ours: false, peft: true);
+        string config = Path.Combine(folder, PeftLoraFormat.ConfigFile);
+        File.WriteAllText(config, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(config), "\"lora_alpha\":\\s*[0-9.eE+-]+", "\"lora_alpha\": 1e39"));
+        Assert.Contains("1e39", File.ReadAllText(config));
+
+        var e = Assert.Throws<InvalidFileException>(() => AdapterSourceReader.Read(folder, Model, Fingerprint));
+        Assert.Contains("finite", e.Problem);
+    }
 }

@@ -33,7 +33,7 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         using var torch = adapters.Reference(AdapterMethods.Lora);
         using var plainTorch = Training.Engine.TorchDecoderModel.FromWeights(adapters.Weights);
 
-        AssertParity(torch, onnx, plainTorch);
+        LogitComparison.AssertParity(torch, onnx, plainTorch);
     }
 
     public static TheoryData<string> FoldableMethods => [.. TorchAdapters.FoldableMethods];
@@ -48,7 +48,7 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         using var torch = adapters.Reference(method);
         using var plainTorch = Training.Engine.TorchDecoderModel.FromWeights(adapters.Weights);
 
-        AssertParity(torch, onnx, plainTorch);
+        LogitComparison.AssertParity(torch, onnx, plainTorch);
     }
 
     public static TheoryData<string> Methods => [.. TorchAdapters.Methods];
@@ -65,7 +65,7 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         using var baseOnly = new OnnxAdapterModel(onnx, registry, adapterName: null);
         using var torch = adapters.Reference(method);
 
-        AssertParity(torch, adapted, baseOnly);
+        LogitComparison.AssertParity(torch, adapted, baseOnly);
     }
 
     /// <summary>Circulant stands for the weight deltas with no LoRA form (SURM, GMT, ...): one generic SVD rule carries them all.</summary>
@@ -88,7 +88,7 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         using var torch = adapters.Reference(SvdMethod);
 
         Assert.InRange(result.Adapters.Single().SvdRelativeError!.Value, 0, 1e-5);
-        AssertParity(torch, adapted, baseOnly);
+        LogitComparison.AssertParity(torch, adapted, baseOnly);
     }
 
     [Fact]
@@ -143,12 +143,26 @@ public sealed class AdapterExportParityTests(TorchAdapters adapters) : IClassFix
         Assert.False(Directory.Exists(_out));
     }
 
-    /// <summary>Logits agree; greedy tokens agree; and the adapter really changes the base model's output.</summary>
-    static void AssertParity(Core.Generation.IDecoderModel torch, Core.Generation.IDecoderModel onnx, Core.Generation.IDecoderModel plain)
+    /// <summary>
+    /// TARP (per-token core) has no export in any mode: fused is refused with the same reason as
+    /// swappable (AdapterMethods.NotExportable), not with ReFT's "edits prompt positions" followed by
+    /// advice to export it swappable, which then refuses it too.
+    /// </summary>
+    [Theory]
+    [InlineData(AdapterExportMode.Fused)]
+    [InlineData(AdapterExportMode.Swappable)]
+    [InlineData(AdapterExportMode.Batched)]
+    public void ExportingTarp_IsRefusedWithItsReasonInEveryMode(AdapterExportMode mode)
     {
-        float diff = LogitComparison.MaxAbsDiff(torch, onnx);
-        Assert.True(diff <= LogitComparison.Tolerance, $"max |torch - onnx| = {diff:E2} > {LogitComparison.Tolerance:E0}");
-        Assert.True(LogitComparison.MaxAbsDiff(plain, onnx) > 100 * LogitComparison.Tolerance, "the adapter does not change the logits");
-        Assert.Equal(LogitComparison.Greedy(torch), LogitComparison.Greedy(onnx));
+        string folder = Path.Combine(adapters.Root, "tarp-" + Guid.NewGuid().ToString("N"));
+        using (var model = Training.Model.LlamaModel.FromWeights(adapters.Weights))
+        using (var method = Training.Methods.AdapterMethodRegistry.Create(AdapterMethods.Tarp, new TarpConfig { Rank = 2, TargetModules = ["v_proj"] }, adapters.Weights.Config, seed: 1))
+        {
+            method.Attach(model);
+            Training.Methods.AdapterStore.Save(folder, method, adapters.Fingerprint);
+        }
+        var error = Assert.Throws<ArgumentException>(() => AdapterExporter.Export(adapters.Weights, [folder], _out, new AdapterExportOptions { Mode = mode }));
+        Assert.Equal($"a tarp adapter cannot be exported: {AdapterMethods.NotExportable[AdapterMethods.Tarp]}", error.Message);
+        Assert.False(Directory.Exists(_out));
     }
 }

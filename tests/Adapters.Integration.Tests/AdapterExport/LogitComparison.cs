@@ -35,4 +35,13 @@ static class LogitComparison
 
     public static List<int> Greedy(IDecoderModel model, int tokens = 40) =>
         TextGenerator.GenerateTokens(model, Prompt, tokens, SamplingOptions.Greedy).ToList();
+
+    /// <summary>Logits agree; greedy tokens agree; and the adapter really changes the base model's logits.</summary>
+    public static void AssertParity(IDecoderModel torch, IDecoderModel onnx, IDecoderModel plain)
+    {
+        float diff = MaxAbsDiff(torch, onnx);
+        Assert.True(diff <= Tolerance, $"max |torch - onnx| = {diff:E2} > {Tolerance:E0}");
+        Assert.True(MaxAbsDiff(plain, onnx) > 100 * Tolerance, "the adapter does not change the logits");
+        Assert.Equal(Greedy(torch), Greedy(onnx));
+    }
 }

@@ -12,6 +12,8 @@ steps=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['steps
 "$python" -c "import json,sys; [print(c['name'], c['seed'], c['init_std'], c['norm_std'], c['dtype'], ','.join(map(str, c['prompt_ids']))) for c in json.load(open(sys.argv[1]))['cases']]" "$here/cases.json" |
 while read -r name seed std nstd dtype ids; do
   "$repo/adapters" init-random --shape "$here/configs/$name.json" --format hf --seed "$seed" --init-std "$std" --norm-std "$nstd" --dtype "$dtype" --out "$tmp/$name" 2>/dev/null
-  "$python" "$here/reference_forward.py" "$tmp/$name" --prompt-ids "$ids" --steps "$steps" > "$here/$name.reference.json"
+  # Written beside the weights first: a failed run (no numpy, a reader error) leaves the committed file as it was.
+  "$python" "$here/reference_forward.py" "$tmp/$name" --prompt-ids "$ids" --steps "$steps" > "$tmp/$name.reference.json"
+  mv "$tmp/$name.reference.json" "$here/$name.reference.json"
   echo "$name: greedy $("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['greedy_ids'])" "$here/$name.reference.json")"
 done
