@@ -44,6 +44,12 @@ public static class ModelShapes
     }
 
     /// <summary>"dim 64, hidden 172, 5 layers, …": a shape in one line for logs.</summary>
-    public static string Describe(LlamaConfig c) =>
-        $"dim {c.Dim}, hidden {c.HiddenDim}, {c.NumLayers} layers, {c.NumHeads} heads, {c.NumKvHeads} kv heads, vocab {c.VocabSize}, context {c.MaxSeqLen}";
+    public static string Describe(LlamaConfig c)
+    {
+        // head_dim is named where it is not dim / heads (Qwen3-0.6B: 128, not 64), with the features that change the math.
+        string head = c.HeadDim is int explicitHead && explicitHead * c.NumHeads != c.Dim ? $", head_dim {explicitHead}" : "";
+        string features = (c.QkvBias ? ", q/k/v biases" : "") + (c.QkNorm ? ", q/k norm" : "")
+            + (c.RopeScaling is { } scaling ? $", rope scaling {scaling.Type} x{scaling.Factor:0.##}" : "");
+        return $"dim {c.Dim}, hidden {c.HiddenDim}, {c.NumLayers} layers, {c.NumHeads} heads{head}, {c.NumKvHeads} kv heads, vocab {c.VocabSize}, context {c.MaxSeqLen}{features}";
+    }
 }

@@ -57,6 +57,17 @@ public sealed class HfModelConfigTests : IDisposable
     }
 
     [Fact]
+    public void The_one_line_summary_names_what_dim_and_heads_do_not_imply()
+    {
+        // Qwen3-0.6B's 16 heads of 1024 read like head_dim 64; the summary says 128 and the q/k norm.
+        Assert.Equal("dim 1024, hidden 3072, 28 layers, 16 heads, head_dim 128, 8 kv heads, vocab 151936, context 40960, q/k norm",
+            ModelShapes.Describe(HfModelConfig.ReadFile(Published("qwen3-0.6b"))));
+        Assert.EndsWith("context 131072, rope scaling llama3 x32", ModelShapes.Describe(HfModelConfig.ReadFile(Published("llama-3.2-1b"))));
+        Assert.EndsWith("q/k/v biases", ModelShapes.Describe(HfModelConfig.ReadFile(Published("qwen2.5-0.5b"))));
+        Assert.DoesNotContain("head_dim", ModelShapes.Describe(ModelShapes.Get("15M")));
+    }
+
+    [Fact]
     public void Llama_3_2_reads_its_llama3_rope_scaling()
     {
         var c = HfModelConfig.ReadFile(Published("llama-3.2-1b"));
