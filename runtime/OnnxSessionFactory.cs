@@ -35,6 +35,7 @@ public sealed class OnnxSessionFactory
     /// <summary>A new session for the model file; the caller owns (disposes) it.</summary>
     public InferenceSession CreateSession(string modelPath)
     {
+        NativeHeapLayout.EnsureApplied(); // before the process's first session allocates its weights
         lock (_lock)
         {
             if (_provider is { } known) return Create(modelPath, known);
