@@ -43,6 +43,13 @@ public sealed class LoadedAdapter
 
     public long ByteCount { get; }
 
+    /// <summary>
+    /// Leases of this version not yet disposed (<see cref="AdapterRegistry"/>): raised under the
+    /// registry's lock, lowered without it, so the scheduler thread that ends a request never
+    /// waits for a request thread that holds the lock.
+    /// </summary>
+    internal int Leases;
+
     static long _nextId;
 
     /// <summary>Reads and checks an exported adapter for <paramref name="model"/> from files the caller named itself; errors name the file and the problem.</summary>

@@ -129,6 +129,37 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
     }
 
     [Fact]
+    public void EndingALease_NeverWaitsForTheRegistrysLock_AndTheReleasedVersionCanThenBeEvicted()
+    {
+        // The scheduler thread ends leases; a request thread holding the lock must not stall it.
+        long each = NewRegistry(names: "lora-a").ResidentBytes;
+        using var registry = NewRegistry(maxBytes: each + each / 2, "lora-a");
+        var lease = registry.Acquire("lora-a");
+        var registryLock = (Lock)typeof(AdapterRegistry).GetField("_lock", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(registry)!;
+        using var holding = new ManualResetEventSlim();
+        using var done = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            using (registryLock.EnterScope())
+            {
+                holding.Set();
+                done.Wait(TimeSpan.FromSeconds(30));
+            }
+        });
+        holder.Start();
+        holding.Wait();
+        var release = Task.Run(lease.Dispose);
+        bool released = release.Wait(TimeSpan.FromSeconds(5));
+        done.Set();
+        holder.Join();
+        Assert.True(released, "disposing the lease waited for the registry's lock");
+
+        registry.Load("second", CopyOf("lora-a")); // room only for one: the released lora-a goes
+        Assert.False(registry.IsResident("lora-a"));
+        Assert.True(registry.IsResident("second"));
+    }
+
+    [Fact]
     public void OverTheMemoryLimit_UnusedAdaptersAreEvictedLeastRecentlyUsedFirst_AndReadBackOnUse()
     {
         long each = NewRegistry(names: "lora-a").ResidentBytes;
