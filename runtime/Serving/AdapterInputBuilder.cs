@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
 using Adapters.Core.Model;
@@ -29,6 +30,11 @@ public sealed class AdapterInputBuilder
     float[][]? _stacks;
     long[][]? _stackShapes;
     long[]? _slotIds;
+    // Wrappers over the stacks, made with them (feeds borrow them: a decode step builds no OrtValue
+    // for them), and adapter_index's buffer and wrapper for the last row count.
+    OrtValue[]? _stackValues;
+    long[] _index = [];
+    OrtValue? _indexValue;
 
     public AdapterInputBuilder(ExportedAdapterInterface adapterInterface)
     {
@@ -50,7 +56,7 @@ public sealed class AdapterInputBuilder
             throw new ArgumentException(_interface.Mode == AdapterExportMode.Batched
                 ? $"{distinct.Count} different adapters in one run, but this export has {Capacity} slots"
                 : $"a swappable export runs one adapter at a time, this run has {distinct.Count}; export batched to mix adapters");
-        var feed = new AdapterFeed();
+        var feed = new AdapterFeed(_interface.Inputs.Count + _interface.PositionMasks.Count + 1);
         try
         {
             if (_interface.Mode == AdapterExportMode.Batched)
@@ -64,8 +70,8 @@ public sealed class AdapterInputBuilder
             // defaults (rank 0, zero mask): the same output, without the edit's matmuls.
             bool edits = EditsPrompt(rowAdapters, rows);
             if (distinct.Count == 1)
-                foreach (var t in distinct[0].Tensors.Values)
-                    if (edits || !IsResidualEdit(t.Name)) feed.Add(t.Name, t.Data, t.Shape.Select(d => (long)d).ToArray());
+                foreach (var (name, value) in distinct[0].FeedValues)
+                    if (edits || !IsResidualEdit(name)) feed.AddBorrowed(name, value);
             if (edits) AddMasks(feed, rowAdapters, rows, sequence);
             return feed;
         }
@@ -103,6 +109,7 @@ public sealed class AdapterInputBuilder
                 _stacks[i] = new float[_interface.Slots * TensorData.ElementCount(padded)];
                 _stackShapes[i] = [_interface.Slots, .. padded.Select(d => (long)d)];
             }
+            _stackValues = [.. _stacks.Select((stack, i) => OrtValue.CreateTensorValueFromMemory(stack, _stackShapes[i]))];
             _slotIds = new long[_interface.Slots];
         }
         // Adapters already in a slot keep it; the others take the slots no adapter of this run holds.
@@ -122,11 +129,16 @@ public sealed class AdapterInputBuilder
             held[free] = true;
             slotOf[a] = free;
         }
-        for (int i = 0; i < inputs.Count; i++) feed.Add(inputs[i].Name, _stacks[i], _stackShapes![i]);
-        var index = new long[rowAdapters.Count];
-        for (int r = 0; r < index.Length; r++)
-            index[r] = rowAdapters[r] is { } adapter ? slotOf[adapters.IndexOf(adapter)] : -1;
-        feed.Add(_interface.AdapterIndex!, index, [index.Length]);
+        for (int i = 0; i < inputs.Count; i++) feed.AddBorrowed(inputs[i].Name, _stackValues![i]);
+        if (_index.Length != rowAdapters.Count || _indexValue is null)
+        {
+            _indexValue?.Dispose();
+            _index = new long[rowAdapters.Count];
+            _indexValue = OrtValue.CreateTensorValueFromMemory(_index, [_index.Length]);
+        }
+        for (int r = 0; r < _index.Length; r++)
+            _index[r] = rowAdapters[r] is { } adapter ? slotOf[adapters.IndexOf(adapter)] : -1;
+        feed.AddBorrowed(_interface.AdapterIndex!, _indexValue);
     }
 
     /// <summary>Writes <paramref name="adapter"/>'s values into slot <paramref name="slot"/> of every stack: the rank axis padded with zeros (which add nothing), zeros for inputs it lacks.</summary>

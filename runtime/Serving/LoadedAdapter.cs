@@ -3,6 +3,7 @@ using Adapters.Core.IO;
 using Adapters.Core.Adapters;
 using Adapters.Core.Exported;
 using Adapters.Core.Model;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Adapters.Runtime.Serving;
 
@@ -49,6 +50,29 @@ public sealed class LoadedAdapter
     /// waits for a request thread that holds the lock.
     /// </summary>
     internal int Leases;
+
+    Dictionary<string, OrtValue>? _feedValues;
+
+    /// <summary>
+    /// <see cref="Tensors"/> as graph inputs: wrappers made on first use and kept while this version
+    /// lives (each pins its array; released with the version), so a swappable run feeds them
+    /// without building any. Shared by every session that runs this version: inputs are only read.
+    /// </summary>
+    internal IReadOnlyDictionary<string, OrtValue> FeedValues
+    {
+        get
+        {
+            if (Volatile.Read(ref _feedValues) is { } made) return made;
+            var values = Tensors.ToDictionary(kv => kv.Key,
+                kv => OrtValue.CreateTensorValueFromMemory(kv.Value.Data, [.. kv.Value.Shape.Select(d => (long)d)]), StringComparer.Ordinal);
+            if (Interlocked.CompareExchange(ref _feedValues, values, null) is { } other)
+            {
+                foreach (var v in values.Values) v.Dispose(); // another thread made them first
+                return other;
+            }
+            return values;
+        }
+    }
 
     static long _nextId;
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using Adapters.Core.Model;
 using Adapters.Runtime.Serving;
 
@@ -36,6 +37,40 @@ public sealed class BatchedAdapterTests(AdapterExportFixture exports)
                 TestRuntime.AssertClose(expected[s], batched[s][r], $"row {r} ({names[r] ?? "no adapter"}), step {s}");
         }
         foreach (var lease in leases) lease?.Dispose();
+    }
+
+    /// <summary>
+    /// A decode step's adapter feed wraps no adapter values anew: the batched stacks and
+    /// adapter_index, and a swappable adapter's own values, are wrapped once and borrowed by every
+    /// feed after. (Building them per step allocated 8.7 KB for a batched and 9.4 KB for a swappable
+    /// decode step here, and cost the scheduler thread ~11–19 µs per step.) Allocation counts, not times.
+    /// </summary>
+    [Fact]
+    public void WarmDecodeFeeds_BorrowTheirValues_AndAllocateLittle()
+    {
+        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
+        var rows = exports.Names.Take(4).Select(n => (LoadedAdapter?)registry.Acquire(n).Adapter).Append(null).ToList();
+        var windows = rows.Select((_, r) => new RowWindow(6, 1, 6)).ToList();
+        var batched = new AdapterInputBuilder(exports.Batched.Exported.Manifest.Adapters!);
+        var swappableRegistry = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
+        var lora = swappableRegistry.Acquire(exports.Names.First(n => swappableRegistry.Acquire(n).Adapter.Manifest.Method == "lora")).Adapter;
+        var swappable = new AdapterInputBuilder(exports.Swappable.Exported.Manifest.Adapters!);
+
+        long BytesOfAWarmFeed(AdapterInputBuilder builder, IReadOnlyList<LoadedAdapter?> adapters, IReadOnlyList<RowWindow> at, out OrtValue first, out OrtValue second)
+        {
+            using (var warm = builder.Build(adapters, at, 1)) first = warm.Values.Values.First();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            using (var feed = builder.Build(adapters, at, 1)) second = feed.Values.Values.First();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        long batchedBytes = BytesOfAWarmFeed(batched, rows, windows, out var b1, out var b2);
+        long swappableBytes = BytesOfAWarmFeed(swappable, [lora], [new RowWindow(6, 1, 6)], out var s1, out var s2);
+
+        Assert.Same(b1, b2);
+        Assert.Same(s1, s2);
+        Assert.True(batchedBytes < 4096, $"a warm batched decode feed allocated {batchedBytes:N0} bytes");
+        Assert.True(swappableBytes < 4096, $"a warm swappable decode feed allocated {swappableBytes:N0} bytes");
     }
 
     [Fact]
