@@ -103,6 +103,13 @@ public sealed record BenchOptions
 
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Seed of the variants' order in each round. Null: a new one per run (the report records it),
+    /// so consecutive runs are independent: with one fixed order every run gives each variant the
+    /// same predecessors, and what runs just before a session shifts its timing by a few percent.
+    /// </summary>
+    public int? OrderSeed { get; init; }
+
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
     /// <summary>These options reduced to the quick run (explicit shape or model, output folder and threads kept).</summary>

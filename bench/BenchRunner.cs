@@ -22,6 +22,8 @@ public static class BenchRunner
     public static BenchReport Run(BenchOptions options, Action<string> log)
     {
         options = (options.Quick ? options.AsQuick() : options).Validate();
+        if (options.OrderSeed is null) options = options with { OrderSeed = Random.Shared.Next() };
+        log($"bench: variant order seed {options.OrderSeed} (--order-seed {options.OrderSeed} repeats this run's order)");
         var clock = Stopwatch.StartNew();
         double? loadStart = MachineInfo.LoadAverage();
         int threads = options.EffectiveThreads;
@@ -196,6 +198,7 @@ public static class BenchRunner
         QuantizationBlockSize = options.Quantization.BlockSize,
         QuantizationAccuracyLevel = options.Quantization.AccuracyLevel,
         QuantizationClassifierBits = options.Quantization.ClassifierBits,
+        OrderSeed = options.OrderSeed,
     };
 
     static BenchReport Report(List<IBenchVariant> variants, Dictionary<(IBenchVariant, int), List<GenerationTiming>> samples, BenchOptions options,
@@ -332,7 +335,7 @@ public static class BenchRunner
     static Dictionary<(IBenchVariant, int), List<GenerationTiming>> Interleave(List<IBenchVariant> variants, BenchOptions options, int[] prompt, Action<string> log)
     {
         var samples = new Dictionary<(IBenchVariant, int), List<GenerationTiming>>();
-        var order = new Random(options.Seed);
+        var order = new Random(options.OrderSeed ?? options.Seed);
         for (int round = -1; round < options.Rounds; round++)
         {
             bool warmUp = round < 0;

@@ -36,5 +36,7 @@ public sealed record BenchSettings
     [JsonPropertyName("llamacpp_skipped")] public string? LlamaCppSkipped { get; init; }
     /// <summary>Why llama.cpp's quantized variants are missing from this run (null: they ran).</summary>
     [JsonPropertyName("llamacpp_quantized_skipped")] public string? LlamaCppQuantizedSkipped { get; init; }
-    [JsonPropertyName("interleaving")] public string Interleaving { get; init; } = "round-robin over all variants per round and batch size, start rotated each round, one untimed warm-up pass";
+    /// <summary>Seed of the variants' order in each round (--order-seed; drawn anew per run unless given).</summary>
+    [JsonPropertyName("order_seed")] public int? OrderSeed { get; init; }
+    [JsonPropertyName("interleaving")] public string Interleaving { get; init; } = "every variant once per round and batch size, in a new random order each round (order_seed), one untimed warm-up pass";
 }

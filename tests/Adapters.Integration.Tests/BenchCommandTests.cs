@@ -28,6 +28,8 @@ public sealed class BenchCommandTests : IDisposable
         foreach (string key in new[] { "logical_cores", "os", "onnxruntime_version", "provider", "intra_op_threads" })
             Assert.True(root.GetProperty("machine").TryGetProperty(key, out _), $"machine has no '{key}'");
         Assert.Equal("260K", root.GetProperty("settings").GetProperty("shape").GetString());
+        // No --order-seed: the run drew one and recorded it, so its order can be repeated.
+        Assert.Equal(JsonValueKind.Number, root.GetProperty("settings").GetProperty("order_seed").ValueKind);
 
         var variants = root.GetProperty("variants").EnumerateArray().ToList();
         var names = variants.Select(v => v.GetProperty("name").GetString()).ToHashSet();
@@ -55,11 +57,13 @@ public sealed class BenchCommandTests : IDisposable
     {
         string outDir = Path.Combine(_dir, "bench-custom");
         string shape = Path.Combine(SharedModels.RepoRoot, "models", "configs", "custom-example.json");
-        var result = CliRunner.Run("bench", "--quick", "--shape", shape, "--no-genai", "--threads", "2", "--out", outDir);
+        var result = CliRunner.Run("bench", "--quick", "--shape", shape, "--no-genai", "--threads", "2", "--order-seed", "5", "--out", outDir);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
         var settings = json.RootElement.GetProperty("settings");
+        Assert.Equal(5, settings.GetProperty("order_seed").GetInt32()); // --order-seed repeats a run's order
+        Assert.Contains("bench: variant order seed 5 ", result.Stderr);
         Assert.Equal(128, settings.GetProperty("dim").GetInt32()); // custom-example.json, not the quick default 260K (dim 64)
         Assert.Equal(4, settings.GetProperty("layers").GetInt32());
         double control = json.RootElement.GetProperty("headline").GetProperty("control_decode_ratio").GetDouble();
