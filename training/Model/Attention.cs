@@ -129,8 +129,8 @@ public sealed class Attention : nn.Module
         }
 
         // 7. scaled dot-product scores [batch, heads, seq, keys], causal mask, softmax over keys
-        var scores = matmul(q, k.transpose(2, 3)) / Math.Sqrt(_headSize);
-        if (mask is not null) scores = scores + mask;
+        var scores = matmul(q, k.transpose(2, 3)).div(KeptScalars.Of(Math.Sqrt(_headSize)));
+        if (mask is not null) scores = KeptScalars.Plus(scores, mask);
         var weights = nn.functional.softmax(scores, dim: -1);
 
         // 8. weighted sum of values, heads merged back: [batch, seq, q_dim]

@@ -47,7 +47,7 @@ public sealed class RotaryEmbedding : IDisposable
         var even = pairs.select(-1, 0);
         var odd = pairs.select(-1, 1);
         // 3. rotate each pair and interleave the results back into place
-        var rotated = stack([even * cos - odd * sin, even * sin + odd * cos], dim: -1);
+        var rotated = stack([even * cos - odd * sin, KeptScalars.Plus(even * sin, odd * cos)], dim: -1);
         return rotated.reshape(batch, seq, heads, HeadSize).MoveToOuterDisposeScope();
     }
 

@@ -45,9 +45,9 @@ public sealed class TransformerBlock : nn.Module
     {
         using var scope = NewDisposeScope();
         // 1. attention on the normalised stream, added back to the residual
-        var h = x + self_attn.forward(input_layernorm.call(x), startPos, mask, cache);
+        var h = KeptScalars.Plus(x, self_attn.forward(input_layernorm.call(x), startPos, mask, cache));
         // 2. feed-forward on the normalised stream, added back to the residual
-        var output = h + mlp.call(post_attention_layernorm.call(h));
+        var output = KeptScalars.Plus(h, mlp.call(post_attention_layernorm.call(h)));
         // 3. intervention on this layer's residual-stream output
         if (ResidualHook is { } hook) output = hook(output, startPos);
         return output.MoveToOuterDisposeScope();

@@ -1,3 +1,4 @@
+using Adapters.Training.Model;
 using System.Text.Json.Nodes;
 using Adapters.Core.Adapters;
 using Adapters.Core.Model;
@@ -40,6 +41,6 @@ public sealed class LoraMethod : ProjectionAdapterMethod
     {
         var (a, b) = _pairs[(layer, projection)];
         var input = AdapterDropout.Apply(x, Config.Dropout, Training);
-        return nn.functional.linear(nn.functional.linear(input, a), b) * Config.Scale;
+        return nn.functional.linear(nn.functional.linear(input, a), b).mul(KeptScalars.Of(Config.Scale));
     }
 }

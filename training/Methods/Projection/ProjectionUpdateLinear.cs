@@ -1,3 +1,4 @@
+using Adapters.Training.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ sealed class ProjectionUpdateLinear : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return (_borrowed.BaseLayer.call(x) + _borrowed.Update(x)).MoveToOuterDisposeScope();
+        return KeptScalars.Plus(_borrowed.BaseLayer.call(x), _borrowed.Update(x)).MoveToOuterDisposeScope();
     }
 
     sealed record Borrowed(nn.Module<Tensor, Tensor> BaseLayer, Func<Tensor, Tensor> Update);
