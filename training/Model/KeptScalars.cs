@@ -13,13 +13,17 @@ namespace Adapters.Training.Model;
 /// handle before the native call and nothing keeps the Scalar alive during it, so a collection during
 /// the call can free it mid-call (dotnet/TorchSharp#1434). That was seen once in the suite as
 /// "Exception raised from toFloat" inside a LoRA projection's <c>a + b</c>. These Scalars are never
-/// collected. Their values are few: 1, the norms' eps, 1/√head_dim and the LoRA scales.
+/// collected. Their values are few: 1, 2, −∞ (the causal mask), the norms' eps, 1/√head_dim and the LoRA scales. (TorchSharp's <c>square()</c> is <c>pow(2)</c> with a temporary Scalar.)
 /// </remarks>
 internal static class KeptScalars
 {
     static readonly ConcurrentDictionary<double, Scalar> Values = new();
 
     public static readonly Scalar One = 1.0.ToScalar();
+
+    public static readonly Scalar Two = 2.0.ToScalar();
+
+    public static readonly Scalar NegativeInfinity = double.NegativeInfinity.ToScalar();
 
     public static Scalar Of(double value) => Values.GetOrAdd(value, static v => v.ToScalar());
 

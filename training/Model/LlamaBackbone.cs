@@ -59,5 +59,5 @@ public sealed class LlamaBackbone : nn.Module
     /// j ≤ startPos + i; hidden entries are −∞ so softmax gives them zero weight.
     /// </summary>
     static Tensor CausalMask(long seq, int startPos, ScalarType dtype, Device device) =>
-        full([seq, startPos + seq], double.NegativeInfinity, dtype, device).triu(startPos + 1);
+        full([seq, startPos + seq], KeptScalars.NegativeInfinity, dtype, device).triu(startPos + 1);
 }

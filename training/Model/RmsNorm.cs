@@ -26,7 +26,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         // 1. reciprocal root mean square over the features of each position
-        var inverseRms = rsqrt(x.square().mean([-1], keepdim: true).add(KeptScalars.Of(_eps), KeptScalars.One));
+        var inverseRms = rsqrt(x.pow(KeptScalars.Two).mean([-1], keepdim: true).add(KeptScalars.Of(_eps), KeptScalars.One));
         // 2. normalise, then scale by the learned gain
         return (x * inverseRms * weight).MoveToOuterDisposeScope();
     }

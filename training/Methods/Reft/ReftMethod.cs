@@ -100,7 +100,7 @@ public sealed class ReftMethod : IAdapterMethod
         {
             var selected = Config.Untied ? groups.eq(group == "prefix" ? PositionSpec.Prefix : PositionSpec.Suffix) : groups.ne(PositionSpec.None);
             var delta = _interventions[(layer, group)].Delta(hidden, Config.Dropout, Training);
-            output = output + selected.unsqueeze(-1).to(hidden.dtype) * delta;
+            output = KeptScalars.Plus(output, selected.unsqueeze(-1).to(hidden.dtype) * delta);
         }
         return output;
     }

@@ -1,3 +1,4 @@
+using Adapters.Training.Model;
 using System.Text.Json.Nodes;
 using Adapters.Core.Adapters;
 using Adapters.Core.Model;
@@ -61,10 +62,10 @@ public sealed class TarpMethod : ProjectionAdapterMethod
         if (f.P is null) cored = nn.functional.linear(code, f.C);
         else
         {
-            var core = f.C + nn.functional.linear(x, f.P).reshape([.. x.shape[..^1], _rank, _rank]);
+            var core = KeptScalars.Plus(f.C, nn.functional.linear(x, f.P).reshape([.. x.shape[..^1], _rank, _rank]));
             cored = matmul(core, code.unsqueeze(-1)).squeeze(-1);
         }
         // 4. back to the output space with B
-        return (scaled + nn.functional.linear(cored, f.B)).MoveToOuterDisposeScope();
+        return KeptScalars.Plus(scaled, nn.functional.linear(cored, f.B)).MoveToOuterDisposeScope();
     }
 }
