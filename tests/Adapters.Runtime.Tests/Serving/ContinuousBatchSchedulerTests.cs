@@ -12,17 +12,12 @@ namespace Adapters.Runtime.Tests.Serving;
 [Collection(AdapterServingCollection.Name)]
 public sealed class ContinuousBatchSchedulerTests(AdapterExportFixture exports)
 {
-    const int NewTokens = 8;
+    const int NewTokens = SchedulerParity.NewTokens;
     const int Swaps = 100;
     static readonly TimeSpan HotSwapBound = TimeSpan.FromSeconds(60);
-    static readonly int[][] Prompts = [[1, 403, 407, 261, 378], [1, 300, 271], [1, 260, 290, 310, 330, 350, 370], [1, 420]];
+    static readonly int[][] Prompts = SchedulerParity.Prompts;
 
-    /// <summary>Greedy tokens of one request run alone through the swappable export.</summary>
-    List<int> Alone(string? adapter, int[] prompt, AdapterRegistry registry)
-    {
-        using var model = new OnnxAdapterModel(exports.Swappable, registry, adapter);
-        return TextGenerator.GenerateTokens(model, prompt, NewTokens, SamplingOptions.Greedy).ToList();
-    }
+    List<int> Alone(string? adapter, int[] prompt, AdapterRegistry registry) => SchedulerParity.Alone(exports, adapter, prompt, registry);
 
     [Fact]
     public void RequestsJoiningAndLeaving_EachGenerateWhatTheyWouldAlone()

@@ -11,8 +11,7 @@ namespace Adapters.Runtime.Tests.Serving;
 /// </summary>
 public sealed class GqaServingTests(GqaAdapterExportFixture exports) : IClassFixture<GqaAdapterExportFixture>
 {
-    const int NewTokens = 8, DecodeSteps = 3;
-    static readonly int[][] Prompts = [[1, 403, 407, 261, 378], [1, 300, 271], [1, 260, 290, 310, 330, 350, 370], [1, 420]];
+    const int DecodeSteps = 3;
 
     [Fact]
     public void Eight_rows_with_different_adapters_and_prompt_lengths_equal_single_adapter_sessions()
@@ -54,29 +53,7 @@ public sealed class GqaServingTests(GqaAdapterExportFixture exports) : IClassFix
         foreach (var lease in leases) lease?.Dispose();
     }
 
-    List<int> Alone(string? adapter, int[] prompt, AdapterRegistry registry)
-    {
-        using var model = new OnnxAdapterModel(exports.Swappable, registry, adapter);
-        return TextGenerator.GenerateTokens(model, prompt, NewTokens, SamplingOptions.Greedy).ToList();
-    }
-
     [Fact]
-    public void Scheduled_requests_generate_what_they_would_alone_and_a_replaced_adapter_serves_its_new_version()
-    {
-        var single = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
-        var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
-        using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 3, CompactThreshold = 4 });
-        string?[] adapters = [.. exports.Names, null];
-        var requests = adapters.Select((name, i) => (Name: name, Prompt: Prompts[i % Prompts.Length], Budget: NewTokens - i % 3)).ToList();
-        var tasks = requests.Select(r => scheduler.SubmitAsync(new GenerationRequest(r.Prompt, r.Budget, r.Name))).ToList();
-        Assert.True(Task.WaitAll([.. tasks], TimeSpan.FromSeconds(60)), "the scheduler did not finish");
-        for (int i = 0; i < requests.Count; i++)
-            Assert.Equal(Alone(requests[i].Name, requests[i].Prompt, single).Take(requests[i].Budget), tasks[i].Result.Tokens);
-
-        registry.Replace("lora-a", AdapterExportFixture.ManifestPath(exports.Batched, "lora-c"));
-        var replaced = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], NewTokens, "lora-a"));
-        Assert.True(replaced.Wait(TimeSpan.FromSeconds(60)), "the replaced adapter's request did not finish");
-        Assert.Equal(Alone("lora-c", Prompts[0], single), replaced.Result.Tokens);
-        Assert.NotEqual(Alone("lora-a", Prompts[0], single), replaced.Result.Tokens);
-    }
+    public void Scheduled_requests_generate_what_they_would_alone_and_a_replaced_adapter_serves_its_new_version() =>
+        SchedulerParity.ScheduledRequestsMatchAlone_AndAReplacedAdapterServesItsNewVersion(exports);
 }
