@@ -36,6 +36,29 @@ public sealed class HostMetrics
             new HistogramConfiguration { Buckets = BatchSizeBuckets });
         CancelledRequests = factory.CreateCounter(Prefix + "scheduler_cancelled_total", "Requests the scheduler dropped because their client left or timed out.");
         Rejected = factory.CreateCounter(Prefix + "requests_rejected_total", "Requests refused by back-pressure or timeout.", new CounterConfiguration { LabelNames = ["reason"] });
+        FeedRuntimeCounters(factory);
+    }
+
+    /// <summary>
+    /// The managed runtime's allocation and garbage-collection totals, read at each scrape: what a
+    /// tail-latency investigation asks first (a pause stops every request thread and the scheduler).
+    /// They are the process's, shared by every server in it.
+    /// </summary>
+    void FeedRuntimeCounters(MetricFactory factory)
+    {
+        var allocated = factory.CreateCounter(Prefix + "process_allocated_bytes_total", "Managed bytes allocated by this process.");
+        var paused = factory.CreateCounter(Prefix + "process_gc_pause_seconds_total", "Time this process was paused by the garbage collector.");
+        var collections = factory.CreateCounter(Prefix + "process_gc_collections_total", "Garbage collections of this process, by the oldest generation collected.",
+            new CounterConfiguration { LabelNames = ["generation"] });
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            allocated.IncTo(GC.GetTotalAllocatedBytes());
+            paused.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
+            // CollectionCount(g) counts collections of generation g or older; each series here counts exactly g.
+            for (int g = 0; g <= GC.MaxGeneration; g++)
+                collections.WithLabels(g.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    .IncTo(GC.CollectionCount(g) - (g < GC.MaxGeneration ? GC.CollectionCount(g + 1) : 0));
+        });
     }
 
     public CollectorRegistry Registry { get; }

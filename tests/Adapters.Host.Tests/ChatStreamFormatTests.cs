@@ -26,7 +26,7 @@ public sealed class ChatStreamFormatTests(AdapterServer fixture)
         Assert.Equal("assistant", first.GetProperty("role").GetString());
         var last = chunks[^2].GetProperty("choices")[0];
         Assert.Equal("length", last.GetProperty("finish_reason").GetString());
-        Assert.Equal(0, last.GetProperty("delta").EnumerateObject().Count());
+        Assert.Empty(last.GetProperty("delta").EnumerateObject());
         var usage = chunks[^1];
         Assert.Equal(0, usage.GetProperty("choices").GetArrayLength());
         Assert.Equal(12, usage.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
