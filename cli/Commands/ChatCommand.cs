@@ -107,7 +107,7 @@ public static class ChatCommand
 
     static void SwitchModel(ChatConversation conversation, AdaptersChatClient client, string? adapter)
     {
-        if (adapter is not null && adapter != client.Backend.BaseModelName && !client.Backend.Models.Any(m => m.Id == adapter))
+        if (adapter is not null && adapter != client.Backend.BaseModelName && !client.Backend.Serves(adapter))
             throw new ArgumentException($"no adapter named '{adapter}'; this folder has: {string.Join(", ", client.Backend.Models.Skip(1).Select(m => m.Id).DefaultIfEmpty("none"))}");
         conversation.ModelId = adapter is null || adapter == client.Backend.BaseModelName ? null : adapter;
     }

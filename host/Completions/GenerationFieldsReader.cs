@@ -24,7 +24,7 @@ internal static class GenerationFieldsReader
     public static string RequireModel(string? model, ICompletionBackend backend)
     {
         if (string.IsNullOrEmpty(model)) throw Invalid("model is required (GET /v1/models lists the names)", "model");
-        if (!backend.Models.Any(m => m.Id == model)) throw UnknownModel(model);
+        if (!backend.Serves(model)) throw UnknownModel(model);
         return model;
     }
 

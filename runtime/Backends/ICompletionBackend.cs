@@ -30,6 +30,13 @@ public interface ICompletionBackend : IAsyncDisposable
     IReadOnlyList<ModelInfo> Models { get; }
 
     /// <summary>
+    /// True when a request may name <paramref name="model"/> now (the base model or a loaded adapter).
+    /// Every request asks, so it is one lookup: building <see cref="Models"/> for it cost a server
+    /// with 1,000 registered adapters ~250 KB of garbage and a sort under the registry's lock per request.
+    /// </summary>
+    bool Serves(string model);
+
+    /// <summary>
     /// Generates up to <see cref="CompletionJob.MaxTokens"/> tokens after the prompt, stopping
     /// early at one of the job's stop tokens (not yielded) or the context end. Cancelling <paramref name="cancel"/> or
     /// disposing the enumerator early (the host does so at a stop string or client disconnect)

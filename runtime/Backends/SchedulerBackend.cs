@@ -90,6 +90,8 @@ public sealed class SchedulerBackend : ICompletionBackend
         }),
     ];
 
+    public bool Serves(string model) => model == BaseModelName || Registry.Contains(model);
+
     public async IAsyncEnumerable<GeneratedToken> GenerateAsync(CompletionJob job, [EnumeratorCancellation] CancellationToken cancel)
     {
         string? adapter = job.Model == BaseModelName ? null : job.Model;

@@ -65,6 +65,7 @@ public sealed class SessionPerRequestBackend : ICompletionBackend
     public ChatFormat? Chat { get; }
     public int ContextLength => _model.Config.MaxSeqLen;
     public IReadOnlyList<ModelInfo> Models => _models;
+    public bool Serves(string model) => model == BaseModelName;
 
     public async IAsyncEnumerable<GeneratedToken> GenerateAsync(CompletionJob job, [EnumeratorCancellation] CancellationToken cancel)
     {

@@ -104,7 +104,7 @@ public sealed class AdaptersChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         ChatOptionsCheck.RefuseUnsupported(options);
         string model = options?.ModelId ?? _backend.BaseModelName;
-        if (!_backend.Models.Any(m => m.Id == model))
+        if (!_backend.Serves(model))
             throw new ArgumentException($"the model '{model}' does not exist or is not loaded; known: {string.Join(", ", _backend.Models.Select(m => m.Id))}", nameof(options));
         var conversation = new List<TemplateMessage>();
         if (!string.IsNullOrEmpty(options?.Instructions)) conversation.Add(new TemplateMessage("system", options.Instructions));

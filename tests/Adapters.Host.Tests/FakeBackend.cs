@@ -34,6 +34,7 @@ public sealed class FakeBackend : ICompletionBackend
     public Adapters.Core.Chat.ChatFormat? Chat { get; init; }
     public int ContextLength => 512;
     public IReadOnlyList<ModelInfo> Models { get { lock (_models) return [.. _models]; } }
+    public bool Serves(string model) { lock (_models) return _models.Any(m => m.Id == model); }
 
     public int Started => Volatile.Read(ref _started);
     public int Cancelled => Volatile.Read(ref _cancelled);

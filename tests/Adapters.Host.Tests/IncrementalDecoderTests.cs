@@ -21,6 +21,7 @@ public sealed class IncrementalDecoderTests
         public ChatFormat? Chat => null;
         public int ContextLength => 512;
         public IReadOnlyList<ModelInfo> Models => [new ModelInfo { Id = BaseModelName, Kind = ModelKind.Base }];
+        public bool Serves(string model) => model == BaseModelName;
         public async IAsyncEnumerable<GeneratedToken> GenerateAsync(CompletionJob job, [EnumeratorCancellation] CancellationToken cancel)
         {
             foreach (int token in tokens) { await Task.Yield(); yield return new GeneratedToken(token); }
