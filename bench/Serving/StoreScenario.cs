@@ -5,9 +5,10 @@ namespace Adapters.Bench.Serving;
 /// <summary>
 /// The store benchmark: one `adapters serve` replica over a store of N random LoRA adapters with
 /// few resident. A sweep asks for every adapter once (each is loaded lazily and registered); then
-/// four phases of the same length: base-model streams alone; with Zipf traffic over as many
-/// adapters as fit (hits only); with Zipf traffic over the whole store (hits and misses); alone
-/// again, the control that says how much two identical phases differ on this machine.
+/// base-model streams alone; then alternating windows, in ABBA order, of Zipf traffic over as many
+/// adapters as fit (hits only) and over the whole store (hits and misses), while the base client
+/// runs throughout; then alone again. Base requests are pooled per condition, so the two are
+/// compared over the same stretch of time instead of two consecutive phases that drift apart.
 /// </summary>
 public static class StoreScenario
 {
@@ -21,17 +22,15 @@ public static class StoreScenario
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
         log($"store: registering all {options.Adapters} adapters (one request each)");
-        var swept = await SweepAsync(replica, workspace, options);
+        var swept = ServeRunSummary.Of(await RequestEachOnceAsync(replica, workspace.Adapters, options));
         var models = JsonNode.Parse(await http.GetStringAsync(new Uri(replica.Url, "v1/models")))!["data"]!.AsArray();
         int registered = models.Count(m => m?["kind"]?.GetValue<string>() == "adapter");
 
         var hot = workspace.Adapters.Take(options.MaxLoadedAdapters).ToList(); // all fit: hits once each is loaded
         log("store: base model alone");
         var alone = await BaseOnly(replica, workspace, options, options.Seed);
-        log($"store: base model with Zipf traffic over {hot.Count} resident adapters");
-        var (withHits, hotRecords) = await Mixed(replica, workspace, options, hot);
-        log($"store: base model with Zipf traffic over all {options.Adapters} adapters");
-        var (withMisses, storeRecords) = await Mixed(replica, workspace, options, workspace.Adapters);
+        log($"store: {options.Windows} windows of {options.WindowLength.TotalSeconds:0.##} s, ABBA: Zipf traffic over {hot.Count} resident adapters (hits only) or all {options.Adapters} (misses)");
+        var (windows, warmUps) = await InterleavedAsync(replica, workspace, options, hot, log);
         log("store: base model alone again (control)");
         var again = await BaseOnly(replica, workspace, options, options.Seed + 3);
 
@@ -43,12 +42,10 @@ public static class StoreScenario
             Registered = registered,
             Resident = resident,
             Sweep = swept,
+            WarmUps = warmUps,
             BaseAlone = alone,
-            BaseWithHits = withHits,
-            BaseWithMisses = withMisses,
+            Windows = windows,
             BaseAloneAgain = again,
-            StoreRecords = storeRecords,
-            HotAdapters = ServeRunSummary.Of(hotRecords),
         };
     }
 
@@ -64,13 +61,13 @@ public static class StoreScenario
         Seed = options.Seed,
     };
 
-    /// <summary>Each adapter once, in order, with the benchmark's clients: every one is loaded from the store and registered.</summary>
-    static async Task<ServeRunSummary> SweepAsync(AdaptersProcess replica, AdapterStoreWorkspace workspace, StoreOptions options)
+    /// <summary>Each adapter once, in order, with the benchmark's clients: every one is loaded from the store (when not in memory) and registered.</summary>
+    static async Task<IReadOnlyList<ServeRequestRecord>> RequestEachOnceAsync(AdaptersProcess replica, IReadOnlyList<string> adapters, StoreOptions options)
     {
         var records = new List<ServeRequestRecord>();
-        for (int start = 0; start < workspace.Adapters.Count; start += options.Concurrency)
+        for (int start = 0; start < adapters.Count; start += options.Concurrency)
         {
-            var batch = workspace.Adapters.Skip(start).Take(options.Concurrency).ToList();
+            var batch = adapters.Skip(start).Take(options.Concurrency).ToList();
             var runs = batch.Select(name => new ServeLoadGenerator(Load(replica, [name], options, TimeSpan.FromHours(1)) with
             {
                 Concurrency = 1,
@@ -80,7 +77,7 @@ public static class StoreScenario
             foreach (var result in await Task.WhenAll(runs.Select(r => r.RunAsync()))) records.AddRange(result);
             foreach (var r in runs) r.Dispose();
         }
-        return ServeRunSummary.Of(records);
+        return records;
     }
 
     static async Task<ServeRunSummary> BaseOnly(AdaptersProcess replica, AdapterStoreWorkspace workspace, StoreOptions options, int seed)
@@ -89,12 +86,34 @@ public static class StoreScenario
         return ServeRunSummary.Of(await generator.RunAsync());
     }
 
-    static async Task<(ServeRunSummary Base, IReadOnlyList<ServeRequestRecord> Adapters)> Mixed(AdaptersProcess replica, AdapterStoreWorkspace workspace,
-        StoreOptions options, IReadOnlyList<string> adapters)
+    /// <summary>
+    /// The windows: one base client runs throughout, on whose clock every window is timed; each window
+    /// has its own adapter generator over its condition's model set. Before a hits-only window the
+    /// resident set is requested once (the warm-ups), as a misses window before it evicted part of it.
+    /// </summary>
+    static async Task<(IReadOnlyList<StoreWindow> Windows, ServeRunSummary WarmUps)> InterleavedAsync(AdaptersProcess replica, AdapterStoreWorkspace workspace,
+        StoreOptions options, IReadOnlyList<string> hot, Action<string> log)
     {
-        using var baseModel = new ServeLoadGenerator(Load(replica, [workspace.BaseModelName], options, options.Duration) with { Concurrency = 1, Seed = options.Seed + 1 });
-        using var adapterTraffic = new ServeLoadGenerator(Load(replica, adapters, options, options.Duration) with { Seed = options.Seed + 2 });
-        var both = await Task.WhenAll(baseModel.RunAsync(), adapterTraffic.RunAsync());
-        return (ServeRunSummary.Of(both[0]), both[1]);
+        // Runs until stopped after the last window, however long the windows take.
+        using var baseModel = new ServeLoadGenerator(Load(replica, [workspace.BaseModelName], options, TimeSpan.MaxValue) with { Concurrency = 1, Seed = options.Seed + 1 });
+        using var stop = new CancellationTokenSource();
+        var baseRunning = baseModel.RunAsync(stop.Token);
+        var spans = new List<(double Start, double End, IReadOnlyList<ServeRequestRecord> Adapters)>();
+        var warmUps = new List<ServeRequestRecord>();
+        for (int i = 0; i < options.Windows; i++)
+        {
+            var condition = StoreWindow.ConditionOf(i);
+            if (condition == StoreCondition.HitsOnly) warmUps.AddRange(await RequestEachOnceAsync(replica, hot, options));
+            var models = condition == StoreCondition.HitsOnly ? hot : workspace.Adapters;
+            using var adapterTraffic = new ServeLoadGenerator(Load(replica, models, options, options.WindowLength) with { Seed = options.Seed + 4 + i });
+            double start = baseModel.Elapsed;
+            var adapters = await adapterTraffic.RunAsync();
+            spans.Add((start, baseModel.Elapsed, adapters));
+            log($"store: window {i + 1}/{options.Windows} ({condition}) done");
+        }
+        stop.Cancel();
+        var baseRecords = await baseRunning;
+        var windows = spans.Select((w, i) => StoreWindow.Of(i, w.Start, w.End, w.Adapters, baseRecords)).ToList();
+        return (windows, ServeRunSummary.Of(warmUps));
     }
 }

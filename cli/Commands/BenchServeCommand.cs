@@ -21,12 +21,13 @@ public static class BenchServeCommand
         var models = new Option<string?>("--models") { Description = "comma-separated model names instead of --adapters, most popular first" };
         var zipf = new Option<double>("--zipf") { Description = "Zipf exponent of the choice among models", DefaultValueFactory = _ => 1.1 };
         var concurrency = new Option<int?>("--concurrency") { Description = "clients, each with one request in flight (default 4; fleet 6)" };
-        var duration = new Option<double>("--duration") { Description = "seconds of traffic (a scenario: per phase)", DefaultValueFactory = _ => 60 };
+        var duration = new Option<double>("--duration") { Description = "seconds of traffic (a scenario: per phase; store: also each condition's total over its windows)", DefaultValueFactory = _ => 60 };
         var requests = new Option<int?>("--requests") { Description = "stop after this many requests (--url only)" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of each request", DefaultValueFactory = _ => 16 };
         var streamFraction = new Option<double>("--stream-fraction") { Description = "share of streamed requests", DefaultValueFactory = _ => 0.5 };
         var metrics = new Option<string[]>("--metrics") { Description = "replica base URLs whose /metrics give adapter loads (--url only; repeatable)", AllowMultipleArgumentsPerToken = true };
         var resident = new Option<int?>("--resident") { Description = "scenario: --max-loaded-adapters of each replica (default fleet 12, store 16)" };
+        var windows = new Option<int>("--windows") { Description = "store: alternating hits-only/misses windows in ABBA order, even and >= 4, each --duration / (N/2) s", DefaultValueFactory = _ => 8 };
         var replicas = new Option<int>("--replicas") { Description = "fleet: replicas", DefaultValueFactory = _ => 3 };
         var output = new Option<string>("--out") { Description = "scenario: work folder (export, store, result.md)", DefaultValueFactory = _ => "out/bench-serve" };
         var model = new Option<string>("--model") { Description = "scenario: llama2.c checkpoint", DefaultValueFactory = _ => PipelineCommand.DefaultModel };
@@ -36,7 +37,7 @@ public static class BenchServeCommand
         var threads = CommonOptions.Threads();
         var command = new Command("bench-serve", "Zipf load over adapters against a running endpoint, or a fleet/store scenario: throughput, TTFT, per-token p50/p99, statuses, adapter loads.")
         {
-            url, scenario, adapters, models, zipf, concurrency, duration, requests, maxTokens, streamFraction, metrics, resident, replicas, output, model, tokenizer, loadFactor, seed, threads,
+            url, scenario, adapters, models, zipf, concurrency, duration, requests, maxTokens, streamFraction, metrics, resident, windows, replicas, output, model, tokenizer, loadFactor, seed, threads,
         };
         command.SetAction(parse => console.Guard(() =>
         {
@@ -72,6 +73,7 @@ public static class BenchServeCommand
                     MaxLoadedAdapters = parse.GetValue(resident) ?? 16,
                     Concurrency = parse.GetValue(concurrency) ?? 4,
                     Duration = TimeSpan.FromSeconds(seconds),
+                    Windows = parse.GetValue(windows),
                     ZipfExponent = parse.GetValue(zipf),
                     MaxTokens = parse.GetValue(maxTokens),
                     Threads = parse.GetValue(threads) ?? 1,

@@ -16,6 +16,7 @@ public class RouterCliErrorTests
     [InlineData("--adapters N", "bench-serve", "--url", "http://127.0.0.1:9")]
     [InlineData("--duration", "bench-serve", "--url", "http://127.0.0.1:9", "--adapters", "2", "--duration", "-1")]
     [InlineData("--stream-fraction", "bench-serve", "--url", "http://127.0.0.1:9", "--adapters", "2", "--stream-fraction", "2")]
+    [InlineData("--windows", "bench-serve", "--scenario", "store", "--windows", "5")]
     public void Bad_options_are_one_error_line(string fragment, params string[] args)
     {
         var stdout = new StringWriter();
