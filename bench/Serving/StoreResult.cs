@@ -22,6 +22,13 @@ public sealed record StoreResult
     public required ServeRunSummary BaseAlone { get; init; }
     public required ServeRunSummary BaseAloneAgain { get; init; }
 
+    /// <summary>The replica's runtime counters over the two alone phases.</summary>
+    public required ServerRuntimeCounters AloneServer { get; init; }
+    public required ServerRuntimeCounters AloneAgainServer { get; init; }
+
+    /// <summary>The replica's runtime counters summed over a condition's windows.</summary>
+    public ServerRuntimeCounters ServerDuring(StoreCondition condition) => WindowsOf(condition).Aggregate(ServerRuntimeCounters.Zero, (sum, w) => sum + w.Server);
+
     /// <summary>The interleaved windows, in order (ABBA).</summary>
     public required IReadOnlyList<StoreWindow> Windows { get; init; }
 
@@ -116,6 +123,17 @@ public sealed record StoreResult
             ("alone again", BaseAloneAgain),
         })
             text.AppendLine($"| {name} | {s.Completed} | {s.FirstToken.P50Ms:0.0} | {s.FirstToken.P99Ms:0.0} | {s.PerToken.P99Ms:0.00} | {s.FirstToken.P99Ms / BaseAlone.FirstToken.P99Ms:0.00} |");
+        text.AppendLine();
+        text.AppendLine("| replica's runtime (from its /metrics) | MB allocated per s | KB allocated per generated token | GC pause ms per s |");
+        text.AppendLine("| --- | ---: | ---: | ---: |");
+        foreach (var (name, c) in new[]
+        {
+            ("alone", AloneServer),
+            ("hits-only windows", ServerDuring(StoreCondition.HitsOnly)),
+            ("misses windows", ServerDuring(StoreCondition.Misses)),
+            ("alone again", AloneAgainServer),
+        })
+            text.AppendLine($"| {name} | {c.AllocatedMegabytesPerSecond:0.0} | {c.AllocatedKilobytesPerToken:0.0} | {c.GcPauseMillisecondsPerSecond:0.0} |");
         text.AppendLine();
         text.AppendLine($"Base TTFT p99 with misses / with hits only: {MissesOverHits:0.00}. Same-condition controls (half A / half B): hits only {HitsControl:0.00}, misses {MissesControl:0.00}; "
             + $"consecutive phases (alone again / alone): {AloneAgainOverAlone:0.00}.");

@@ -28,11 +28,15 @@ public static class StoreScenario
 
         var hot = workspace.Adapters.Take(options.MaxLoadedAdapters).ToList(); // all fit: hits once each is loaded
         log("store: base model alone");
+        var beforeAlone = await ServerRuntimeCounters.ReadAsync(http, replica.Url);
         var alone = await BaseOnly(replica, workspace, options, options.Seed);
+        var aloneServer = await ServerRuntimeCounters.ReadAsync(http, replica.Url) - beforeAlone;
         log($"store: {options.Windows} windows of {options.WindowLength.TotalSeconds:0.##} s, ABBA: Zipf traffic over {hot.Count} resident adapters (hits only) or all {options.Adapters} (misses)");
-        var (windows, warmUps) = await InterleavedAsync(replica, workspace, options, hot, log);
+        var (windows, warmUps) = await InterleavedAsync(replica, workspace, options, hot, http, log);
         log("store: base model alone again (control)");
+        var beforeAgain = await ServerRuntimeCounters.ReadAsync(http, replica.Url);
         var again = await BaseOnly(replica, workspace, options, options.Seed + 3);
+        var againServer = await ServerRuntimeCounters.ReadAsync(http, replica.Url) - beforeAgain;
 
         string metrics = await http.GetStringAsync(new Uri(replica.Url, "metrics"));
         double resident = PrometheusText.Sum(metrics, "adapters_adapter_loads_total") - PrometheusText.Sum(metrics, "adapters_adapter_evictions_total");
@@ -46,6 +50,8 @@ public static class StoreScenario
             BaseAlone = alone,
             Windows = windows,
             BaseAloneAgain = again,
+            AloneServer = aloneServer,
+            AloneAgainServer = againServer,
         };
     }
 
@@ -92,13 +98,13 @@ public static class StoreScenario
     /// resident set is requested once (the warm-ups), as a misses window before it evicted part of it.
     /// </summary>
     static async Task<(IReadOnlyList<StoreWindow> Windows, ServeRunSummary WarmUps)> InterleavedAsync(AdaptersProcess replica, AdapterStoreWorkspace workspace,
-        StoreOptions options, IReadOnlyList<string> hot, Action<string> log)
+        StoreOptions options, IReadOnlyList<string> hot, HttpClient http, Action<string> log)
     {
         // Runs until stopped after the last window, however long the windows take.
         using var baseModel = new ServeLoadGenerator(Load(replica, [workspace.BaseModelName], options, TimeSpan.MaxValue) with { Concurrency = 1, Seed = options.Seed + 1 });
         using var stop = new CancellationTokenSource();
         var baseRunning = baseModel.RunAsync(stop.Token);
-        var spans = new List<(double Start, double End, IReadOnlyList<ServeRequestRecord> Adapters)>();
+        var spans = new List<(double Start, double End, IReadOnlyList<ServeRequestRecord> Adapters, ServerRuntimeCounters Server)>();
         var warmUps = new List<ServeRequestRecord>();
         for (int i = 0; i < options.Windows; i++)
         {
@@ -106,14 +112,16 @@ public static class StoreScenario
             if (condition == StoreCondition.HitsOnly) warmUps.AddRange(await RequestEachOnceAsync(replica, hot, options));
             var models = condition == StoreCondition.HitsOnly ? hot : workspace.Adapters;
             using var adapterTraffic = new ServeLoadGenerator(Load(replica, models, options, options.WindowLength) with { Seed = options.Seed + 4 + i });
+            var serverBefore = await ServerRuntimeCounters.ReadAsync(http, replica.Url);
             double start = baseModel.Elapsed;
             var adapters = await adapterTraffic.RunAsync();
-            spans.Add((start, baseModel.Elapsed, adapters));
+            double end = baseModel.Elapsed;
+            spans.Add((start, end, adapters, await ServerRuntimeCounters.ReadAsync(http, replica.Url) - serverBefore));
             log($"store: window {i + 1}/{options.Windows} ({condition}) done");
         }
         stop.Cancel();
         var baseRecords = await baseRunning;
-        var windows = spans.Select((w, i) => StoreWindow.Of(i, w.Start, w.End, w.Adapters, baseRecords)).ToList();
+        var windows = spans.Select((w, i) => StoreWindow.Of(i, w.Start, w.End, w.Adapters, baseRecords) with { Server = w.Server }).ToList();
         return (windows, ServeRunSummary.Of(warmUps));
     }
 }

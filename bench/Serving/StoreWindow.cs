@@ -38,6 +38,9 @@ public sealed record StoreWindow
 
     public required IReadOnlyList<ServeRequestRecord> Adapters { get; init; }
 
+    /// <summary>What the replica's runtime spent during the window (allocations, GC pauses, tokens): read from its /metrics before and after.</summary>
+    public ServerRuntimeCounters Server { get; init; } = ServerRuntimeCounters.Zero;
+
     /// <summary>ABBA order, H M M H H M M H …: a linear drift over the run weighs on both conditions alike.</summary>
     public static StoreCondition ConditionOf(int index) => (index % 4) is 0 or 3 ? StoreCondition.HitsOnly : StoreCondition.Misses;
 

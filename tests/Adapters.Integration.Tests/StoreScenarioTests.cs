@@ -51,6 +51,9 @@ public class StoreScenarioTests
             Assert.True(result.HitRate > 2.0 * 8 / 60, report);
             Assert.Equal(result.BaseWithHits.Completed + result.BaseWithMisses.Completed, result.Windows.Sum(w => w.Base.Count));
             Assert.True(result.HitsControl > 0 && result.MissesControl > 0 && result.MissesOverHits > 0, report);
+            // The replica's own counters cover each window: it generated tokens and allocated while serving them.
+            Assert.All(result.Windows, w => Assert.True(w.Server.GeneratedTokens > 0 && w.Server.AllocatedBytes > 0 && w.Server.Seconds > 0, report));
+            Assert.True(result.AloneServer.GeneratedTokens > 0 && result.AloneAgainServer.AllocatedBytes > 0, report);
         }
         finally
         {
