@@ -162,4 +162,13 @@ public class DeployManifestTests
         Assert.Contains($"kubectl create secret generic {TokenSecret} --from-file=token=", readme);
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/adapters.dll\"]", File.ReadAllText(Path.Combine(Deploy, "Dockerfile")));
     }
+
+    [Fact]
+    public void The_image_runs_with_the_generation_0_budget_the_wrapper_sets()
+    {
+        string wrapper = File.ReadAllText(Path.Combine(FindRepoRoot(), "adapters"));
+        var set = System.Text.RegularExpressions.Regex.Match(wrapper, @"export DOTNET_GCgen0size=""\$\{DOTNET_GCgen0size:-(0x[0-9a-fA-F]+)\}""");
+        Assert.True(set.Success, "the adapters wrapper sets DOTNET_GCgen0size unless the user did");
+        Assert.Contains($"ENV DOTNET_GCgen0size={set.Groups[1].Value}", File.ReadAllText(Path.Combine(Deploy, "Dockerfile")));
+    }
 }
