@@ -35,10 +35,20 @@ public sealed class AdapterInputBuilder
     OrtValue[]? _stackValues;
     long[] _index = [];
     OrtValue? _indexValue;
+    // One feed and one list of the run's distinct adapters, reused by every Build: a decode step
+    // used to allocate a dictionary, a list and a LINQ pipeline for them.
+    readonly AdapterFeed _feed;
+    readonly List<LoadedAdapter> _distinct = [];
+    // Batched position masks of a run that edits no prompt position (every decode step): all
+    // zeros, one read-only value fed for every group, kept for the last [rows, sequence].
+    float[] _zeroMask = [];
+    OrtValue? _zeroMaskValue;
+    (int Rows, int Sequence) _zeroMaskShape;
 
     public AdapterInputBuilder(ExportedAdapterInterface adapterInterface)
     {
         _interface = adapterInterface;
+        _feed = new AdapterFeed(_interface.Inputs.Count + _interface.PositionMasks.Count + 1);
     }
 
     public AdapterExportMode Mode => _interface.Mode;
@@ -46,17 +56,24 @@ public sealed class AdapterInputBuilder
     /// <summary>Adapters one run can serve: the slot count when batched, else 1.</summary>
     public int Capacity => _interface.Mode == AdapterExportMode.Batched ? _interface.Slots : 1;
 
+    /// <summary>
+    /// The adapter inputs of one run. The feed is this builder's own, reused: dispose it after the
+    /// run and before the next <see cref="Build"/> (a second Build while it is held throws).
+    /// </summary>
     /// <param name="rowAdapters">Each row's adapter, or null for the base model.</param>
     /// <param name="rows">What each row feeds; <paramref name="sequence"/> is the longest (rows are left-padded).</param>
     public AdapterFeed Build(IReadOnlyList<LoadedAdapter?> rowAdapters, IReadOnlyList<RowWindow> rows, int sequence)
     {
         if (rowAdapters.Count != rows.Count) throw new ArgumentException($"{rowAdapters.Count} row adapters for {rows.Count} rows");
-        var distinct = rowAdapters.Where(a => a is not null).Select(a => a!).Distinct().ToList();
+        var distinct = _distinct;
+        distinct.Clear();
+        foreach (var adapter in rowAdapters)
+            if (adapter is not null && !distinct.Contains(adapter)) distinct.Add(adapter);
         if (distinct.Count > Capacity)
             throw new ArgumentException(_interface.Mode == AdapterExportMode.Batched
                 ? $"{distinct.Count} different adapters in one run, but this export has {Capacity} slots"
                 : $"a swappable export runs one adapter at a time, this run has {distinct.Count}; export batched to mix adapters");
-        var feed = new AdapterFeed(_interface.Inputs.Count + _interface.PositionMasks.Count + 1);
+        var feed = _feed.Begin();
         try
         {
             if (_interface.Mode == AdapterExportMode.Batched)
@@ -167,6 +184,12 @@ public sealed class AdapterInputBuilder
     void AddMasks(AdapterFeed feed, IReadOnlyList<LoadedAdapter?> rowAdapters, IReadOnlyList<RowWindow> rows, int sequence)
     {
         if (_interface.PositionMasks.Count == 0) return;
+        if (!EditsPrompt(rowAdapters, rows))
+        {
+            var zeros = ZeroMask(rows.Count, sequence);
+            foreach (string name in _interface.PositionMasks.Values) feed.AddBorrowed(name, zeros);
+            return;
+        }
         var masks = _interface.PositionMasks.ToDictionary(kv => kv.Key, _ => new float[rows.Count * sequence]);
         for (int r = 0; r < rows.Count; r++)
         {
@@ -180,5 +203,17 @@ public sealed class AdapterInputBuilder
                     mask[r * sequence + padding + j] = 1f;
         }
         foreach (var (group, name) in _interface.PositionMasks) feed.Add(name, masks[group], [rows.Count, sequence, 1]);
+    }
+
+    OrtValue ZeroMask(int rows, int sequence)
+    {
+        if (_zeroMaskValue is null || _zeroMaskShape != (rows, sequence))
+        {
+            _zeroMaskValue?.Dispose();
+            _zeroMask = new float[rows * sequence];
+            _zeroMaskValue = OrtValue.CreateTensorValueFromMemory(_zeroMask, [rows, sequence, 1]);
+            _zeroMaskShape = (rows, sequence);
+        }
+        return _zeroMaskValue;
     }
 }
