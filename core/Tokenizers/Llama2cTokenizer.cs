@@ -1,4 +1,5 @@
 using Adapters.Core.IO;
+using System.Buffers;
 using System.Text;
 
 namespace Adapters.Core.Tokenizers;
@@ -32,6 +33,7 @@ public sealed class Llama2cTokenizer : ITokenizer
     readonly float[] _scores;
     readonly Dictionary<string, int> _ids;
     readonly int[] _byteOf; // byte value of a <0xNN> piece, -1 for other pieces
+    readonly byte[][] _utf8; // each piece's UTF-8 bytes, encoded once: a streamed answer decodes a window per token
 
     /// <summary>Builds a tokenizer from llama2.c pieces (plain spaces) and their scores.</summary>
     /// <exception cref="ArgumentException">The vocabulary lacks the control and byte tokens at ids 0..258.</exception>
@@ -48,6 +50,7 @@ public sealed class Llama2cTokenizer : ITokenizer
         _ids = new Dictionary<string, int>(_pieces.Length, StringComparer.Ordinal);
         for (int i = 0; i < _pieces.Length; i++) _ids.TryAdd(_pieces[i], i); // duplicates: the lowest id wins
         _byteOf = _pieces.Select(ByteValue).ToArray();
+        _utf8 = _pieces.Select(Encoding.UTF8.GetBytes).ToArray();
     }
 
     /// <summary>
@@ -176,23 +179,40 @@ public sealed class Llama2cTokenizer : ITokenizer
     public string Decode(IReadOnlyList<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var bytes = new List<byte>(ids.Count * 4);
-        bool first = true;
-        foreach (int token in ids)
+        int length = 0;
+        for (int i = 0; i < ids.Count; i++) // indexed: a foreach over the interface would allocate its enumerator, twice per token streamed
         {
+            int token = ids[i];
             if ((uint)token >= (uint)_pieces.Length)
                 throw new ArgumentOutOfRangeException(nameof(ids), $"token id {token} is outside the vocabulary of {_pieces.Length}");
-            if (token is UnknownId or BeginOfSentenceId or EndOfSentenceId) continue;
-            if (_byteOf[token] >= 0) bytes.Add((byte)_byteOf[token]);
-            else
-            {
-                string piece = _pieces[token];
-                if (first && piece.StartsWith(' ')) piece = piece[1..];
-                bytes.AddRange(Encoding.UTF8.GetBytes(piece));
-            }
-            first = false;
+            length += _byteOf[token] >= 0 ? 1 : _utf8[token].Length;
         }
-        return Encoding.UTF8.GetString(bytes.ToArray()); // invalid sequences become U+FFFD, as in SentencePiece
+        byte[]? rented = null;
+        Span<byte> bytes = length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            int written = 0;
+            bool first = true;
+            for (int i = 0; i < ids.Count; i++)
+            {
+                int token = ids[i];
+                if (token is UnknownId or BeginOfSentenceId or EndOfSentenceId) continue;
+                if (_byteOf[token] >= 0) bytes[written++] = (byte)_byteOf[token];
+                else
+                {
+                    ReadOnlySpan<byte> piece = _utf8[token];
+                    if (first && piece.Length > 0 && piece[0] == (byte)' ') piece = piece[1..];
+                    piece.CopyTo(bytes[written..]);
+                    written += piece.Length;
+                }
+                first = false;
+            }
+            return Encoding.UTF8.GetString(bytes[..written]); // invalid sequences become U+FFFD, as in SentencePiece
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>The byte of a "&lt;0xNN&gt;" piece (run.c's sscanf "&lt;0x%02hhX&gt;"), or -1.</summary>

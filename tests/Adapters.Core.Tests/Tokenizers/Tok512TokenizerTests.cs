@@ -78,6 +78,24 @@ public class Tok512TokenizerTests
     }
 
     [Fact]
+    public void Decode_of_more_text_than_its_stack_buffer_holds_round_trips()
+    {
+        string text = string.Concat(Enumerable.Repeat("Once upon a time, 東 saw a cat. ", 40)).TrimEnd(); // ~1,300 UTF-8 bytes
+        Assert.Equal(text, Tok512.Decode(Tok512.Encode(text)));
+    }
+
+    [Fact]
+    public void Decode_allocates_only_the_text_it_returns()
+    {
+        int[] ids = [1, 403, 407, 261, 378, 2];
+        Tok512.Decode(ids); // first call compiles
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        string text = Tok512.Decode(ids);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated <= 32 + 2 * text.Length, $"decoding '{text}' allocated {allocated} bytes; the string itself is {22 + 2 * text.Length}");
+    }
+
+    [Fact]
     public void Decode_rejects_an_id_outside_the_vocabulary()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Tok512.Decode([512]));
