@@ -23,6 +23,14 @@ public sealed record ServerRuntimeCounters(double AllocatedBytes, double GcPause
             Clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Runs <paramref name="work"/> and returns its result with what the replica spent meanwhile.</summary>
+    public static async Task<(T Result, ServerRuntimeCounters Spent)> AroundAsync<T>(HttpClient http, Uri replica, Func<Task<T>> work)
+    {
+        var before = await ReadAsync(http, replica);
+        T result = await work();
+        return (result, await ReadAsync(http, replica) - before);
+    }
+
     public static ServerRuntimeCounters operator -(ServerRuntimeCounters end, ServerRuntimeCounters start) => new(
         end.AllocatedBytes - start.AllocatedBytes, end.GcPauseSeconds - start.GcPauseSeconds,
         end.GeneratedTokens - start.GeneratedTokens, end.Seconds - start.Seconds);

@@ -28,15 +28,11 @@ public static class StoreScenario
 
         var hot = workspace.Adapters.Take(options.MaxLoadedAdapters).ToList(); // all fit: hits once each is loaded
         log("store: base model alone");
-        var beforeAlone = await ServerRuntimeCounters.ReadAsync(http, replica.Url);
-        var alone = await BaseOnly(replica, workspace, options, options.Seed);
-        var aloneServer = await ServerRuntimeCounters.ReadAsync(http, replica.Url) - beforeAlone;
+        var (alone, aloneServer) = await ServerRuntimeCounters.AroundAsync(http, replica.Url, () => BaseOnly(replica, workspace, options, options.Seed));
         log($"store: {options.Windows} windows of {options.WindowLength.TotalSeconds:0.##} s, ABBA: Zipf traffic over {hot.Count} resident adapters (hits only) or all {options.Adapters} (misses)");
         var (windows, warmUps) = await InterleavedAsync(replica, workspace, options, hot, http, log);
         log("store: base model alone again (control)");
-        var beforeAgain = await ServerRuntimeCounters.ReadAsync(http, replica.Url);
-        var again = await BaseOnly(replica, workspace, options, options.Seed + 3);
-        var againServer = await ServerRuntimeCounters.ReadAsync(http, replica.Url) - beforeAgain;
+        var (again, againServer) = await ServerRuntimeCounters.AroundAsync(http, replica.Url, () => BaseOnly(replica, workspace, options, options.Seed + 3));
 
         string metrics = await http.GetStringAsync(new Uri(replica.Url, "metrics"));
         double resident = PrometheusText.Sum(metrics, "adapters_adapter_loads_total") - PrometheusText.Sum(metrics, "adapters_adapter_evictions_total");
@@ -112,16 +108,18 @@ public static class StoreScenario
             if (condition == StoreCondition.HitsOnly) warmUps.AddRange(await RequestEachOnceAsync(replica, hot, options));
             var models = condition == StoreCondition.HitsOnly ? hot : workspace.Adapters;
             using var adapterTraffic = new ServeLoadGenerator(Load(replica, models, options, options.WindowLength) with { Seed = options.Seed + 4 + i });
-            var serverBefore = await ServerRuntimeCounters.ReadAsync(http, replica.Url);
-            double start = baseModel.Elapsed;
-            var adapters = await adapterTraffic.RunAsync();
-            double end = baseModel.Elapsed;
-            spans.Add((start, end, adapters, await ServerRuntimeCounters.ReadAsync(http, replica.Url) - serverBefore));
+            var ((start, end, adapters), server) = await ServerRuntimeCounters.AroundAsync(http, replica.Url, async () =>
+            {
+                double start = baseModel.Elapsed;
+                var adapters = await adapterTraffic.RunAsync();
+                return (start, baseModel.Elapsed, adapters);
+            });
+            spans.Add((start, end, adapters, server));
             log($"store: window {i + 1}/{options.Windows} ({condition}) done");
         }
         stop.Cancel();
         var baseRecords = await baseRunning;
-        var windows = spans.Select((w, i) => StoreWindow.Of(i, w.Start, w.End, w.Adapters, baseRecords) with { Server = w.Server }).ToList();
+        var windows = spans.Select((w, i) => StoreWindow.Of(i, w.Start, w.End, w.Adapters, w.Server, baseRecords)).ToList();
         return (windows, ServeRunSummary.Of(warmUps));
     }
 }

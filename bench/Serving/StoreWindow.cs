@@ -39,13 +39,14 @@ public sealed record StoreWindow
     public required IReadOnlyList<ServeRequestRecord> Adapters { get; init; }
 
     /// <summary>What the replica's runtime spent during the window (allocations, GC pauses, tokens): read from its /metrics before and after.</summary>
-    public ServerRuntimeCounters Server { get; init; } = ServerRuntimeCounters.Zero;
+    public required ServerRuntimeCounters Server { get; init; }
 
     /// <summary>ABBA order, H M M H H M M H …: a linear drift over the run weighs on both conditions alike.</summary>
     public static StoreCondition ConditionOf(int index) => (index % 4) is 0 or 3 ? StoreCondition.HitsOnly : StoreCondition.Misses;
 
     /// <summary>The window, with the base requests that started in it sorted into measured and dropped (each is counted in one window at most).</summary>
-    public static StoreWindow Of(int index, double start, double end, IReadOnlyList<ServeRequestRecord> adapters, IEnumerable<ServeRequestRecord> baseRecords)
+    public static StoreWindow Of(int index, double start, double end, IReadOnlyList<ServeRequestRecord> adapters, ServerRuntimeCounters server,
+        IEnumerable<ServeRequestRecord> baseRecords)
     {
         var startedHere = baseRecords.Where(r => r.Start >= start && r.Start < end).ToList();
         var measured = startedHere.Where(r => r.Start >= start + SettleTime.TotalSeconds && r.End <= end).ToList();
@@ -58,6 +59,7 @@ public sealed record StoreWindow
             Base = measured,
             BaseDropped = startedHere.Count - measured.Count,
             Adapters = adapters,
+            Server = server,
         };
     }
 }

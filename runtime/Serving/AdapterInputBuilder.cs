@@ -66,36 +66,43 @@ public sealed class AdapterInputBuilder
     {
         if (rowAdapters.Count != rows.Count) throw new ArgumentException($"{rowAdapters.Count} row adapters for {rows.Count} rows");
         var distinct = _distinct;
-        distinct.Clear();
-        foreach (var adapter in rowAdapters)
-            if (adapter is not null && !distinct.Contains(adapter)) distinct.Add(adapter);
-        if (distinct.Count > Capacity)
-            throw new ArgumentException(_interface.Mode == AdapterExportMode.Batched
-                ? $"{distinct.Count} different adapters in one run, but this export has {Capacity} slots"
-                : $"a swappable export runs one adapter at a time, this run has {distinct.Count}; export batched to mix adapters");
-        var feed = _feed.Begin();
         try
         {
-            if (_interface.Mode == AdapterExportMode.Batched)
+            foreach (var adapter in rowAdapters)
+                if (adapter is not null && !distinct.Contains(adapter)) distinct.Add(adapter);
+            if (distinct.Count > Capacity)
+                throw new ArgumentException(_interface.Mode == AdapterExportMode.Batched
+                    ? $"{distinct.Count} different adapters in one run, but this export has {Capacity} slots"
+                    : $"a swappable export runs one adapter at a time, this run has {distinct.Count}; export batched to mix adapters");
+            // Residual edits touch prompt positions only; on a step that feeds no adapter row a
+            // prompt token (every decode step) nothing is edited.
+            bool edits = EditsPrompt(rowAdapters, rows);
+            var feed = _feed.Begin();
+            try
             {
-                AddStacked(feed, distinct, rowAdapters);
-                AddMasks(feed, rowAdapters, rows, sequence);
+                if (_interface.Mode == AdapterExportMode.Batched)
+                {
+                    AddStacked(feed, distinct, rowAdapters);
+                    AddMasks(feed, rowAdapters, rows, sequence, edits);
+                    return feed;
+                }
+                // Swappable: without edits their weights and masks are left at the graph's defaults
+                // (rank 0, zero mask): the same output, without the edit's matmuls.
+                if (distinct.Count == 1)
+                    foreach (var (name, value) in distinct[0].FeedValues)
+                        if (edits || !IsResidualEdit(name)) feed.AddBorrowed(name, value);
+                if (edits) AddMasks(feed, rowAdapters, rows, sequence, edits);
                 return feed;
             }
-            // Residual edits touch prompt positions only. On a step that feeds no adapter row a
-            // prompt token (every decode step) their weights and masks are left at the graph's
-            // defaults (rank 0, zero mask): the same output, without the edit's matmuls.
-            bool edits = EditsPrompt(rowAdapters, rows);
-            if (distinct.Count == 1)
-                foreach (var (name, value) in distinct[0].FeedValues)
-                    if (edits || !IsResidualEdit(name)) feed.AddBorrowed(name, value);
-            if (edits) AddMasks(feed, rowAdapters, rows, sequence);
-            return feed;
+            catch
+            {
+                feed.Dispose();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            feed.Dispose();
-            throw;
+            distinct.Clear(); // the builder holds no adapter version between runs
         }
     }
 
@@ -181,10 +188,11 @@ public sealed class AdapterInputBuilder
         _slotIds![slot] = adapter.Id;
     }
 
-    void AddMasks(AdapterFeed feed, IReadOnlyList<LoadedAdapter?> rowAdapters, IReadOnlyList<RowWindow> rows, int sequence)
+    /// <param name="edits">What <see cref="EditsPrompt"/> says of this run: without edits every mask is the kept zero mask.</param>
+    void AddMasks(AdapterFeed feed, IReadOnlyList<LoadedAdapter?> rowAdapters, IReadOnlyList<RowWindow> rows, int sequence, bool edits)
     {
         if (_interface.PositionMasks.Count == 0) return;
-        if (!EditsPrompt(rowAdapters, rows))
+        if (!edits)
         {
             var zeros = ZeroMask(rows.Count, sequence);
             foreach (string name in _interface.PositionMasks.Values) feed.AddBorrowed(name, zeros);

@@ -25,16 +25,9 @@ public sealed class ContinuousBatchSchedulerTests(AdapterExportFixture exports)
         var single = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
         var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
         using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 3, CompactThreshold = 4 });
-        string?[] adapters = [.. exports.Names, null];
 
-        // More requests than rows, with different budgets, so rows free up and are reused mid-flight.
-        var requests = adapters.Select((name, i) => (Name: name, Prompt: Prompts[i % Prompts.Length], Budget: NewTokens - i % 3)).ToList();
-        var tasks = requests.Select(r => scheduler.SubmitAsync(new GenerationRequest(r.Prompt, r.Budget, r.Name))).ToList();
-        Assert.True(Task.WaitAll([.. tasks], HotSwapBound), "the scheduler did not finish");
-
-        for (int i = 0; i < requests.Count; i++)
-            Assert.Equal(Alone(requests[i].Name, requests[i].Prompt, single).Take(requests[i].Budget), tasks[i].Result.Tokens);
-        Assert.True(scheduler.Steps < requests.Sum(r => r.Budget), "requests were not batched together");
+        int totalBudget = SchedulerParity.AssertMixedRequestsMatchAlone(exports, scheduler, single);
+        Assert.True(scheduler.Steps < totalBudget, "requests were not batched together");
     }
 
     [Fact]

@@ -15,6 +15,22 @@ internal static class SchedulerParity
 
     public static readonly int[][] Prompts = [[1, 403, 407, 261, 378], [1, 300, 271], [1, 260, 290, 310, 330, 350, 370], [1, 420]];
 
+    /// <summary>
+    /// Submits a request for every adapter and one for none, more than the scheduler's rows and with
+    /// different budgets (so rows free up and are reused mid-flight), and asserts each generates what
+    /// it would alone. Returns the total budget (the steps a scheduler that never batched would take).
+    /// </summary>
+    public static int AssertMixedRequestsMatchAlone(AdapterExportFixture exports, ContinuousBatchScheduler scheduler, AdapterRegistry single)
+    {
+        string?[] adapters = [.. exports.Names, null];
+        var requests = adapters.Select((name, i) => (Name: name, Prompt: Prompts[i % Prompts.Length], Budget: NewTokens - i % 3)).ToList();
+        var tasks = requests.Select(r => scheduler.SubmitAsync(new GenerationRequest(r.Prompt, r.Budget, r.Name))).ToList();
+        Assert.True(Task.WaitAll([.. tasks], TimeSpan.FromSeconds(60)), "the scheduler did not finish");
+        for (int i = 0; i < requests.Count; i++)
+            Assert.Equal(Alone(exports, requests[i].Name, requests[i].Prompt, single).Take(requests[i].Budget), tasks[i].Result.Tokens);
+        return requests.Sum(r => r.Budget);
+    }
+
     /// <summary>Greedy tokens of one request run alone through the fixture's swappable export.</summary>
     public static List<int> Alone(AdapterExportFixture exports, string? adapter, int[] prompt, AdapterRegistry registry)
     {
@@ -27,12 +43,7 @@ internal static class SchedulerParity
         var single = AdapterRegistry.WithExportedAdapters(exports.Swappable.Exported);
         var registry = AdapterRegistry.WithExportedAdapters(exports.Batched.Exported);
         using var scheduler = new ContinuousBatchScheduler(exports.Batched, registry, new SchedulerOptions { MaxBatchSize = 3, CompactThreshold = 4 });
-        string?[] adapters = [.. exports.Names, null];
-        var requests = adapters.Select((name, i) => (Name: name, Prompt: Prompts[i % Prompts.Length], Budget: NewTokens - i % 3)).ToList();
-        var tasks = requests.Select(r => scheduler.SubmitAsync(new GenerationRequest(r.Prompt, r.Budget, r.Name))).ToList();
-        Assert.True(Task.WaitAll([.. tasks], TimeSpan.FromSeconds(60)), "the scheduler did not finish");
-        for (int i = 0; i < requests.Count; i++)
-            Assert.Equal(Alone(exports, requests[i].Name, requests[i].Prompt, single).Take(requests[i].Budget), tasks[i].Result.Tokens);
+        AssertMixedRequestsMatchAlone(exports, scheduler, single);
 
         registry.Replace("lora-a", AdapterExportFixture.ManifestPath(exports.Batched, "lora-c"));
         var replaced = scheduler.SubmitAsync(new GenerationRequest(Prompts[0], NewTokens, "lora-a"));
