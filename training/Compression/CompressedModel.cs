@@ -26,7 +26,7 @@ public static class CompressedModel
 
     internal static void Install(LlamaModel model, FactorizedProjection f, ScalarType dtype, Device device)
     {
-        Tensor T(TensorData t) => tensor(t.Data, t.Shape.Select(d => (long)d).ToArray(), ScalarType.Float32).to(dtype, device).DetachFromDisposeScope();
+        Tensor T(TensorData t) => TensorConversion.ToTensor(t, dtype, device).DetachFromDisposeScope();
         model.SetProjection(f.Layer, f.Projection, new FactorizedLinear(T(f.U), T(f.V), f.Bias is null ? null : T(f.Bias)));
     }
 }
