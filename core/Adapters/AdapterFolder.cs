@@ -156,10 +156,13 @@ public sealed class AdapterFolder
         });
     }
 
-    public static void EnsureFinite(string path, TensorData t)
+    public static void EnsureFinite(string path, TensorData t) => EnsureFinite(path, t.Name, t.Data);
+
+    /// <summary>Refuses NaN and infinities in tensor <paramref name="name"/>'s values, naming the file, tensor and index.</summary>
+    public static void EnsureFinite(string path, string name, ReadOnlySpan<float> values)
     {
-        int bad = Array.FindIndex(t.Data, v => !float.IsFinite(v));
-        if (bad >= 0)
-            throw new InvalidFileException(path, $"tensor '{t.Name}' holds a non-finite value ({t.Data[bad]}) at flat index {bad}");
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new InvalidFileException(path, $"tensor '{name}' holds a non-finite value ({values[i]}) at flat index {i}");
     }
 }

@@ -48,6 +48,24 @@ public sealed class OnnxAdapterFile
     /// <exception cref="InvalidDataException">The bytes are not a well-formed .onnx_adapter file.</exception>
     public static OnnxAdapterFile Parse(ReadOnlyMemory<byte> bytes)
     {
+        var (adapterVersion, modelVersion, parameters) = ParseLayout(bytes);
+        return new OnnxAdapterFile(adapterVersion, modelVersion, parameters.Select(p => p.ToTensor()).ToList());
+    }
+
+    /// <summary>
+    /// The parameters of <paramref name="path"/>'s bytes, checked like <see cref="Parse(string, ReadOnlyMemory{byte})"/>,
+    /// as views of those bytes: for a caller that copies the values somewhere of its own (no float
+    /// array is made); valid only while <paramref name="bytes"/> is.
+    /// </summary>
+    public static IReadOnlyList<OnnxAdapterParameter> ParseParameters(string path, ReadOnlyMemory<byte> bytes)
+    {
+        try { return ParseLayout(bytes).Parameters; }
+        catch (InvalidDataException e) { throw new InvalidFileException(path, e.Message); }
+    }
+
+    static (int AdapterVersion, int ModelVersion, List<OnnxAdapterParameter> Parameters) ParseLayout(ReadOnlyMemory<byte> bytes)
+    {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
         var r = new Reader(bytes);
         if (bytes.Length < 8 || Encoding.ASCII.GetString(bytes.Span.Slice(4, 4)) != OnnxAdapterFormat.FileIdentifier)
             throw new InvalidDataException($"not an .onnx_adapter file (no '{OnnxAdapterFormat.FileIdentifier}' identifier)");
@@ -57,7 +75,7 @@ public sealed class OnnxAdapterFile
             throw new InvalidDataException($"adapter format_version {version} is not supported (expected {OnnxAdapterFormat.FormatVersion})");
         int adapterVersion = r.Int32Field(root, OnnxAdapterFormat.AdapterVersionSlot);
         int modelVersion = r.Int32Field(root, OnnxAdapterFormat.ModelVersionSlot);
-        var parameters = new List<TensorData>();
+        var parameters = new List<OnnxAdapterParameter>();
         if (r.FieldPosition(root, OnnxAdapterFormat.AdapterParametersSlot) is { } listField)
         {
             var (start, count) = r.Vector(r.Target(listField), elementSize: 4);
@@ -65,10 +83,10 @@ public sealed class OnnxAdapterFile
         }
         var duplicate = parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidDataException($"parameter '{duplicate.Key}' appears {duplicate.Count()} times");
-        return new OnnxAdapterFile(adapterVersion, modelVersion, parameters);
+        return (adapterVersion, modelVersion, parameters);
     }
 
-    static TensorData ReadParameter(Reader r, int table, int index)
+    static OnnxAdapterParameter ReadParameter(Reader r, int table, int index)
     {
         string name = r.FieldPosition(table, OnnxAdapterFormat.ParameterNameSlot) is { } nameField
             ? r.String(r.Target(nameField)) : throw new InvalidDataException($"parameter {index} has no name");
@@ -95,10 +113,7 @@ public sealed class OnnxAdapterFile
             (rawStart, rawLength) = r.Vector(r.Target(rawField), elementSize: 1);
         if (rawLength != elements * sizeof(float))
             throw new InvalidDataException($"parameter '{name}' [{string.Join(", ", dims)}]: its raw data does not hold exactly that many float values");
-        var data = new float[elements];
-        MemoryMarshal.Cast<byte, float>(r.Bytes.Span.Slice(rawStart, rawLength)).CopyTo(data);
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
-        return new TensorData(name, dims.ToArray(), data);
+        return new OnnxAdapterParameter(name, dims.ToArray(), r.Bytes.Slice(rawStart, rawLength));
     }
 
     /// <summary>FlatBuffer access with a bounds check on every read.</summary>

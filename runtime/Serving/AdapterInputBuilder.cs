@@ -89,8 +89,11 @@ public sealed class AdapterInputBuilder
                 // Swappable: without edits their weights and masks are left at the graph's defaults
                 // (rank 0, zero mask): the same output, without the edit's matmuls.
                 if (distinct.Count == 1)
-                    foreach (var (name, value) in distinct[0].FeedValues)
-                        if (edits || !IsResidualEdit(name)) feed.AddBorrowed(name, value);
+                {
+                    var (names, values) = (distinct[0].InputNames, distinct[0].FeedValues);
+                    for (int i = 0; i < names.Count; i++)
+                        if (edits || !IsResidualEdit(names[i])) feed.AddBorrowed(names[i], values[i]);
+                }
                 if (edits) AddMasks(feed, rowAdapters, rows, sequence, edits);
                 return feed;
             }
@@ -177,13 +180,13 @@ public sealed class AdapterInputBuilder
             long slotSize = TensorData.ElementCount(padded);
             var stacked = _stacks![i];
             Array.Clear(stacked, (int)(slot * slotSize), (int)slotSize);
-            if (!adapter.Tensors.TryGetValue(spec.Name, out var value)) continue;
+            if (!adapter.TryGetValues(spec.Name, out var values, out var shape)) continue;
             int outer = 1, inner = 1;
             for (int d = 0; d < spec.RankAxis; d++) outer *= padded[d];
             for (int d = spec.RankAxis + 1; d < padded.Length; d++) inner *= padded[d];
-            int rank = value.Shape[spec.RankAxis];
+            int rank = shape[spec.RankAxis];
             for (int o = 0; o < outer; o++)
-                Array.Copy(value.Data, (long)o * rank * inner, stacked, slot * slotSize + (long)o * capacity * inner, (long)rank * inner);
+                values.Slice(o * rank * inner, rank * inner).CopyTo(stacked.AsSpan(checked((int)(slot * slotSize + (long)o * capacity * inner))));
         }
         _slotIds![slot] = adapter.Id;
     }

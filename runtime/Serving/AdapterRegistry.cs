@@ -75,10 +75,10 @@ public sealed class AdapterRegistry : IDisposable
     /// <summary>The validated copies evicted adapters come back from; null when this registry never evicts.</summary>
     public ServedAdapterStore? Store => _store;
 
-    /// <summary>An adapter version was dropped from memory to make room (its name stays registered).</summary>
+    /// <summary>An adapter version was dropped from memory to make room (its name stays registered). Its values are freed: read its name and manifest only.</summary>
     public event Action<LoadedAdapter>? Evicted;
 
-    /// <summary>An evicted adapter was read back from disk for a request.</summary>
+    /// <summary>An evicted adapter was read back from disk for a request (it may be evicted again by now: read its name and manifest only).</summary>
     public event Action<LoadedAdapter>? Reloaded;
 
     /// <summary>A registry holding every adapter exported with the model (model_manifest.json "adapters").</summary>
@@ -166,7 +166,12 @@ public sealed class AdapterRegistry : IDisposable
         string name = read.Adapter.Manifest.Name;
         if (!AdapterNames.IsValid(name))
             throw new InvalidFileException(manifestPath, $"its name must be {AdapterNames.Rule}");
-        lock (_lock) if (_entries.ContainsKey(name)) return null;
+        lock (_lock)
+            if (_entries.ContainsKey(name))
+            {
+                read.Adapter.Dispose();
+                return null;
+            }
         return Install(name, read with { Adapter = read.Adapter.Renamed(name) }, Change.Add);
     }
 
@@ -177,19 +182,30 @@ public sealed class AdapterRegistry : IDisposable
         AdapterNames.Require(name);
         // Read and check outside the lock: a slow or hostile file never holds up requests or other loads.
         var read = LoadedAdapter.Read(name, manifestPath, _model, confinement ?? FileConfinement.Anywhere, cancel);
-        cancel.ThrowIfCancellationRequested();
-        if (mayCommit is not null && !mayCommit()) throw new OperationCanceledException(cancel);
+        try
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (mayCommit is not null && !mayCommit()) throw new OperationCanceledException(cancel);
+        }
+        catch
+        {
+            read.Adapter.Dispose();
+            throw;
+        }
         return Install(name, read, change);
     }
 
+    /// <summary>Registers <paramref name="read"/>'s adapter, which this registry owns from now on (disposed here if it cannot be installed).</summary>
     LoadedAdapter Install(string name, ValidatedAdapter read, Change change)
     {
         var adapter = read.Adapter;
-        var stored = _store?.Put(read);
+        StoredAdapter? stored = null;
         List<LoadedAdapter> evicted;
         StoredAdapter? previous = null;
+        LoadedAdapter? replaced = null;
         try
         {
+            stored = _store?.Put(read);
             lock (_lock)
             {
                 bool exists = _entries.TryGetValue(name, out var entry);
@@ -200,6 +216,7 @@ public sealed class AdapterRegistry : IDisposable
                 else
                 {
                     previous = entry.Stored;
+                    replaced = entry.Resident;
                     entry.Source = adapter.ManifestPath;
                     entry.Stored = stored;
                     entry.Resident = adapter;
@@ -212,9 +229,11 @@ public sealed class AdapterRegistry : IDisposable
         }
         catch
         {
+            adapter.Dispose();
             if (stored is not null) _store!.Release(stored);
             throw;
         }
+        replaced?.Dispose(); // requests that hold it keep its values until they finish
         if (previous is not null) _store!.Release(previous);
         RaiseEvicted(evicted);
         return adapter;
@@ -230,6 +249,7 @@ public sealed class AdapterRegistry : IDisposable
             stored = entry.Stored;
             _entries.Remove(name);
             _resident.Remove(entry);
+            entry.Resident?.Dispose(); // requests that hold it keep its values until they finish
         }
         if (stored is not null) _store!.Release(stored);
     }
@@ -249,17 +269,25 @@ public sealed class AdapterRegistry : IDisposable
         List<LoadedAdapter> evicted = [];
         AdapterLease lease;
         bool installed = false;
-        lock (_lock)
+        try
         {
-            var entry = EntryOf(name);
-            if (entry.Resident is null && entry.Stored == stored)
+            lock (_lock)
             {
-                evicted = MakeRoom(reloaded.ByteCount, name);
-                entry.Resident = reloaded;
-                _resident.Add(entry);
-                installed = true;
+                var entry = EntryOf(name);
+                if (entry.Resident is null && entry.Stored == stored)
+                {
+                    evicted = MakeRoom(reloaded.ByteCount, name);
+                    entry.Resident = reloaded;
+                    _resident.Add(entry);
+                    installed = true;
+                }
+                lease = LeaseLocked(entry, entry.Resident ?? reloaded);
             }
-            lease = LeaseLocked(entry, entry.Resident ?? reloaded);
+        }
+        finally
+        {
+            // Not installed (the name changed meanwhile, or no room): this copy lives only as long as its lease, if it has one.
+            if (!installed) reloaded.Dispose();
         }
         RaiseEvicted(evicted);
         if (installed) Reloaded?.Invoke(reloaded);
@@ -269,6 +297,12 @@ public sealed class AdapterRegistry : IDisposable
     /// <summary>Deletes the validated copies when this registry owns its store.</summary>
     public void Dispose()
     {
+        lock (_lock)
+        {
+            // Leased versions keep their values until their leases end.
+            foreach (var entry in _resident) entry.Resident!.Dispose();
+            _resident.Clear();
+        }
         if (_ownsStore) _store!.Dispose();
     }
 
@@ -280,7 +314,7 @@ public sealed class AdapterRegistry : IDisposable
     AdapterLease LeaseLocked(Entry entry, LoadedAdapter adapter)
     {
         entry.LastUse = ++_clock;
-        Interlocked.Increment(ref adapter.Leases);
+        adapter.Lease();
         _leased.Add(adapter);
         return new AdapterLease(adapter, Release);
     }
@@ -292,7 +326,7 @@ public sealed class AdapterRegistry : IDisposable
     /// count, so an eviction that reads 0 under the lock is safe, and one that reads a count this
     /// call is about to lower only keeps the adapter a little longer.
     /// </summary>
-    static void Release(LoadedAdapter adapter) => Interlocked.Decrement(ref adapter.Leases);
+    static void Release(LoadedAdapter adapter) => adapter.Unlease();
 
     static bool InUse(LoadedAdapter adapter) => Volatile.Read(ref adapter.Leases) > 0;
 
@@ -341,6 +375,7 @@ public sealed class AdapterRegistry : IDisposable
             current -= entry.Resident!.ByteCount;
             count--;
             evicted.Add(entry.Resident);
+            entry.Resident.Dispose(); // not leased: its values are freed now
             entry.Resident = null;
             _resident.Remove(entry);
         }

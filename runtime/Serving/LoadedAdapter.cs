@@ -13,18 +13,29 @@ namespace Adapters.Runtime.Serving;
 /// accepted shape (and rank within a batched export's slot rank), the file complete, all values
 /// finite — the manifest checked against the model before the data is read, and against the data
 /// after. Immutable, so requests that hold it see the same values for as long as they run.
+/// <para>
+/// Its values live in native memory (<see cref="AdapterValueBlock"/>), freed when it is disposed
+/// (a registry disposes the versions it retires) and no lease holds it. Read them while you own an
+/// undisposed version or hold a lease; a disposed one throws <see cref="ObjectDisposedException"/>.
+/// </para>
 /// </summary>
-public sealed class LoadedAdapter
+public sealed class LoadedAdapter : IDisposable
 {
-    LoadedAdapter(string name, long id, string manifestPath, ExportedAdapterManifest manifest, IReadOnlyDictionary<string, TensorData> tensors)
+    readonly AdapterValueBlock _values;
+    readonly Dictionary<string, int> _inputIndex;
+
+    LoadedAdapter(string name, long id, string manifestPath, ExportedAdapterManifest manifest, string[] inputNames, AdapterValueBlock values)
     {
         Name = name;
         Id = id;
         ManifestPath = manifestPath;
         Manifest = manifest;
-        Tensors = tensors;
+        InputNames = inputNames;
+        _values = values;
+        _inputIndex = new Dictionary<string, int>(inputNames.Length, StringComparer.Ordinal);
+        for (int i = 0; i < inputNames.Length; i++) _inputIndex[inputNames[i]] = i;
         Positions = manifest.Positions is { } text ? PositionSpec.Parse(text) : null;
-        ByteCount = tensors.Values.Sum(t => (long)t.Data.Length * sizeof(float));
+        ByteCount = Enumerable.Range(0, values.Count).Sum(i => values.ElementCount(i) * sizeof(float));
     }
 
     /// <summary>The name it is registered under.</summary>
@@ -36,8 +47,8 @@ public sealed class LoadedAdapter
     public string ManifestPath { get; }
     public ExportedAdapterManifest Manifest { get; }
 
-    /// <summary>Values by graph input name.</summary>
-    public IReadOnlyDictionary<string, TensorData> Tensors { get; }
+    /// <summary>The graph inputs it fills, in file order.</summary>
+    public IReadOnlyList<string> InputNames { get; }
 
     /// <summary>Prompt positions its residual edits apply to; null when it has none.</summary>
     public PositionSpec? Positions { get; }
@@ -51,28 +62,43 @@ public sealed class LoadedAdapter
     /// </summary>
     internal int Leases;
 
-    Dictionary<string, OrtValue>? _feedValues;
-
-    /// <summary>
-    /// <see cref="Tensors"/> as graph inputs: wrappers made on first use and kept while this version
-    /// lives (each pins its array; released with the version), so a swappable run feeds them
-    /// without building any. Shared by every session that runs this version: inputs are only read.
-    /// </summary>
-    internal IReadOnlyDictionary<string, OrtValue> FeedValues
+    /// <summary>A lease keeps the values in memory until <see cref="Unlease"/>, even if the version is disposed meanwhile.</summary>
+    internal void Lease()
     {
-        get
-        {
-            if (Volatile.Read(ref _feedValues) is { } made) return made;
-            var values = Tensors.ToDictionary(kv => kv.Key,
-                kv => OrtValue.CreateTensorValueFromMemory(kv.Value.Data, [.. kv.Value.Shape.Select(d => (long)d)]), StringComparer.Ordinal);
-            if (Interlocked.CompareExchange(ref _feedValues, values, null) is { } other)
-            {
-                foreach (var v in values.Values) v.Dispose(); // another thread made them first
-                return other;
-            }
-            return values;
-        }
+        bool added = false;
+        _values.DangerousAddRef(ref added);
+        Interlocked.Increment(ref Leases);
     }
+
+    internal void Unlease()
+    {
+        Interlocked.Decrement(ref Leases);
+        _values.DangerousRelease();
+    }
+
+    /// <summary>One input's values and shape; false when this adapter does not fill <paramref name="input"/>.</summary>
+    internal bool TryGetValues(string input, out ReadOnlySpan<float> values, out int[] shape)
+    {
+        if (!_inputIndex.TryGetValue(input, out int i))
+        {
+            values = default;
+            shape = [];
+            return false;
+        }
+        values = _values.Values(i);
+        shape = _values.Shape(i);
+        return true;
+    }
+
+    /// <summary>A float-array copy of every input's values, by input name (for checks and exports, not the serving path).</summary>
+    public IReadOnlyDictionary<string, TensorData> CopyTensors() =>
+        InputNames.Select((name, i) => new TensorData(name, _values.Shape(i), _values.Values(i).ToArray())).ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>The values as graph inputs, in <see cref="InputNames"/> order: made on first use, kept with the values (nothing pinned).</summary>
+    internal IReadOnlyList<OrtValue> FeedValues => _values.FeedValues;
+
+    /// <summary>Frees the values once no lease holds them; the version must not be read afterwards.</summary>
+    public void Dispose() => _values.Dispose();
 
     static long _nextId;
 
@@ -137,19 +163,27 @@ public sealed class LoadedAdapter
 
         T Check(ArraySegment<byte> adapterBytes)
         {
-            var file = OnnxAdapterFile.Parse(filePath, adapterBytes.AsMemory());
-            var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
-            foreach (var t in file.Parameters)
+            var parameters = OnnxAdapterFile.ParseParameters(filePath, adapterBytes.AsMemory());
+            foreach (var p in parameters)
             {
-                if (!manifest.Inputs.TryGetValue(t.Name, out var declared) || !t.HasShape(declared))
-                    throw new InvalidFileException(filePath, $"parameter '{t.Name}' {t.ShapeText} is not in the adapter manifest with that shape");
-                AdapterFolder.EnsureFinite(filePath, t);
-                tensors[t.Name] = t;
+                if (!manifest.Inputs.TryGetValue(p.Name, out var declared) || !p.Dims.AsSpan().SequenceEqual(declared))
+                    throw new InvalidFileException(filePath, $"parameter '{p.Name}' [{string.Join(", ", p.Dims)}] is not in the adapter manifest with that shape");
+                AdapterFolder.EnsureFinite(filePath, p.Name, p.Values);
             }
-            var missing = manifest.Inputs.Keys.FirstOrDefault(n => !tensors.ContainsKey(n));
-            if (missing is not null) throw new InvalidFileException(filePath, $"parameter '{missing}' named by the manifest is missing");
-            var adapter = new LoadedAdapter(name, Interlocked.Increment(ref _nextId), full, manifest, tensors);
-            return finish(adapter, manifestName, manifestFile.Bytes, adapterBytes);
+            // Each parameter is declared and named once, so fewer parameters than declarations means one is missing.
+            if (parameters.Count < manifest.Inputs.Count && manifest.Inputs.Keys.First(n => !parameters.Any(p => p.Name == n)) is var missing) throw new InvalidFileException(filePath, $"parameter '{missing}' named by the manifest is missing");
+            var values = new AdapterValueBlock([.. parameters.Select(p => p.Dims)]);
+            try
+            {
+                for (int i = 0; i < parameters.Count; i++) parameters[i].Values.CopyTo(values.Values(i));
+                var adapter = new LoadedAdapter(name, Interlocked.Increment(ref _nextId), full, manifest, [.. parameters.Select(p => p.Name)], values);
+                return finish(adapter, manifestName, manifestFile.Bytes, adapterBytes);
+            }
+            catch
+            {
+                values.Dispose();
+                throw;
+            }
         }
     }
 
@@ -194,8 +228,8 @@ public sealed class LoadedAdapter
     /// <summary>FlatBuffer framing of an .onnx_adapter: the root table, and per parameter its table, name, dims and 8-byte alignment — generous.</summary>
     const long OnnxAdapterOverheadBytes = 64 << 10, OnnxAdapterBytesPerInput = 1 << 10;
 
-    /// <summary>The same version (same id and values) under another registry name.</summary>
-    internal LoadedAdapter Renamed(string name) => new(name, Id, ManifestPath, Manifest, Tensors);
+    /// <summary>The same version (same id and values) under another registry name; it owns the values from now on, this one must not be used.</summary>
+    internal LoadedAdapter Renamed(string name) => new(name, Id, ManifestPath, Manifest, [.. InputNames], _values);
 
     public override string ToString() => $"{Name} (#{Id}, {Manifest.Method}, rank {Manifest.Rank})";
 }

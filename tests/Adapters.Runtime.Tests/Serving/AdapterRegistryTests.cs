@@ -129,6 +129,42 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
     }
 
     [Fact]
+    public void RetiredVersion_KeepsItsValuesForItsLeases_AndFreesThemWithTheLast()
+    {
+        // The values as the file holds them, read without the registry.
+        var expected = OnnxAdapterFile.Read(AdapterExportFixture.AdapterFilePath(Model, "lora-a")).Parameters.ToDictionary(t => t.Name);
+        var registry = NewRegistry(names: "lora-a");
+        var first = registry.Acquire("lora-a");
+        var second = registry.Acquire("lora-a");
+        var version = first.Adapter;
+        registry.Replace("lora-a", AdapterExportFixture.ManifestPath(Model, "lora-b"));
+        registry.Unload("lora-a");
+        registry.Dispose();
+
+        first.Dispose();
+        var held = version.CopyTensors(); // the second lease still holds them
+        Assert.Equal(expected.Keys.Order(), held.Keys.Order());
+        foreach (var (name, t) in expected) Assert.Equal(t.Data, held[name].Data);
+        second.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => version.CopyTensors());
+    }
+
+    [Fact]
+    public void EvictedVersion_NobodyHolds_IsFreedAtOnce()
+    {
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
+        var first = registry.Load("first", AdapterExportFixture.ManifestPath(Model, "lora-a"));
+        Assert.NotEmpty(first.CopyTensors());
+        registry.Load("second", AdapterExportFixture.ManifestPath(Model, "lora-b"));
+
+        Assert.False(registry.IsResident("first"));
+        Assert.Throws<ObjectDisposedException>(() => first.CopyTensors());
+        using var lease = registry.Acquire("first"); // read back from the store as a new version
+        Assert.NotSame(first, lease.Adapter);
+        Assert.NotEmpty(lease.Adapter.CopyTensors());
+    }
+
+    [Fact]
     public void EndingALease_NeverWaitsForTheRegistrysLock_AndTheReleasedVersionCanThenBeEvicted()
     {
         // The scheduler thread ends leases; a request thread holding the lock must not stall it.

@@ -28,10 +28,11 @@ public sealed class ServedAdapterStoreTests(AdapterExportFixture exports)
         return Path.Combine(folder, name + ExportedAdapterManifest.FileSuffix);
     }
 
-    static void AssertSameValues(LoadedAdapter expected, LoadedAdapter actual)
+    static void AssertSameValues(IReadOnlyDictionary<string, TensorData> expected, LoadedAdapter actual)
     {
-        Assert.Equal(expected.Tensors.Keys.Order(), actual.Tensors.Keys.Order());
-        foreach (var (name, t) in expected.Tensors) Assert.Equal(t.Data, actual.Tensors[name].Data);
+        var values = actual.CopyTensors();
+        Assert.Equal(expected.Keys.Order(), values.Keys.Order());
+        foreach (var (name, t) in expected) Assert.Equal(t.Data, values[name].Data);
     }
 
     [Theory]
@@ -45,6 +46,7 @@ public sealed class ServedAdapterStoreTests(AdapterExportFixture exports)
         string manifest = CopyOf("lora-a");
         string weights = Path.Combine(Path.GetDirectoryName(manifest)!, "lora-a" + ExportedAdapterManifest.AdapterFileSuffix);
         var original = registry.Load("a", manifest);
+        var originalValues = original.CopyTensors(); // read while resident: eviction frees them
         registry.Load("b", AdapterExportFixture.ManifestPath(Model, "lora-b"));
         Assert.False(registry.IsResident("a"));
         switch (change)
@@ -59,7 +61,7 @@ public sealed class ServedAdapterStoreTests(AdapterExportFixture exports)
             using var lease = registry.Acquire("a");
 
             Assert.NotSame(original, lease.Adapter);
-            AssertSameValues(original, lease.Adapter);
+            AssertSameValues(originalValues, lease.Adapter);
         }
         finally { if (File.Exists(weights)) SpecialFiles.ReleaseFifo(weights); }
     }
