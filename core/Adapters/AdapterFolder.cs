@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Adapters.Core.Checkpoints;
 using Adapters.Core.IO;
@@ -161,8 +163,28 @@ public sealed class AdapterFolder
     /// <summary>Refuses NaN and infinities in tensor <paramref name="name"/>'s values, naming the file, tensor and index.</summary>
     public static void EnsureFinite(string path, string name, ReadOnlySpan<float> values)
     {
-        for (int i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i]))
-                throw new InvalidFileException(path, $"tensor '{name}' holds a non-finite value ({values[i]}) at flat index {i}");
+        int bad = FirstNonFinite(values);
+        if (bad >= 0)
+            throw new InvalidFileException(path, $"tensor '{name}' holds a non-finite value ({values[bad]}) at flat index {bad}");
+    }
+
+    /// <summary>
+    /// Index of the first NaN or infinity, or -1: those are the floats whose exponent bits are all
+    /// set. Compared a vector at a time, since a server checks every adapter it reads back.
+    /// </summary>
+    static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        const int ExponentBits = 0x7F80_0000;
+        var bits = MemoryMarshal.Cast<float, int>(values);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var exponent = new Vector<int>(ExponentBits);
+            for (; i <= bits.Length - Vector<int>.Count; i += Vector<int>.Count)
+                if (Vector.EqualsAny(new Vector<int>(bits[i..]) & exponent, exponent)) break;
+        }
+        for (; i < bits.Length; i++)
+            if ((bits[i] & ExponentBits) == ExponentBits) return i;
+        return -1;
     }
 }

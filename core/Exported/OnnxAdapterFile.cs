@@ -81,8 +81,10 @@ public sealed class OnnxAdapterFile
             var (start, count) = r.Vector(r.Target(listField), elementSize: 4);
             for (int i = 0; i < count; i++) parameters.Add(ReadParameter(r, r.Target(start + 4 * i), i));
         }
-        var duplicate = parameters.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw new InvalidDataException($"parameter '{duplicate.Key}' appears {duplicate.Count()} times");
+        var seen = new HashSet<string>(parameters.Count, StringComparer.Ordinal);
+        foreach (var p in parameters)
+            if (!seen.Add(p.Name))
+                throw new InvalidDataException($"parameter '{p.Name}' appears {parameters.Count(q => q.Name == p.Name)} times");
         return (adapterVersion, modelVersion, parameters);
     }
 
@@ -93,15 +95,16 @@ public sealed class OnnxAdapterFile
         int type = r.Int32Field(table, OnnxAdapterFormat.ParameterDataTypeSlot);
         if (type != OnnxAdapterFormat.FloatDataType)
             throw new InvalidDataException($"parameter '{name}' has data type {type}; only float ({OnnxAdapterFormat.FloatDataType}) is supported");
-        var dims = new List<int>();
+        int[] dims = [];
         if (r.FieldPosition(table, OnnxAdapterFormat.ParameterDimsSlot) is { } dimsField)
         {
             var (start, count) = r.Vector(r.Target(dimsField), elementSize: 8);
+            dims = new int[count];
             for (int i = 0; i < count; i++)
             {
                 long d = r.Int64(start + 8 * i);
                 if (d < 0 || d > int.MaxValue) throw new InvalidDataException($"parameter '{name}' has dimension {d}");
-                dims.Add((int)d);
+                dims[i] = (int)d;
             }
         }
         long elements = 1;
@@ -113,7 +116,7 @@ public sealed class OnnxAdapterFile
             (rawStart, rawLength) = r.Vector(r.Target(rawField), elementSize: 1);
         if (rawLength != elements * sizeof(float))
             throw new InvalidDataException($"parameter '{name}' [{string.Join(", ", dims)}]: its raw data does not hold exactly that many float values");
-        return new OnnxAdapterParameter(name, dims.ToArray(), r.Bytes.Slice(rawStart, rawLength));
+        return new OnnxAdapterParameter(name, dims, r.Bytes.Slice(rawStart, rawLength));
     }
 
     /// <summary>FlatBuffer access with a bounds check on every read.</summary>

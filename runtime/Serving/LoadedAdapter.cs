@@ -124,10 +124,16 @@ public sealed class LoadedAdapter : IDisposable
     /// parsed and hashed there, so a reload allocates little more than the values the adapter keeps
     /// — not a new large-object-heap array for the file on every miss.
     /// </summary>
+    /// <param name="validated">
+    /// The manifest as parsed and checked against <paramref name="model"/> when the copy was made:
+    /// used instead of parsing and checking the manifest's bytes again. Only for a caller that then
+    /// compares the returned hash with the copy's (and disposes the adapter when they differ), since
+    /// that comparison is what shows the bytes are the ones once checked.
+    /// </param>
     internal static (LoadedAdapter Adapter, string ContentHash) ReadForHash(string name, string manifestPath, ExportedModel model, FileConfinement confinement,
-        CancellationToken cancel) =>
+        CancellationToken cancel, ExportedAdapterManifest? validated = null) =>
         Read(name, manifestPath, model, confinement, cancel, pooled: true,
-            (adapter, _, manifestBytes, adapterBytes) => (adapter, ContentHash(manifestBytes, adapterBytes)));
+            (adapter, _, manifestBytes, adapterBytes) => (adapter, ContentHash(manifestBytes, adapterBytes)), validated);
 
     /// <summary>SHA-256 over the manifest's length, the manifest, and the adapter file: lowercase hex (a validated copy's name in <see cref="ServedAdapterStore"/>).</summary>
     internal static string ContentHash(ReadOnlySpan<byte> manifest, ReadOnlySpan<byte> adapter)
@@ -140,8 +146,9 @@ public sealed class LoadedAdapter : IDisposable
     }
 
     /// <param name="finish">Given the checked adapter, the manifest's file name and bytes, and the adapter file's bytes (valid only during the call when <paramref name="pooled"/>).</param>
+    /// <param name="validated">See <see cref="ReadForHash"/>.</param>
     static T Read<T>(string name, string manifestPath, ExportedModel model, FileConfinement confinement, CancellationToken cancel, bool pooled,
-        Func<LoadedAdapter, string, byte[], ArraySegment<byte>, T> finish)
+        Func<LoadedAdapter, string, byte[], ArraySegment<byte>, T> finish, ExportedAdapterManifest? validated = null)
     {
         var adapterInterface = model.Manifest.Adapters;
         if (adapterInterface is null || adapterInterface.Mode == AdapterExportMode.Fused)
@@ -151,8 +158,8 @@ public sealed class LoadedAdapter : IDisposable
         string manifestName = Path.GetFileName(full);
         if (!folder.HasFile(manifestName)) throw new InvalidFileException(full, "adapter manifest not found");
         var manifestFile = folder.Read(manifestName, UntrustedFile.MaxJsonBytes, "a JSON manifest", cancel);
-        var manifest = ExportedAdapterManifest.Parse(full, manifestFile.Bytes);
-        long maxBytes = CheckDeclared(full, manifest, model, adapterInterface);
+        var manifest = validated ?? ExportedAdapterManifest.Parse(full, manifestFile.Bytes);
+        long maxBytes = validated is null ? CheckDeclared(full, manifest, model, adapterInterface) : MaxFileBytes(manifest);
 
         string filePath = folder.PathOf(manifest.File);
         if (!folder.HasFile(manifest.File)) throw new InvalidFileException(filePath, "adapter file not found");
@@ -199,7 +206,6 @@ public sealed class LoadedAdapter : IDisposable
         if (model.Manifest.Fingerprint is { } fingerprint && manifest.BaseModel != fingerprint)
             throw new InvalidFileException(path, $"adapter belongs to base model {manifest.BaseModel}, not to this model ({fingerprint})");
         bool reft = AdapterMethods.IsReft(manifest.Method);
-        long bytes = OnnxAdapterOverheadBytes;
         foreach (var (input, shape) in manifest.Inputs)
         {
             var spec = adapterInterface.Find(input)
@@ -220,8 +226,15 @@ public sealed class LoadedAdapter : IDisposable
             int widest = shape.Where((_, i) => i != spec.RankAxis).DefaultIfEmpty(rank).Max();
             if (rank > spec.RankBlocks * (long)widest)
                 throw new InvalidFileException(path, $"parameter '{input}' has rank {rank}, more than its shape [{string.Join(", ", shape)}] can use");
-            bytes += OnnxAdapterBytesPerInput + 4 * shape.Aggregate(1L, (n, d) => n * d);
         }
+        return MaxFileBytes(manifest);
+    }
+
+    /// <summary>The most bytes an .onnx_adapter file holding the manifest's inputs may have.</summary>
+    static long MaxFileBytes(ExportedAdapterManifest manifest)
+    {
+        long bytes = OnnxAdapterOverheadBytes;
+        foreach (var shape in manifest.Inputs.Values) bytes += OnnxAdapterBytesPerInput + 4 * shape.Aggregate(1L, (n, d) => n * d);
         return bytes;
     }
 

@@ -44,7 +44,7 @@ public sealed class ServedAdapterStore : IDisposable
     {
         string hash = LoadedAdapter.ContentHash(adapter.ManifestBytes, adapter.AdapterBytes);
         string folder = Path.Combine(Folder, hash);
-        var stored = new StoredAdapter(hash, Path.Combine(folder, adapter.ManifestFileName));
+        var stored = new StoredAdapter(hash, Path.Combine(folder, adapter.ManifestFileName), adapter.Adapter.Manifest);
         lock (_lock)
         {
             if (_references.TryGetValue(hash, out int count))
@@ -69,9 +69,12 @@ public sealed class ServedAdapterStore : IDisposable
     /// </summary>
     internal LoadedAdapter Reload(StoredAdapter stored, string name, ExportedModel model, CancellationToken cancel = default)
     {
-        var (adapter, hash) = LoadedAdapter.ReadForHash(name, stored.ManifestPath, model, Confinement, cancel);
+        var (adapter, hash) = LoadedAdapter.ReadForHash(name, stored.ManifestPath, model, Confinement, cancel, stored.Manifest);
         if (hash != stored.Hash)
+        {
+            adapter.Dispose();
             throw new InvalidFileException(stored.ManifestPath, "the server's validated copy of this adapter changed on disk; load the adapter again");
+        }
         return adapter;
     }
 
