@@ -106,7 +106,12 @@ public sealed class SchedulerBackend : ICompletionBackend
             OnToken = token => tokens.Writer.TryWrite(token),
         };
         Task<GenerationResult> run;
-        try { run = Scheduler.SubmitAsync(request, stop.Token); }
+        try
+        {
+            // An evicted adapter is read back off the thread pool (AcquireAsync), which serves every other request.
+            var lease = adapter is null ? null : await Registry.AcquireAsync(adapter, stop.Token);
+            run = Scheduler.SubmitAsync(request, lease, stop.Token);
+        }
         catch (AdapterNotFoundException) { throw new UnknownModelException(job.Model); } // unloaded since the check
         catch (AdapterCapacityException e) { throw new BackendBusyException(e.Message, e); }
         _ = run.ContinueWith(static (t, writer) => ((ChannelWriter<int>)writer!).TryComplete(t.Exception?.GetBaseException()),

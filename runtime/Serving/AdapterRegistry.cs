@@ -254,18 +254,45 @@ public sealed class AdapterRegistry : IDisposable
         if (stored is not null) _store!.Release(stored);
     }
 
-    /// <summary>Leases the current version of <paramref name="name"/> (read back from the validated copy when it was evicted).</summary>
-    public AdapterLease Acquire(string name)
+    /// <summary>Leases the current version of <paramref name="name"/> (read back from the validated copy when it was evicted, on this thread).</summary>
+    public AdapterLease Acquire(string name) =>
+        TryLeaseResident(name, out var stored) ?? InstallReloaded(name, stored!, _store!.Reload(stored!, name, _model));
+
+    /// <summary>
+    /// <see cref="Acquire"/> for a server's request threads: a resident version is leased at once;
+    /// an evicted one is read back on <see cref="AdapterReloadThread"/> while the caller's thread is
+    /// free. A reload blocked a thread-pool thread for its whole read, and on a small machine a few
+    /// concurrent misses held every pool thread, so other requests (the base model's too) waited
+    /// for them. An unknown name fails at once (<see cref="AdapterNotFoundException"/>).
+    /// </summary>
+    public ValueTask<AdapterLease> AcquireAsync(string name, CancellationToken cancel = default)
     {
-        StoredAdapter stored;
+        if (TryLeaseResident(name, out var stored) is { } lease) return ValueTask.FromResult(lease);
+        return new ValueTask<AdapterLease>(ReloadAsync(name, stored!, cancel));
+    }
+
+    async Task<AdapterLease> ReloadAsync(string name, StoredAdapter stored, CancellationToken cancel)
+    {
+        var reloaded = await AdapterReloadThread.RunAsync(() => _store!.Reload(stored, name, _model, cancel)).ConfigureAwait(false);
+        return InstallReloaded(name, stored, reloaded);
+    }
+
+    /// <summary>A lease of the resident version; null when it was evicted, with the copy to read it back from.</summary>
+    AdapterLease? TryLeaseResident(string name, out StoredAdapter? stored)
+    {
         lock (_lock)
         {
             var entry = EntryOf(name);
+            stored = null;
             if (entry.Resident is { } resident) return LeaseLocked(entry, resident);
             stored = entry.Stored ?? throw new InvalidOperationException($"adapter '{name}' was evicted without a stored copy");
+            return null;
         }
-        // Read outside the lock; a concurrent change of the name wins over this reload.
-        var reloaded = _store!.Reload(stored, name, _model);
+    }
+
+    /// <summary>Makes a version read back from <paramref name="stored"/> resident and leases it; a concurrent change of the name wins over it.</summary>
+    AdapterLease InstallReloaded(string name, StoredAdapter stored, LoadedAdapter reloaded)
+    {
         List<LoadedAdapter> evicted = [];
         AdapterLease lease;
         bool installed = false;

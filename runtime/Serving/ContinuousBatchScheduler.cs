@@ -93,13 +93,48 @@ public sealed class ContinuousBatchScheduler : IDisposable
     /// </summary>
     public Task<GenerationResult> SubmitAsync(GenerationRequest request, CancellationToken cancel = default)
     {
+        Check(request);
+        if (cancel.IsCancellationRequested) return Task.FromCanceled<GenerationResult>(cancel);
+        return Enqueue(request, request.AdapterName is null ? null : _registry.Acquire(request.AdapterName), cancel);
+    }
+
+    /// <summary>
+    /// Queues a request whose adapter the caller leased already (<see cref="AdapterRegistry.AcquireAsync"/>:
+    /// a server reads a missing adapter back without holding a thread); the scheduler owns
+    /// <paramref name="lease"/> from this call on and releases it when the request ends, or now if it is refused.
+    /// </summary>
+    public Task<GenerationResult> SubmitAsync(GenerationRequest request, AdapterLease? lease, CancellationToken cancel = default)
+    {
+        try
+        {
+            Check(request);
+            if (lease?.Adapter.Name != request.AdapterName)
+                throw new ArgumentException($"the lease is for '{lease?.Adapter.Name ?? "no adapter"}', the request for '{request.AdapterName ?? "no adapter"}'");
+        }
+        catch
+        {
+            lease?.Dispose();
+            throw;
+        }
+        if (cancel.IsCancellationRequested)
+        {
+            lease?.Dispose();
+            return Task.FromCanceled<GenerationResult>(cancel);
+        }
+        return Enqueue(request, lease, cancel);
+    }
+
+    void Check(GenerationRequest request)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (request.PromptTokens.Count == 0) throw new ArgumentException("the prompt must hold at least one token (BOS)");
         if (request.MaxNewTokens < 1) throw new ArgumentException($"max new tokens must be >= 1, got {request.MaxNewTokens}");
         if (request.PromptTokens.Count + request.MaxNewTokens > _model.Config.MaxSeqLen)
             throw new ArgumentException($"prompt {request.PromptTokens.Count} + {request.MaxNewTokens} new tokens exceed the context of {_model.Config.MaxSeqLen}");
-        if (cancel.IsCancellationRequested) return Task.FromCanceled<GenerationResult>(cancel);
-        var lease = request.AdapterName is null ? null : _registry.Acquire(request.AdapterName);
+    }
+
+    Task<GenerationResult> Enqueue(GenerationRequest request, AdapterLease? lease, CancellationToken cancel)
+    {
         var registration = cancel.UnsafeRegister(static state => ((ContinuousBatchScheduler)state!).Wake(), this);
         var pending = new Pending(request, lease, new TaskCompletionSource<GenerationResult>(TaskCreationOptions.RunContinuationsAsynchronously), cancel, registration);
         lock (_lock) _waiting.Enqueue(pending);

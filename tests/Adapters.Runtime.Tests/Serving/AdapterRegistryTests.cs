@@ -165,6 +165,40 @@ public sealed class AdapterRegistryTests(AdapterExportFixture exports)
     }
 
     [Fact]
+    public void AcquireAsync_LeasesAResidentVersionAtOnce_AndRefusesAnUnknownNameAtOnce()
+    {
+        using var registry = NewRegistry(names: "lora-a");
+        var resident = registry.AcquireAsync("lora-a");
+        Assert.True(resident.IsCompletedSuccessfully);
+        using (resident.Result) Assert.Equal("lora-a", resident.Result.Adapter.Name);
+        Assert.Throws<AdapterNotFoundException>(() => { _ = registry.AcquireAsync("nobody"); });
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ReadsAnEvictedVersionBack_OnTheReloadThread_NotTheCallers()
+    {
+        var expected = OnnxAdapterFile.Read(AdapterExportFixture.AdapterFilePath(Model, "lora-a")).Parameters.ToDictionary(t => t.Name);
+        using var registry = new AdapterRegistry(Model.Exported, maxResident: 1);
+        registry.Load("first", AdapterExportFixture.ManifestPath(Model, "lora-a"));
+        registry.Load("second", AdapterExportFixture.ManifestPath(Model, "lora-b"));
+        Assert.False(registry.IsResident("first"));
+
+        // Hold the reload thread: the miss must wait for it, and this thread must come back at once.
+        using var gate = new ManualResetEventSlim();
+        var holding = AdapterReloadThread.RunAsync(() => gate.Wait(TimeSpan.FromSeconds(30)));
+        var miss = registry.AcquireAsync("first");
+        Assert.False(miss.IsCompleted, "the miss was read back on the caller's thread");
+        gate.Set();
+        Assert.True(await holding);
+
+        using var lease = await miss;
+        Assert.True(registry.IsResident("first"));
+        var values = lease.Adapter.CopyTensors();
+        Assert.Equal(expected.Keys.Order(), values.Keys.Order());
+        foreach (var (name, t) in expected) Assert.Equal(t.Data, values[name].Data);
+    }
+
+    [Fact]
     public void EndingALease_NeverWaitsForTheRegistrysLock_AndTheReleasedVersionCanThenBeEvicted()
     {
         // The scheduler thread ends leases; a request thread holding the lock must not stall it.
