@@ -124,8 +124,8 @@ public sealed record StoreResult
         })
             text.AppendLine($"| {name} | {s.Completed} | {s.FirstToken.P50Ms:0.0} | {s.FirstToken.P99Ms:0.0} | {s.PerToken.P99Ms:0.00} | {s.FirstToken.P99Ms / BaseAlone.FirstToken.P99Ms:0.00} |");
         text.AppendLine();
-        text.AppendLine("| replica's runtime (from its /metrics) | MB allocated per s | KB allocated per generated token | GC pause ms per s |");
-        text.AppendLine("| --- | ---: | ---: | ---: |");
+        text.AppendLine($"| replica's runtime (from its /metrics) | MB allocated per s | KB allocated per generated token | GC pause ms per s | replica CPU, cores | machine busy, cores of {Environment.ProcessorCount} |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (name, c) in new[]
         {
             ("alone", AloneServer),
@@ -133,7 +133,7 @@ public sealed record StoreResult
             ("misses windows", ServerDuring(StoreCondition.Misses)),
             ("alone again", AloneAgainServer),
         })
-            text.AppendLine($"| {name} | {c.AllocatedMegabytesPerSecond:0.0} | {c.AllocatedKilobytesPerToken:0.0} | {c.GcPauseMillisecondsPerSecond:0.0} |");
+            text.AppendLine($"| {name} | {c.AllocatedMegabytesPerSecond:0.0} | {c.AllocatedKilobytesPerToken:0.0} | {c.GcPauseMillisecondsPerSecond:0.0} | {c.ReplicaCores:0.00} | {c.MachineBusyCores:0.00} |");
         text.AppendLine();
         text.AppendLine($"Base TTFT p99 with misses / with hits only: {MissesOverHits:0.00}. Same-condition controls (half A / half B): hits only {HitsControl:0.00}, misses {MissesControl:0.00}; "
             + $"consecutive phases (alone again / alone): {AloneAgainOverAlone:0.00}.");

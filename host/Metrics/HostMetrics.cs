@@ -40,8 +40,9 @@ public sealed class HostMetrics
     }
 
     /// <summary>
-    /// The managed runtime's allocation and garbage-collection totals, read at each scrape: what a
-    /// tail-latency investigation asks first (a pause stops every request thread and the scheduler).
+    /// The managed runtime's allocation and garbage-collection totals and the process's CPU time,
+    /// read at each scrape: what a tail-latency investigation asks first (a pause stops every request
+    /// thread and the scheduler; a busy machine delays them all).
     /// They are the process's, shared by every server in it.
     /// </summary>
     void FeedRuntimeCounters(MetricFactory factory)
@@ -50,8 +51,10 @@ public sealed class HostMetrics
         var paused = factory.CreateCounter(Prefix + "process_gc_pause_seconds_total", "Time this process was paused by the garbage collector.");
         var collections = factory.CreateCounter(Prefix + "process_gc_collections_total", "Garbage collections of this process, by the oldest generation collected.",
             new CounterConfiguration { LabelNames = ["generation"] });
+        var cpu = factory.CreateCounter(Prefix + "process_cpu_seconds_total", "CPU time this process used, user and system, all threads.");
         Registry.AddBeforeCollectCallback(() =>
         {
+            using (var self = System.Diagnostics.Process.GetCurrentProcess()) cpu.IncTo(self.TotalProcessorTime.TotalSeconds);
             allocated.IncTo(GC.GetTotalAllocatedBytes());
             paused.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
             // CollectionCount(g) counts collections of generation g or older; each series here counts exactly g.
