@@ -43,8 +43,11 @@ public sealed class ServeLoadGenerator : IDisposable
         _clock.Start();
         var clients = Enumerable.Range(0, _options.Concurrency).Select(_ => Task.Run(async () =>
         {
+            bool first = true;
             while (!stop.IsCancellationRequested && _clock.Elapsed < _options.Duration)
             {
+                if (!first && !await ThinkAsync(stop)) return;
+                first = false;
                 int index = Interlocked.Increment(ref _next);
                 if (_options.MaxRequests is { } max && index >= max) return;
                 string model = _options.Models[_zipf.Next()];
@@ -55,6 +58,16 @@ public sealed class ServeLoadGenerator : IDisposable
         }, CancellationToken.None)).ToList();
         await Task.WhenAll(clients);
         return records.OrderBy(r => r.Index).ToList();
+    }
+
+    /// <summary>Waits <see cref="ServeLoadOptions.ThinkTime"/> before a client's next request; false when the run ends meanwhile (or has no requests left).</summary>
+    async Task<bool> ThinkAsync(CancellationToken stop)
+    {
+        if (_options.MaxRequests is { } max && Volatile.Read(ref _next) + 1 >= max) return false;
+        if (_options.ThinkTime <= TimeSpan.Zero) return true;
+        try { await Task.Delay(_options.ThinkTime, stop); }
+        catch (OperationCanceledException) { return false; }
+        return _clock.Elapsed < _options.Duration;
     }
 
     async Task<ServeRequestRecord> SendAsync(int index, string model, bool stream)

@@ -1,6 +1,6 @@
 namespace Adapters.Bench.Serving;
 
-/// <summary>What <see cref="ServeLoadGenerator"/> sends: a closed loop of <see cref="Concurrency"/> clients, each sending its next request when the last one ended.</summary>
+/// <summary>What <see cref="ServeLoadGenerator"/> sends: a closed loop of <see cref="Concurrency"/> clients, each sending its next request when the last one ended (and <see cref="ThinkTime"/> passed).</summary>
 public sealed record ServeLoadOptions
 {
     /// <summary>The endpoint's base URL (a router or one replica).</summary>
@@ -12,6 +12,12 @@ public sealed record ServeLoadOptions
     public double ZipfExponent { get; init; } = 1.1;
     public int Concurrency { get; init; } = 4;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long each client waits after an answer before its next request, as a user reads it;
+    /// zero sends back to back, which keeps every core of a small machine busy.
+    /// </summary>
+    public TimeSpan ThinkTime { get; init; }
 
     /// <summary>Stop after this many requests even if time is left; null = the duration alone.</summary>
     public int? MaxRequests { get; init; }
@@ -33,6 +39,7 @@ public sealed record ServeLoadOptions
         if (Models.Count == 0) throw new ArgumentException("at least one model name is needed");
         if (Concurrency < 1) throw new ArgumentException($"--concurrency must be >= 1, got {Concurrency}");
         if (Duration <= TimeSpan.Zero) throw new ArgumentException($"--duration must be positive, got {Duration.TotalSeconds} s");
+        if (ThinkTime < TimeSpan.Zero || ThinkTime > TimeSpan.FromMinutes(10)) throw new ArgumentException($"--think-ms must be 0 to 600000, got {ThinkTime.TotalMilliseconds}");
         if (MaxRequests is < 1) throw new ArgumentException($"--requests must be >= 1, got {MaxRequests}");
         if (MaxTokens < 1) throw new ArgumentException($"--max-tokens must be >= 1, got {MaxTokens}");
         if (!(StreamFraction is >= 0 and <= 1)) throw new ArgumentException($"--stream-fraction must be in [0, 1], got {StreamFraction}");

@@ -14,6 +14,9 @@ public sealed record StoreOptions
     /// <summary>Adapter clients; one more client asks for the base model throughout.</summary>
     public int Concurrency { get; init; } = 4;
 
+    /// <summary>Every client's wait between an answer and its next request (<see cref="ServeLoadOptions.ThinkTime"/>).</summary>
+    public TimeSpan ThinkTime { get; init; }
+
     /// <summary>Each "alone" phase, and the total time of each interleaved condition (hits only, misses).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -85,7 +85,7 @@ public sealed record StoreResult
     {
         var o = Options;
         var text = new StringBuilder();
-        text.AppendLine($"## Store: {o.Adapters} adapters registered on one replica, {o.MaxLoadedAdapters} resident, Zipf({o.ZipfExponent}), {o.Concurrency} adapter clients + 1 base-model client; "
+        text.AppendLine($"## Store: {o.Adapters} adapters registered on one replica, {o.MaxLoadedAdapters} resident, Zipf({o.ZipfExponent}), {o.Concurrency} adapter clients + 1 base-model client{(o.ThinkTime > TimeSpan.Zero ? $", each waiting {o.ThinkTime.TotalMilliseconds:0} ms between requests" : "")}; "
             + $"{o.Duration.TotalSeconds:0} s alone, {o.Windows} windows of {o.WindowLength.TotalSeconds:0.##} s (hits only / misses, ABBA), {o.Duration.TotalSeconds:0} s alone again");
         text.AppendLine();
         text.AppendLine($"Registered after the sweep: {Registered} adapters (sweep: {Sweep.Requests} requests, {Sweep.ServerErrors} 5xx); in memory at the end: {Resident:0}. "

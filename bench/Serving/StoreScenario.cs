@@ -58,6 +58,7 @@ public static class StoreScenario
         ZipfExponent = options.ZipfExponent,
         Concurrency = options.Concurrency,
         Duration = duration,
+        ThinkTime = options.ThinkTime,
         MaxTokens = options.MaxTokens,
         StreamFraction = 1, // streams: the time to the first token includes a miss's read from disk
         Seed = options.Seed,

@@ -22,6 +22,7 @@ public static class BenchServeCommand
         var zipf = new Option<double>("--zipf") { Description = "Zipf exponent of the choice among models", DefaultValueFactory = _ => 1.1 };
         var concurrency = new Option<int?>("--concurrency") { Description = "clients, each with one request in flight (default 4; fleet 6)" };
         var duration = new Option<double>("--duration") { Description = "seconds of traffic (a scenario: per phase; store: also each condition's total over its windows)", DefaultValueFactory = _ => 60 };
+        var think = new Option<double>("--think-ms") { Description = "each client's wait between an answer and its next request (--url and store; default 0: back to back)", DefaultValueFactory = _ => 0 };
         var requests = new Option<int?>("--requests") { Description = "stop after this many requests (--url only)" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of each request", DefaultValueFactory = _ => 16 };
         var streamFraction = new Option<double>("--stream-fraction") { Description = "share of streamed requests", DefaultValueFactory = _ => 0.5 };
@@ -37,7 +38,7 @@ public static class BenchServeCommand
         var threads = CommonOptions.Threads();
         var command = new Command("bench-serve", "Zipf load over adapters against a running endpoint, or a fleet/store scenario: throughput, TTFT, per-token p50/p99, statuses, adapter loads.")
         {
-            url, scenario, adapters, models, zipf, concurrency, duration, requests, maxTokens, streamFraction, metrics, resident, windows, replicas, output, model, tokenizer, loadFactor, seed, threads,
+            url, scenario, adapters, models, zipf, concurrency, duration, think, requests, maxTokens, streamFraction, metrics, resident, windows, replicas, output, model, tokenizer, loadFactor, seed, threads,
         };
         command.SetAction(parse => console.Guard(() =>
         {
@@ -45,6 +46,10 @@ public static class BenchServeCommand
             if (!(seconds > 0) || seconds > 86400) throw new ArgumentException($"--duration must be a positive number of seconds, got {seconds}");
             string? kind = parse.GetValue(scenario);
             if (kind is null == parse.GetValue(url) is null) throw new ArgumentException("give either --url (a running endpoint) or --scenario fleet|store");
+            double thinkMs = parse.GetValue(think);
+            if (!(thinkMs is >= 0 and <= 600_000)) throw new ArgumentException($"--think-ms must be 0 to 600000, got {thinkMs}");
+            if (kind == "fleet" && thinkMs > 0) throw new ArgumentException("--think-ms is not supported by the fleet scenario (its clients send back to back)");
+            var thinkTime = TimeSpan.FromMilliseconds(thinkMs);
             string result = kind switch
             {
                 "fleet" => FleetScenario.RunAsync(new FleetOptions
@@ -73,13 +78,14 @@ public static class BenchServeCommand
                     MaxLoadedAdapters = parse.GetValue(resident) ?? 16,
                     Concurrency = parse.GetValue(concurrency) ?? 4,
                     Duration = TimeSpan.FromSeconds(seconds),
+                    ThinkTime = thinkTime,
                     Windows = parse.GetValue(windows),
                     ZipfExponent = parse.GetValue(zipf),
                     MaxTokens = parse.GetValue(maxTokens),
                     Threads = parse.GetValue(threads) ?? 1,
                     Seed = parse.GetValue(seed),
                 }, console.Info).GetAwaiter().GetResult().ToMarkdown(),
-                _ => LoadEndpoint(parse, url, models, adapters, zipf, concurrency, requests, maxTokens, streamFraction, metrics, seed, seconds),
+                _ => LoadEndpoint(parse, url, models, adapters, zipf, concurrency, requests, maxTokens, streamFraction, metrics, seed, seconds, thinkTime),
             };
             console.Out.Write(result);
             if (kind is not null)
@@ -94,7 +100,8 @@ public static class BenchServeCommand
     }
 
     static string LoadEndpoint(ParseResult parse, Option<string?> url, Option<string?> models, Option<int?> adapters, Option<double> zipf,
-        Option<int?> concurrency, Option<int?> requests, Option<int> maxTokens, Option<double> streamFraction, Option<string[]> metrics, Option<int> seed, double seconds)
+        Option<int?> concurrency, Option<int?> requests, Option<int> maxTokens, Option<double> streamFraction, Option<string[]> metrics, Option<int> seed, double seconds,
+        TimeSpan thinkTime)
     {
         if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var endpoint)) throw new ArgumentException($"--url must be an http:// URL, got '{parse.GetValue(url)}'");
         IReadOnlyList<string> names = parse.GetValue(models) is { } list
@@ -110,6 +117,7 @@ public static class BenchServeCommand
             ZipfExponent = parse.GetValue(zipf),
             Concurrency = parse.GetValue(concurrency) ?? 4,
             Duration = TimeSpan.FromSeconds(seconds),
+            ThinkTime = thinkTime,
             MaxRequests = parse.GetValue(requests),
             MaxTokens = parse.GetValue(maxTokens),
             StreamFraction = parse.GetValue(streamFraction),

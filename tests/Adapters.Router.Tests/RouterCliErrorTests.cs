@@ -17,6 +17,8 @@ public class RouterCliErrorTests
     [InlineData("--duration", "bench-serve", "--url", "http://127.0.0.1:9", "--adapters", "2", "--duration", "-1")]
     [InlineData("--stream-fraction", "bench-serve", "--url", "http://127.0.0.1:9", "--adapters", "2", "--stream-fraction", "2")]
     [InlineData("--windows", "bench-serve", "--scenario", "store", "--windows", "5")]
+    [InlineData("--think-ms", "bench-serve", "--url", "http://127.0.0.1:9", "--adapters", "2", "--think-ms", "-5")]
+    [InlineData("not supported by the fleet scenario", "bench-serve", "--scenario", "fleet", "--think-ms", "20")]
     public void Bad_options_are_one_error_line(string fragment, params string[] args)
     {
         var stdout = new StringWriter();

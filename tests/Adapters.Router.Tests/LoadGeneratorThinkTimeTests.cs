@@ -1,0 +1,33 @@
+using Adapters.Bench.Serving;
+
+namespace Adapters.Router.Tests;
+
+/// <summary>A client of bench-serve's load generator waits its think time between an answer and its next request.</summary>
+public class LoadGeneratorThinkTimeTests
+{
+    [Fact]
+    public async Task Each_client_waits_its_think_time_before_the_next_request()
+    {
+        await using var replica = await FakeReplica.StartAsync();
+        var think = TimeSpan.FromMilliseconds(100);
+        using var generator = new ServeLoadGenerator(new ServeLoadOptions
+        {
+            Url = replica.Url,
+            Models = ["base"],
+            Concurrency = 1,
+            Duration = TimeSpan.FromSeconds(0.8),
+            ThinkTime = think,
+            StreamFraction = 0,
+        });
+
+        var records = await generator.RunAsync();
+
+        Assert.True(records.Count >= 2, $"{records.Count} requests in 0.8 s");
+        Assert.All(records, r => Assert.Equal(200, r.Status));
+        // One client: each request starts after the previous ended and the think time passed (timers never fire early).
+        for (int i = 1; i < records.Count; i++)
+            Assert.True(records[i].Start - records[i - 1].End >= think.TotalSeconds - 0.002,
+                $"request {i} started {1000 * (records[i].Start - records[i - 1].End):0.0} ms after the previous answer");
+        Assert.True(records.Count <= 9, $"{records.Count} requests in 0.8 s with 100 ms between them");
+    }
+}
