@@ -46,10 +46,10 @@ public sealed class ServeLoadGenerator : IDisposable
             bool first = true;
             while (!stop.IsCancellationRequested && _clock.Elapsed < _options.Duration)
             {
-                if (!first && !await ThinkAsync(stop)) return;
-                first = false;
                 int index = Interlocked.Increment(ref _next);
                 if (_options.MaxRequests is { } max && index >= max) return;
+                if (!first && !await ThinkAsync(stop)) return;
+                first = false;
                 string model = _options.Models[_zipf.Next()];
                 bool stream;
                 lock (_streamChoice) stream = _streamChoice.NextDouble() < _options.StreamFraction;
@@ -60,10 +60,9 @@ public sealed class ServeLoadGenerator : IDisposable
         return records.OrderBy(r => r.Index).ToList();
     }
 
-    /// <summary>Waits <see cref="ServeLoadOptions.ThinkTime"/> before a client's next request; false when the run ends meanwhile (or has no requests left).</summary>
+    /// <summary>Waits <see cref="ServeLoadOptions.ThinkTime"/> before a client's next request; false when the run ends meanwhile.</summary>
     async Task<bool> ThinkAsync(CancellationToken stop)
     {
-        if (_options.MaxRequests is { } max && Volatile.Read(ref _next) + 1 >= max) return false;
         if (_options.ThinkTime <= TimeSpan.Zero) return true;
         try { await Task.Delay(_options.ThinkTime, stop); }
         catch (OperationCanceledException) { return false; }

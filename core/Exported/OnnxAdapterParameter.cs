@@ -12,8 +12,6 @@ public sealed record OnnxAdapterParameter(string Name, int[] Dims, ReadOnlyMemor
 {
     public ReadOnlySpan<float> Values => MemoryMarshal.Cast<byte, float>(RawData.Span);
 
-    public int ElementCount => RawData.Length / sizeof(float);
-
     /// <summary>A float array copy (the view's bytes may belong to a pooled buffer).</summary>
     public TensorData ToTensor() => new(Name, Dims, Values.ToArray());
 }

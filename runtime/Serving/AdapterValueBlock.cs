@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Adapters.Core.Model;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -21,18 +22,20 @@ internal sealed unsafe class AdapterValueBlock : SafeHandle
     const int AlignmentFloats = 16;
 
     readonly long[] _offsets;
+    readonly int[] _lengths; // elements per tensor, asked for on every slot fill
     readonly int[][] _shapes;
     OrtValue[]? _feedValues;
 
     public AdapterValueBlock(IReadOnlyList<int[]> shapes) : base(IntPtr.Zero, ownsHandle: true)
     {
         _shapes = [.. shapes];
+        _lengths = [.. _shapes.Select(shape => checked((int)TensorData.ElementCount(shape)))];
         _offsets = new long[_shapes.Length];
         long floats = 0;
         for (int i = 0; i < _shapes.Length; i++)
         {
             _offsets[i] = floats;
-            floats += (ElementCount(i) + AlignmentFloats - 1) / AlignmentFloats * AlignmentFloats;
+            floats += (_lengths[i] + AlignmentFloats - 1) / AlignmentFloats * AlignmentFloats;
         }
         SetHandle((IntPtr)NativeMemory.AlignedAlloc((nuint)Math.Max(floats * sizeof(float), 1), AlignmentFloats * sizeof(float)));
     }
@@ -43,13 +46,13 @@ internal sealed unsafe class AdapterValueBlock : SafeHandle
 
     public int[] Shape(int index) => _shapes[index];
 
-    public long ElementCount(int index) => _shapes[index].Aggregate(1L, (n, d) => n * d);
+    public int ElementCount(int index) => _lengths[index];
 
     /// <summary>Tensor <paramref name="index"/>'s values; the caller holds a lease, or owns the block and has not disposed it.</summary>
     public Span<float> Values(int index)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        return new Span<float>((float*)handle + _offsets[index], checked((int)ElementCount(index)));
+        return new Span<float>((float*)handle + _offsets[index], _lengths[index]);
     }
 
     /// <summary>
@@ -65,7 +68,7 @@ internal sealed unsafe class AdapterValueBlock : SafeHandle
             var values = new OrtValue[Count];
             for (int i = 0; i < Count; i++)
                 values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float,
-                    [.. _shapes[i].Select(d => (long)d)], handle + (nint)(_offsets[i] * sizeof(float)), ElementCount(i) * sizeof(float));
+                    [.. _shapes[i].Select(d => (long)d)], handle + (nint)(_offsets[i] * sizeof(float)), (long)_lengths[i] * sizeof(float));
             if (Interlocked.CompareExchange(ref _feedValues, values, null) is { } other)
             {
                 foreach (var v in values) v.Dispose(); // another thread made them first

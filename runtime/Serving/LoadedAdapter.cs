@@ -35,7 +35,7 @@ public sealed class LoadedAdapter : IDisposable
         _inputIndex = new Dictionary<string, int>(inputNames.Length, StringComparer.Ordinal);
         for (int i = 0; i < inputNames.Length; i++) _inputIndex[inputNames[i]] = i;
         Positions = manifest.Positions is { } text ? PositionSpec.Parse(text) : null;
-        ByteCount = Enumerable.Range(0, values.Count).Sum(i => values.ElementCount(i) * sizeof(float));
+        ByteCount = Enumerable.Range(0, values.Count).Sum(i => (long)values.ElementCount(i) * sizeof(float));
     }
 
     /// <summary>The name it is registered under.</summary>
@@ -178,7 +178,11 @@ public sealed class LoadedAdapter : IDisposable
                 AdapterFolder.EnsureFinite(filePath, p.Name, p.Values);
             }
             // Each parameter is declared and named once, so fewer parameters than declarations means one is missing.
-            if (parameters.Count < manifest.Inputs.Count && manifest.Inputs.Keys.First(n => !parameters.Any(p => p.Name == n)) is var missing) throw new InvalidFileException(filePath, $"parameter '{missing}' named by the manifest is missing");
+            if (parameters.Count < manifest.Inputs.Count)
+            {
+                string missing = manifest.Inputs.Keys.First(n => !parameters.Any(p => p.Name == n));
+                throw new InvalidFileException(filePath, $"parameter '{missing}' named by the manifest is missing");
+            }
             var values = new AdapterValueBlock([.. parameters.Select(p => p.Dims)]);
             try
             {
