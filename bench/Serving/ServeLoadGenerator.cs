@@ -64,7 +64,14 @@ public sealed class ServeLoadGenerator : IDisposable
     async Task<bool> ThinkAsync(CancellationToken stop)
     {
         if (_options.ThinkTime <= TimeSpan.Zero) return true;
-        try { await Task.Delay(_options.ThinkTime, stop); }
+        // Timers count in the system's coarse ticks (4 ms on this machine's kernel) and may fire up to a tick
+        // early: wait again until the think time has passed on the run's own clock.
+        var until = _clock.Elapsed + _options.ThinkTime;
+        try
+        {
+            for (var left = _options.ThinkTime; left > TimeSpan.Zero; left = until - _clock.Elapsed)
+                await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, stop);
+        }
         catch (OperationCanceledException) { return false; }
         return _clock.Elapsed < _options.Duration;
     }
