@@ -34,6 +34,7 @@ public abstract class OnnxBatchSession : IDisposable
     readonly OrtValue[] _outputValues;
     readonly TokenInputBuffers _tokens = new();
     readonly LogitsBuffer _logits;
+    readonly RunBinding? _binding;      // CPU, in-place cache: values bound once, re-bound when they change
     bool _disposed;
 
     private protected OnnxBatchSession(OnnxDecoderModel model, int batchSize)
@@ -47,6 +48,8 @@ public abstract class OnnxBatchSession : IDisposable
         _outputNames = [.. model.OutputNames];
         _outputValues = new OrtValue[_outputNames.Length];
         _logits = new LogitsBuffer(model.Buffers);
+        // A concatenated cache wraps new present values every step, so only an in-place cache's steps repeat their values.
+        if (model.Provider == ExecutionProviderKind.Cpu && model.InPlaceKvCache) _binding = new RunBinding(model.Session);
     }
 
     /// <summary>The session kind the export's attention needs.</summary>
@@ -199,7 +202,8 @@ public abstract class OnnxBatchSession : IDisposable
             Array.Copy(past, 0, _inputValues, 3, past.Length);
             _outputValues[0] = logitsValue;
             Array.Copy(present, 0, _outputValues, 1, present.Length);
-            if (activeLoraAdapter is null) Model.Session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+            if (activeLoraAdapter is null && _binding is not null) _binding.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+            else if (activeLoraAdapter is null) Model.Session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
             else
             {
                 // Run options only borrow the adapter, and an adapter stays active for their lifetime: one per call.
@@ -215,7 +219,7 @@ public abstract class OnnxBatchSession : IDisposable
         }
         finally
         {
-            // Nothing borrowed stays referenced between calls (the cache and extra inputs are not ours to dispose here).
+            // Only the binding keeps borrowed values between calls, and it re-binds any that changed before it runs again.
             Array.Clear(_inputValues);
             Array.Clear(_outputValues);
             if (disposeLogits) logitsValue.Dispose(); // the wrapper; the array stays
@@ -271,6 +275,7 @@ public abstract class OnnxBatchSession : IDisposable
         _disposed = true;
         _tokens.Dispose();
         _logits.Dispose();
+        _binding?.Dispose();
         ReleaseCache();
         _runOptions.Dispose();
         GC.SuppressFinalize(this);
