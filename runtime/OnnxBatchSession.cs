@@ -202,15 +202,15 @@ public abstract class OnnxBatchSession : IDisposable
             Array.Copy(past, 0, _inputValues, 3, past.Length);
             _outputValues[0] = logitsValue;
             Array.Copy(present, 0, _outputValues, 1, present.Length);
-            if (activeLoraAdapter is null && _binding is not null) _binding.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
-            else if (activeLoraAdapter is null) Model.Session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
-            else
+            if (activeLoraAdapter is not null)
             {
                 // Run options only borrow the adapter, and an adapter stays active for their lifetime: one per call.
                 using var withAdapter = new RunOptions();
                 withAdapter.AddActiveLoraAdapter(activeLoraAdapter);
                 Model.Session.Run(withAdapter, _inputNames, _inputValues, _outputNames, _outputValues);
             }
+            else if (_binding is not null) _binding.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+            else Model.Session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
         }
         catch
         {

@@ -62,7 +62,7 @@ internal sealed class RunBinding(InferenceSession session) : IDisposable
     }
 
     /// <summary>Drops every binding; the next run binds everything afresh.</summary>
-    public void Clear()
+    void Clear()
     {
         _binding.ClearBoundInputs();
         _binding.ClearBoundOutputs();

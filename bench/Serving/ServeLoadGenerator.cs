@@ -64,8 +64,8 @@ public sealed class ServeLoadGenerator : IDisposable
     async Task<bool> ThinkAsync(CancellationToken stop)
     {
         if (_options.ThinkTime <= TimeSpan.Zero) return true;
-        // Timers count in the system's coarse ticks (4 ms on this machine's kernel) and may fire up to a tick
-        // early: wait again until the think time has passed on the run's own clock.
+        // Timers count in the system's coarse clock ticks (a few ms on Linux) and may fire up to a
+        // tick early: wait again until the think time has passed on the run's own clock.
         var until = _clock.Elapsed + _options.ThinkTime;
         try
         {
