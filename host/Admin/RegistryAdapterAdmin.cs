@@ -27,10 +27,17 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
     /// <summary>File stem of a converted adapter inside its own staging folder; the registry name is kept separately.</summary>
     const string ConvertedName = "adapter";
 
+    /// <summary>The default staging folder's name starts with this, under the temporary folder.</summary>
+    public const string TemporaryPrefix = "adapters-host-";
+
     readonly AdapterRegistry _registry;
     readonly string _baseModelName;
     readonly AdapterLoadOptions _options;
     readonly string _stagingRoot;
+    readonly OwnedTempFolder? _ownedStaging; // null when the options name the folder: the user's, never deleted
+
+    /// <summary>Where training adapters are converted: the options' folder, or this admin's own temporary one.</summary>
+    internal string StagingRoot => _stagingRoot;
     readonly FileConfinement _stagingConfinement;
     readonly SemaphoreSlim _slots;
 
@@ -39,9 +46,8 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
         _registry = registry;
         _baseModelName = baseModelName;
         _options = (options ?? new AdapterLoadOptions()).Validate();
-        _stagingRoot = _options.StagingFolder is null
-            ? Directory.CreateTempSubdirectory("adapters-host-").FullName
-            : Directory.CreateDirectory(_options.StagingFolder).FullName;
+        _ownedStaging = _options.StagingFolder is null ? OwnedTempFolder.Create(TemporaryPrefix) : null;
+        _stagingRoot = _ownedStaging?.FullName ?? Directory.CreateDirectory(_options.StagingFolder!).FullName;
         _stagingConfinement = new FileConfinement([_stagingRoot]);
         _slots = new SemaphoreSlim(_options.MaxConcurrentLoads, _options.MaxConcurrentLoads);
     }
@@ -212,7 +218,7 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
 
     public void Dispose()
     {
-        TryDelete(_stagingRoot);
+        _ownedStaging?.Dispose();
         _slots.Dispose();
     }
 }

@@ -15,19 +15,21 @@ public sealed class ServedAdapterStore : IDisposable
 {
     readonly Lock _lock = new();
     readonly Dictionary<string, int> _references = new(StringComparer.Ordinal);
-    readonly bool _owned;
+    /// <summary>The default folder's name starts with this (then random characters), under the temporary folder.</summary>
+    public const string TemporaryPrefix = "adapters-store-";
+
+    readonly OwnedTempFolder? _owned;
     FileConfinement? _confinement;
 
-    /// <param name="folder">Where the copies go (created); default a new temporary folder, deleted on <see cref="Dispose"/>.</param>
+    /// <param name="folder">
+    /// Where the copies go (created); default a new temporary folder, deleted on <see cref="Dispose"/>
+    /// or at exit, or by a later store when this process was killed (<see cref="OwnedTempFolder"/>).
+    /// </param>
     public ServedAdapterStore(string? folder = null)
     {
-        _owned = folder is null;
-        Folder = folder is null ? Directory.CreateTempSubdirectory("adapters-store-").FullName : Directory.CreateDirectory(folder).FullName;
-        // A store nobody disposed (a registry left to the garbage collector) still goes at process exit.
-        if (_owned) AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        _owned = folder is null ? OwnedTempFolder.Create(TemporaryPrefix) : null;
+        Folder = _owned?.FullName ?? Directory.CreateDirectory(folder!).FullName;
     }
-
-    void OnProcessExit(object? sender, EventArgs e) => TryDelete(Folder);
 
     public string Folder { get; }
 
@@ -103,10 +105,9 @@ public sealed class ServedAdapterStore : IDisposable
 
     public void Dispose()
     {
-        if (_owned) AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         lock (_lock)
         {
-            if (_owned) TryDelete(Folder);
+            if (_owned is not null) _owned.Dispose();
             else foreach (string hash in _references.Keys) TryDelete(Path.Combine(Folder, hash));
             _references.Clear();
         }
