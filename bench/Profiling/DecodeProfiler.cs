@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using Adapters.Core.Exported;
-using Adapters.Core.Generation;
-using Adapters.Runtime;
-using Adapters.Runtime.Serving;
 
 namespace Adapters.Bench.Profiling;
 
@@ -12,108 +9,116 @@ namespace Adapters.Bench.Profiling;
 /// by operator type (<see cref="OrtTraceSummary"/>): where a decode step's time goes; beside it the
 /// work outside the run (<see cref="HostWorkSummary"/>), and optionally the same for ONNX Runtime
 /// GenAI on the same folder.
+/// <para>
+/// Both engines are loaded and run whole warm-up generations (left out of the figures) before
+/// either's profiled generation. A profiled session keeps every event it records, so its memory
+/// grows as it runs; when each engine was loaded, profiled and closed in turn, the second grew
+/// into the pages the first had freed, and the first, paying a page fault per new page (~70 per
+/// step against ~0), spent about a third more per run, whichever engine it was. Loaded together,
+/// both grow into new pages; the page faults per step are in the table.
+/// </para>
 /// </summary>
 public static class DecodeProfiler
 {
-    public sealed record Result(OrtTraceSummary Summary, HostWorkSummary Host, string TraceFile);
+    public sealed record Result(string Engine, OrtTraceSummary Summary, HostWorkSummary Host, string TraceFile);
 
-    public static Result Run(string folder, string? adapter, int promptTokens, int steps, int threads, string outputFolder, Action<string> log)
+    /// <summary>Idle time before an engine's profiled generation: ONNX Runtime's workers spin for tens of ms after a run (as in `bench --settle-ms`).</summary>
+    static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
+
+    public static IReadOnlyList<Result> Run(string folder, string? adapter, int promptTokens, int steps, int threads, int warmup, bool genai,
+        string outputFolder, Action<string> log)
     {
         if (steps < 1) throw new ArgumentException($"steps must be >= 1, got {steps}");
         if (promptTokens < 1) throw new ArgumentException($"prompt tokens must be >= 1, got {promptTokens}");
+        if (warmup < 0) throw new ArgumentException($"warm-up generations must be >= 0, got {warmup}");
+        if (genai && adapter is not null) throw new ArgumentException("--genai profiles the folder's base model; leave out --adapter");
         Directory.CreateDirectory(outputFolder);
         var exported = ExportedModel.Open(folder);
-        var options = new OnnxRuntimeOptions { IntraOpThreads = threads, Log = log, ProfileFilePrefix = Path.Combine(Path.GetFullPath(outputFolder), "ort_profile") };
-        using var model = OnnxDecoderModel.Load(exported, new OnnxSessionFactory(options));
-        var registry = adapter is null ? null : AdapterRegistry.WithExportedAdapters(exported);
-        using IDecoderModel decoder = registry is null ? new Plain(model) : new OnnxAdapterModel(model, registry, adapter);
         int[] prompt = Prompt(promptTokens, exported.Config.VocabSize);
-        var stepMicroseconds = new List<double>(steps);
-        long allocated;
-        int gen0, gen2;
-        using (var session = decoder.StartSession())
+
+        var engines = new List<IProfiledDecode>();
+        try
         {
-            int next = Sampler.ArgMax(session.ForwardLast(prompt));
-            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            int gen0Before = GC.CollectionCount(0), gen2Before = GC.CollectionCount(2);
-            for (int s = 0; s < steps && session.Position < exported.Config.MaxSeqLen; s++)
+            engines.Add(new OursProfiledDecode(exported, adapter, threads, outputFolder, log));
+            if (genai) engines.Add(OpenGenAi(exported, promptTokens, steps, threads, outputFolder));
+            var warmupRuns = engines.Select(e => WarmUp(e, prompt, steps, warmup)).ToArray();
+            var measured = engines.Select(_ => new StepRecord(steps)).ToArray();
+            for (int e = 0; e < engines.Count; e++)
             {
-                long start = Stopwatch.GetTimestamp();
-                next = Sampler.ArgMax(session.ForwardLast([next]));
-                stepMicroseconds.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                Thread.Sleep(Settle); // the previous engine's intra-op workers stop spinning, and take no core from this one
+                engines[e].Start(prompt);
+                for (int s = 0; s < steps && engines[e].CanStep; s++) measured[e].Time(engines[e].Step);
             }
-            allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-            gen0 = GC.CollectionCount(0) - gen0Before;
-            gen2 = GC.CollectionCount(2) - gen2Before;
+
+            var results = new List<Result>();
+            for (int e = 0; e < engines.Count; e++)
+            {
+                string trace = engines[e].EndProfiling();
+                log($"profile: {engines[e].Engine} trace {trace}");
+                var summary = OrtTraceSummary.Read(trace, warmupRuns[e]);
+                results.Add(new Result(engines[e].Engine, summary, measured[e].Summarise(summary.DecodeRunMicroseconds), trace));
+            }
+            return results;
         }
-        string trace = model.EndProfiling();
-        log($"profile: trace {trace}");
-        var summary = OrtTraceSummary.Read(trace);
-        return new Result(summary, HostWorkSummary.Of(stepMicroseconds, summary.DecodeRunMicroseconds, allocated, gen0, gen2), trace);
+        finally
+        {
+            foreach (var engine in engines) engine.Dispose();
+        }
     }
 
-#if !ONNXRUNTIME_GPU
-    /// <summary>
-    /// The same decode (prompt, greedy steps) by ONNX Runtime GenAI on the same folder, its
-    /// profiler switched on through a config overlay (the folder is not touched). GenAI's step is
-    /// one GenerateNextToken: its forward and its own greedy search.
-    /// </summary>
-    public static Result RunGenAi(string folder, int promptTokens, int steps, int threads, string outputFolder, Action<string> log)
+    static IProfiledDecode OpenGenAi(ExportedModel exported, int promptTokens, int steps, int threads, string outputFolder)
     {
-        Directory.CreateDirectory(outputFolder);
-        var exported = ExportedModel.Open(folder);
-        string prefix = Path.Combine(Path.GetFullPath(outputFolder), "genai_profile");
-        var existing = Directory.GetFiles(outputFolder, "genai_profile*.json").ToHashSet();
-        int[] prompt = Prompt(promptTokens, exported.Config.VocabSize);
-        var stepMicroseconds = new List<double>(steps);
-        long allocated;
-        int gen0, gen2;
-        using (var config = new Microsoft.ML.OnnxRuntimeGenAI.Config(exported.Folder))
-        {
-            var sessionOptions = new System.Text.Json.Nodes.JsonObject { ["enable_profiling"] = prefix };
-            if (threads > 0) sessionOptions["intra_op_num_threads"] = threads;
-            config.Overlay(new System.Text.Json.Nodes.JsonObject { ["model"] = new System.Text.Json.Nodes.JsonObject { ["decoder"] = new System.Text.Json.Nodes.JsonObject { ["session_options"] = sessionOptions } } }.ToJsonString());
-            using var model = new Microsoft.ML.OnnxRuntimeGenAI.Model(config);
-            using var parameters = new Microsoft.ML.OnnxRuntimeGenAI.GeneratorParams(model);
-            int length = Math.Min(exported.Config.MaxSeqLen, prompt.Length + 1 + steps);
-            parameters.SetSearchOption("max_length", length);
-            parameters.SetSearchOption("min_length", length);
-            parameters.SetSearchOption("do_sample", false);
-            using var generator = new Microsoft.ML.OnnxRuntimeGenAI.Generator(model, parameters);
-            generator.AppendTokens(prompt);
-            generator.GenerateNextToken();
-            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            int gen0Before = GC.CollectionCount(0), gen2Before = GC.CollectionCount(2);
-            for (int s = 0; s < steps && !generator.IsDone(); s++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                generator.GenerateNextToken();
-                stepMicroseconds.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
-            }
-            allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-            gen0 = GC.CollectionCount(0) - gen0Before;
-            gen2 = GC.CollectionCount(2) - gen2Before;
-        } // the trace is written when GenAI's session goes
-        string trace = Directory.GetFiles(outputFolder, "genai_profile*.json").Except(existing).SingleOrDefault()
-            ?? throw new InvalidOperationException($"GenAI wrote no profile under {outputFolder}");
-        log($"profile: GenAI trace {trace}");
-        var summary = OrtTraceSummary.Read(trace);
-        // GenAI's first GenerateNextToken ran the prefill's sampling only; its trace's runs are the prefill, then one per step.
-        return new Result(summary, HostWorkSummary.Of(stepMicroseconds, summary.DecodeRunMicroseconds, allocated, gen0, gen2), trace);
-    }
+#if ONNXRUNTIME_GPU
+        throw new ArgumentException("ONNX Runtime GenAI is not part of this build (OnnxRuntimeFlavor=Gpu); profile without --genai");
+#else
+        return new GenAiProfiledDecode(exported, promptTokens, steps, threads, outputFolder);
 #endif
+    }
+
+    /// <summary>Whole generations before the profiled one; returns their model runs (a prefill and one per step each).</summary>
+    static int WarmUp(IProfiledDecode engine, int[] prompt, int steps, int generations)
+    {
+        int runs = 0;
+        for (int g = 0; g < generations; g++)
+        {
+            engine.Start(prompt);
+            runs++;
+            for (int s = 0; s < steps && engine.CanStep; s++, runs++) engine.Step();
+        }
+        return runs;
+    }
+
+    /// <summary>One engine's profiled steps: wall time each, and the managed allocations, collections and page faults over them.</summary>
+    sealed class StepRecord(int steps)
+    {
+        readonly List<double> _microseconds = new(steps);
+        long _allocated, _faults;
+        int _gen0, _gen2;
+        bool _faultsKnown = true;
+
+        public void Time(Action step)
+        {
+            long? faults = PageFaults.Minor(); // outside the allocation count: reading it allocates
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+            long start = Stopwatch.GetTimestamp();
+            step();
+            _microseconds.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            _allocated += GC.GetAllocatedBytesForCurrentThread() - allocated;
+            _gen0 += GC.CollectionCount(0) - gen0;
+            _gen2 += GC.CollectionCount(2) - gen2;
+            if (faults is { } before && PageFaults.Minor() is { } after) _faults += after - before;
+            else _faultsKnown = false;
+        }
+
+        public HostWorkSummary Summarise(IReadOnlyList<double> runMicroseconds) =>
+            HostWorkSummary.Of(_microseconds, runMicroseconds, _allocated, _gen0, _gen2, _faultsKnown ? _faults : null);
+    }
 
     /// <summary>BOS then seeded ids from the vocabulary (special ids 0–2 avoided), the same for every engine.</summary>
     static int[] Prompt(int promptTokens, int vocab)
     {
         var rng = new Random(0);
         return [1, .. Enumerable.Range(1, promptTokens - 1).Select(_ => rng.Next(3, vocab))];
-    }
-
-    sealed class Plain(OnnxDecoderModel model) : IDecoderModel
-    {
-        public Core.Model.LlamaConfig Config => model.Config;
-        public IDecoderSession StartSession() => model.StartSession();
-        public void Dispose() { }
     }
 }

@@ -6,7 +6,8 @@ namespace Adapters.Bench.Profiling;
 
 /// <summary>
 /// ONNX Runtime's profile (a Chrome trace: "Session" events per run, "Node" events per kernel)
-/// summed by operator type over the decode runs — every model_run after the first (the prefill).
+/// summed by operator type over the decode runs of the profiled generation: every model_run after
+/// its prefill, which follows the warm-up's runs.
 /// The gap between a run's wall time and its kernels' sum is the executor's own time between kernels.
 /// </summary>
 public sealed record OrtTraceSummary(int DecodeRuns, double RunMicroseconds, double KernelMicroseconds, IReadOnlyList<OrtTraceSummary.OpTime> Ops,
@@ -14,13 +15,14 @@ public sealed record OrtTraceSummary(int DecodeRuns, double RunMicroseconds, dou
 {
     public sealed record OpTime(string OpType, int NodesPerRun, double Microseconds);
 
-    public static OrtTraceSummary Read(string traceFile)
+    /// <param name="warmupRuns">model_runs before the profiled generation's prefill (the warm-up's), left out.</param>
+    public static OrtTraceSummary Read(string traceFile, int warmupRuns = 0)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(traceFile));
         var events = json.RootElement.EnumerateArray().ToList();
         var runs = events.Where(e => Str(e, "cat") == "Session" && Str(e, "name") == "model_run")
-            .Select(e => (Start: e.GetProperty("ts").GetDouble(), Duration: e.GetProperty("dur").GetDouble())).OrderBy(r => r.Start).ToList();
-        if (runs.Count < 2) throw new InvalidDataException($"{traceFile}: {runs.Count} model runs; a prefill and at least one decode step are needed");
+            .Select(e => (Start: e.GetProperty("ts").GetDouble(), Duration: e.GetProperty("dur").GetDouble())).OrderBy(r => r.Start).Skip(warmupRuns).ToList();
+        if (runs.Count < 2) throw new InvalidDataException($"{traceFile}: {runs.Count} model runs after {warmupRuns} of warm-up; a prefill and at least one decode step are needed");
         double decodeStart = runs[1].Start;
         var kernels = events.Where(e => Str(e, "cat") == "Node" && Str(e, "name")?.EndsWith("_kernel_time", StringComparison.Ordinal) == true
                 && e.GetProperty("ts").GetDouble() >= decodeStart)
