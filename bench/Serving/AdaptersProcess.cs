@@ -6,7 +6,8 @@ namespace Adapters.Bench.Serving;
 /// <summary>
 /// An `adapters serve` or `adapters router` child process: started from the adapters.dll beside
 /// this assembly, ready once it prints its URL on stdout, killed abruptly (SIGKILL, as a crashed or
-/// evicted pod dies) or restarted on the same port. Its stderr is kept (the last lines) for errors.
+/// evicted pod dies) or restarted on the same port, and stopped gracefully when disposed. Its
+/// stderr is kept (the last lines) for errors.
 /// </summary>
 public sealed partial class AdaptersProcess : IDisposable
 {
@@ -104,5 +105,24 @@ public sealed partial class AdaptersProcess : IDisposable
     [GeneratedRegex(@"http://[^\s/]+/")]
     private static partial Regex UrlPattern();
 
-    public void Dispose() => Kill();
+    /// <summary>
+    /// SIGTERM, as an orchestrator stops a pod: the child drains and deletes its temporary folders
+    /// (its adapter store). SIGKILL after <see cref="StopTimeout"/>, or where there is no SIGTERM.
+    /// </summary>
+    public void Stop()
+    {
+        if (_process is null) return;
+        if (!OperatingSystem.IsWindows() && !_process.HasExited && kill(_process.Id, SigTerm) == 0)
+            _process.WaitForExit(StopTimeout);
+        Kill();
+    }
+
+    static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+    const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
+
+    /// <summary>Stops it gracefully (<see cref="Stop"/>); a scenario's deliberate crash is <see cref="Kill"/>.</summary>
+    public void Dispose() => Stop();
 }
