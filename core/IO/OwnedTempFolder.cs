@@ -17,9 +17,11 @@ public sealed class OwnedTempFolder : IDisposable
 
     /// <summary>
     /// A folder without an owner file (left by a version before owner files, or caught between its
-    /// creation and its owner file) is left alone until it is this old.
+    /// creation and its owner file) is left alone until it is this old: a day, so that a server of
+    /// such a version still running beside a newer one keeps its folder unless it went a day
+    /// without changing it.
     /// </summary>
-    public static readonly TimeSpan UnownedGrace = TimeSpan.FromHours(1);
+    public static readonly TimeSpan UnownedGrace = TimeSpan.FromDays(1);
 
     static readonly Lazy<bool> LocksHold = new(CheckLocksHold);
 
