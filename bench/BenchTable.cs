@@ -67,7 +67,8 @@ public static class BenchTable
         sb.AppendLine("| --- | ---: | ---: | --- | ---: |");
         foreach (var t in report.Targets)
         {
-            bool isDecodeRatio = t.Name.Contains("decode", StringComparison.Ordinal) || t.Name.Contains("_vs_llamacpp_", StringComparison.Ordinal);
+            bool isDecodeRatio = t.Name.Contains("decode", StringComparison.Ordinal) || t.Name.Contains("_vs_llamacpp_", StringComparison.Ordinal)
+                || t.Name.Contains("_vs_genai_", StringComparison.Ordinal);
             string met = t.Met is { } ok ? ok ? "yes" : "NO" : "n/a";
             if (t.Met == false && isDecodeRatio && resolution is { } r && t.Value is { } v && Math.Abs(v - t.Limit) <= Math.Abs(r - 1))
                 met = "NO (within noise)";

@@ -47,6 +47,10 @@ public sealed class BenchCommandTests : IDisposable
                      "int8_vs_fp32_decode", "int4_vs_fp32_decode", "int4_swappable_lora_r8_decode_overhead", "ours_fp32_vs_llamacpp_f32_tokens_per_second" })
             Assert.Equal(JsonValueKind.Number, root.GetProperty("headline").GetProperty(key).ValueKind);
         Assert.Contains("resolution: a second session of the base decodes at", result.Stdout);
+        // Ours against GenAI is a ratio of two decode timings like the others: the run's resolution stands beside it.
+        string controlText = root.GetProperty("headline").GetProperty("control_decode_ratio").GetDouble().ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        var genaiRow = Assert.Single(result.Stdout.Split('\n'), l => l.StartsWith("| ours_vs_genai_base_tokens_per_second |", StringComparison.Ordinal));
+        Assert.EndsWith($"| {controlText} |", genaiRow);
         Assert.True(root.GetProperty("hot_swap").GetProperty("replace").GetProperty("count").GetInt32() > 0);
         foreach (string file in new[] { "bench.md", "latency_vs_batch.png", "overhead_vs_rank.png", "throughput_vs_adapters.png" })
             Assert.True(new FileInfo(Path.Combine(outDir, file)).Length > 0, $"{file} missing or empty");
