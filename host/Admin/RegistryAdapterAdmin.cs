@@ -35,9 +35,6 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
     readonly AdapterLoadOptions _options;
     readonly string _stagingRoot;
     readonly OwnedTempFolder? _ownedStaging; // null when the options name the folder: the user's, never deleted
-
-    /// <summary>Where training adapters are converted: the options' folder, or this admin's own temporary one.</summary>
-    internal string StagingRoot => _stagingRoot;
     readonly FileConfinement _stagingConfinement;
     readonly SemaphoreSlim _slots;
 
@@ -51,6 +48,9 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
         _stagingConfinement = new FileConfinement([_stagingRoot]);
         _slots = new SemaphoreSlim(_options.MaxConcurrentLoads, _options.MaxConcurrentLoads);
     }
+
+    /// <summary>Where training adapters are converted: the options' folder, or this admin's own temporary one.</summary>
+    internal string StagingRoot => _stagingRoot;
 
     public async Task<ModelInfo> LoadAsync(string name, string path, CancellationToken cancel)
     {

@@ -13,11 +13,11 @@ namespace Adapters.Runtime.Serving;
 /// </summary>
 public sealed class ServedAdapterStore : IDisposable
 {
-    readonly Lock _lock = new();
-    readonly Dictionary<string, int> _references = new(StringComparer.Ordinal);
     /// <summary>The default folder's name starts with this (then random characters), under the temporary folder.</summary>
     public const string TemporaryPrefix = "adapters-store-";
 
+    readonly Lock _lock = new();
+    readonly Dictionary<string, int> _references = new(StringComparer.Ordinal);
     readonly OwnedTempFolder? _owned;
     FileConfinement? _confinement;
 
