@@ -32,6 +32,9 @@ public static class DecodeProfiler
         if (promptTokens < 1) throw new ArgumentException($"prompt tokens must be >= 1, got {promptTokens}");
         if (warmup < 0) throw new ArgumentException($"warm-up generations must be >= 0, got {warmup}");
         if (genai && adapter is not null) throw new ArgumentException("--genai profiles the folder's base model; leave out --adapter");
+#if ONNXRUNTIME_GPU
+        if (genai) throw new ArgumentException("ONNX Runtime GenAI is not part of this build (OnnxRuntimeFlavor=Gpu); profile without --genai");
+#endif
         Directory.CreateDirectory(outputFolder);
         var exported = ExportedModel.Open(folder);
         int[] prompt = Prompt(promptTokens, exported.Config.VocabSize);
@@ -66,14 +69,12 @@ public static class DecodeProfiler
         }
     }
 
-    static IProfiledDecode OpenGenAi(ExportedModel exported, int promptTokens, int steps, int threads, string outputFolder)
-    {
+    static IProfiledDecode OpenGenAi(ExportedModel exported, int promptTokens, int steps, int threads, string outputFolder) =>
 #if ONNXRUNTIME_GPU
-        throw new ArgumentException("ONNX Runtime GenAI is not part of this build (OnnxRuntimeFlavor=Gpu); profile without --genai");
+        throw new UnreachableException("refused above: this build has no GenAI");
 #else
-        return new GenAiProfiledDecode(exported, promptTokens, steps, threads, outputFolder);
+        new GenAiProfiledDecode(exported, promptTokens, steps, threads, outputFolder);
 #endif
-    }
 
     /// <summary>Whole generations before the profiled one; returns their model runs (a prefill and one per step each).</summary>
     static int WarmUp(IProfiledDecode engine, int[] prompt, int steps, int generations)
