@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Net;
+using Adapters.Core.IO;
 using Adapters.Host;
+using Adapters.Host.Admin;
+using Adapters.Runtime.Serving;
 
 namespace Adapters.Cli.Commands;
 
@@ -58,6 +61,21 @@ public static class ServeCommand
         return command;
     }
 
+    /// <summary>
+    /// A server killed before it could delete its temporary folders (SIGKILL, the OOM killer) leaves
+    /// them, with its copies of every adapter it served; this one deletes those whose owner has gone
+    /// before it starts, and says so (the store it makes would also do it, silently, in the background).
+    /// </summary>
+    static void DeleteFoldersOfKilledServers(CliConsole console)
+    {
+        string temp = Path.GetTempPath();
+        int deleted = OwnedTempFolder.DeleteAbandoned(temp, ServedAdapterStore.TemporaryPrefix)
+            + OwnedTempFolder.DeleteAbandoned(temp, RegistryAdapterAdmin.TemporaryPrefix);
+        if (deleted > 0)
+            console.Info($"serve: deleted {deleted} temporary folder(s) that servers killed before they could clean up left in {temp} " +
+                $"({ServedAdapterStore.TemporaryPrefix}*, {RegistryAdapterAdmin.TemporaryPrefix}*)");
+    }
+
     static TimeSpan Seconds(double value, string option) =>
         double.IsFinite(value) && value > 0 && value <= TimeSpan.MaxValue.TotalSeconds / 2
             ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{option} must be a positive number of seconds, got {value}");
@@ -65,6 +83,7 @@ public static class ServeCommand
     /// <summary>Starts the server, prints its URL on stdout, and serves until Ctrl+C or SIGTERM (then shuts down gracefully).</summary>
     public static async Task Run(HostServerOptions options, CliConsole console)
     {
+        DeleteFoldersOfKilledServers(console);
         await using var server = await HostServer.StartAsync(options.Validate());
         console.Out.WriteLine($"serving {server.Backend.BaseModelName} at {server.Url}");
         var adapters = server.Backend.Models.Skip(1).Select(m => m.Id).ToList(); // the base model comes first
