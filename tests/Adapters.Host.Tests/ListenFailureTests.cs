@@ -5,8 +5,12 @@ using Adapters.TestSupport;
 namespace Adapters.Host.Tests;
 
 /// <summary>An address or port the server cannot listen on is one clear IOException naming it (the CLI prints it as one error line), not a crash.</summary>
-public sealed class ListenFailureTests
+public sealed class ListenFailureTests : IDisposable
 {
+    readonly string _dir = SharedModels.NewTempFolder("listen-token");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     [Fact]
     public async Task Port_in_use_is_an_IOException_naming_address_and_port()
     {
@@ -36,9 +40,9 @@ public sealed class ListenFailureTests
         }
     }
 
-    static string WriteToken()
+    string WriteToken()
     {
-        string path = Path.Combine(SharedModels.NewTempFolder("listen-token"), "token");
+        string path = Path.Combine(_dir, "token");
         File.WriteAllText(path, "listen-test-token\n");
         return path;
     }

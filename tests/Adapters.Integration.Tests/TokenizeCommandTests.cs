@@ -8,8 +8,12 @@ namespace Adapters.Integration.Tests;
 /// the real Llama 3, Qwen3 and Mistral tokenizers (with and without special tokens), and --chat
 /// prints the @huggingface/jinja rendering of the template with its ids.
 /// </summary>
-public sealed class TokenizeCommandTests
+public sealed class TokenizeCommandTests : IDisposable
 {
+    readonly string _dir = SharedModels.NewTempFolder("tokenize-chat");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     static JsonElement Run(params string[] args)
     {
         var result = CliRunner.Run(["tokenize", .. args]);
@@ -49,7 +53,7 @@ public sealed class TokenizeCommandTests
         var expected = template.GetProperty("renderings").EnumerateArray()
             .First(r => r.GetProperty("conversation").GetString() == "system-single-turn" && r.GetProperty("add_generation_prompt").GetBoolean()
                 && !r.TryGetProperty("extra", out _));
-        string file = Path.Combine(SharedModels.NewTempFolder("tokenize-chat"), "messages.json");
+        string file = Path.Combine(_dir, $"messages-{name}.json");
         File.WriteAllText(file, conversations.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "system-single-turn").GetProperty("messages").GetRawText());
 
         var output = Run("--tokenizer", HfTokenizerFiles.Folder(name), "--chat", file);

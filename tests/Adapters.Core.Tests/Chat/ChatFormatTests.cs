@@ -71,11 +71,18 @@ public sealed class ChatFormatTests
     public void A_folder_without_a_template_has_no_chat_format()
     {
         string folder = SharedModels.NewTempFolder("chat-none");
-        Assert.Null(ChatFormat.TryLoad(folder, Tokenizer));
-        File.WriteAllText(Path.Combine(folder, ChatFormat.ConfigFile), "{\"bos_token\": \"<s>\"}");
-        Assert.Null(ChatFormat.TryLoad(folder, Tokenizer));
-        File.WriteAllText(Path.Combine(folder, ChatFormat.ConfigFile), "{\"chat_template\": 7}");
-        var error = Assert.Throws<InvalidFileException>(() => ChatFormat.TryLoad(folder, Tokenizer));
-        Assert.Contains("chat_template", error.Message);
+        try
+        {
+            Assert.Null(ChatFormat.TryLoad(folder, Tokenizer));
+            File.WriteAllText(Path.Combine(folder, ChatFormat.ConfigFile), "{\"bos_token\": \"<s>\"}");
+            Assert.Null(ChatFormat.TryLoad(folder, Tokenizer));
+            File.WriteAllText(Path.Combine(folder, ChatFormat.ConfigFile), "{\"chat_template\": 7}");
+            var error = Assert.Throws<InvalidFileException>(() => ChatFormat.TryLoad(folder, Tokenizer));
+            Assert.Contains("chat_template", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

@@ -8,8 +8,12 @@ namespace Adapters.Core.Tests.IO;
 /// aside, the old one renamed away, the new one renamed in) recovers to a complete folder, the
 /// previous or the new one, and leaves no temporary folders behind.
 /// </summary>
-public sealed class AtomicDirectoryTests
+public sealed class AtomicDirectoryTests : IDisposable
 {
+    readonly string _root = SharedModels.NewTempFolder("atomic-dir");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
     static string Make(string path, string content)
     {
         Directory.CreateDirectory(path);
@@ -22,7 +26,7 @@ public sealed class AtomicDirectoryTests
     [Fact]
     public void Killed_while_building_keeps_the_previous_folder_and_drops_the_half_built_one()
     {
-        string root = SharedModels.NewTempFolder("atomic-dir");
+        string root = _root;
         string target = Make(Path.Combine(root, "checkpoint"), "step 10");
         Directory.CreateDirectory(Path.Combine(root, "checkpoint.tmp-123-abc")); // half built, no state
 
@@ -34,7 +38,7 @@ public sealed class AtomicDirectoryTests
     [Fact]
     public void Killed_between_the_two_renames_puts_the_previous_folder_back()
     {
-        string root = SharedModels.NewTempFolder("atomic-dir");
+        string root = _root;
         Make(Path.Combine(root, "checkpoint.old-123-abc"), "step 10");   // renamed aside
         Make(Path.Combine(root, "checkpoint.tmp-123-def"), "step 20");   // complete, not yet renamed in
         string target = Path.Combine(root, "checkpoint");
@@ -47,7 +51,7 @@ public sealed class AtomicDirectoryTests
     [Fact]
     public void Killed_before_deleting_the_old_folder_keeps_the_new_one()
     {
-        string root = SharedModels.NewTempFolder("atomic-dir");
+        string root = _root;
         string target = Make(Path.Combine(root, "checkpoint"), "step 20");
         Make(Path.Combine(root, "checkpoint.old-123-abc"), "step 10");
 
@@ -59,7 +63,7 @@ public sealed class AtomicDirectoryTests
     [Fact]
     public void The_next_write_cleans_what_an_earlier_kill_left_and_replaces_the_folder()
     {
-        string root = SharedModels.NewTempFolder("atomic-dir");
+        string root = _root;
         string target = Make(Path.Combine(root, "export"), "v1");
         Directory.CreateDirectory(Path.Combine(root, "export.tmp-9-x"));
         Make(Path.Combine(root, "export.old-9-y"), "v0");
@@ -72,7 +76,7 @@ public sealed class AtomicDirectoryTests
     [Fact]
     public void A_failed_build_leaves_the_previous_folder_and_no_temporary_one()
     {
-        string root = SharedModels.NewTempFolder("atomic-dir");
+        string root = _root;
         string target = Make(Path.Combine(root, "export"), "v1");
         Assert.Throws<InvalidOperationException>(() => AtomicFile.WriteDirectory(target, _ => throw new InvalidOperationException("boom")));
         Assert.Equal("v1", Content(target));
