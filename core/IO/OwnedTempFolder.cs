@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace Adapters.Core.IO;
@@ -7,8 +8,9 @@ namespace Adapters.Core.IO;
 /// process holds its owner file open with an exclusive lock (flock on Unix), which the system
 /// drops when the process dies. Disposing deletes the folder, and so does a normal exit. A process
 /// killed before either (SIGKILL, the OOM killer, a crash) leaves it behind, with whatever it held
-/// (a server's copies of its adapters: hundreds of MB); so creating a folder first deletes, in the
-/// background, every folder with the same prefix whose owner file nobody holds any more.
+/// (a server's copies of its adapters: hundreds of MB); so the first folder of a prefix a process
+/// creates (unless it swept that prefix itself) deletes, in the background, every folder with the
+/// same prefix whose owner file nobody holds any more.
 /// </summary>
 public sealed class OwnedTempFolder : IDisposable
 {
@@ -25,6 +27,9 @@ public sealed class OwnedTempFolder : IDisposable
 
     static readonly Lazy<bool> LocksHold = new(CheckLocksHold);
 
+    /// <summary>The (root, prefix) pairs this process has swept or started sweeping: once is enough.</summary>
+    static readonly ConcurrentDictionary<(string Root, string Prefix), bool> Swept = new();
+
     readonly FileStream _owner;
     int _disposed;
 
@@ -39,13 +44,14 @@ public sealed class OwnedTempFolder : IDisposable
 
     /// <summary>
     /// Creates <c>{root}/{prefix}{random}</c> (root: the system's temporary folder), owned by this
-    /// process, and starts deleting the abandoned folders of that prefix there.
+    /// process, and, the first time this process meets the prefix there, starts deleting the
+    /// abandoned folders of that prefix.
     /// </summary>
     public static OwnedTempFolder Create(string prefix, string? root = null)
     {
         root ??= Path.GetTempPath();
         var created = CreateOwned(root, prefix);
-        _ = Task.Run(() => DeleteAbandoned(root, prefix));
+        if (Swept.TryAdd((root, prefix), true)) _ = Task.Run(() => DeleteAbandoned(root, prefix));
         return created;
     }
 
@@ -75,12 +81,13 @@ public sealed class OwnedTempFolder : IDisposable
     /// </summary>
     public static int DeleteAbandoned(string root, string prefix)
     {
+        Swept[(root, prefix)] = true;
         if (!LocksHold.Value) return 0; // a live owner could not be told from a dead one
         int deleted = 0;
         try
         {
             foreach (string folder in Directory.EnumerateDirectories(root, prefix + "*"))
-                if (IsAbandoned(folder) && TryDelete(folder)) deleted++;
+                if (IsAbandoned(folder) && FolderDeletion.TryDelete(folder)) deleted++; // false: another sweeper was first
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the root itself is unreadable
         return deleted;
@@ -93,10 +100,19 @@ public sealed class OwnedTempFolder : IDisposable
             if (new DirectoryInfo(folder).LinkTarget is not null) return false; // only real folders are ours
             string owner = Path.Combine(folder, OwnerFileName);
             if (!File.Exists(owner)) return DateTime.UtcNow - Directory.GetLastWriteTimeUtc(folder) > UnownedGrace;
-            // The lock is free only when no process holds the file: its owner has gone.
-            using (new FileStream(owner, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) return true;
+            return OpensExclusively(owner); // the lock is free only when no process holds the file: its owner has gone
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // held, or not ours to touch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // not ours to touch
+    }
+
+    /// <summary>True when this process can open the file with an exclusive lock, which no other holder allows.</summary>
+    static bool OpensExclusively(string path)
+    {
+        try
+        {
+            using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>
@@ -109,23 +125,9 @@ public sealed class OwnedTempFolder : IDisposable
         try
         {
             using var first = new FileStream(probe, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-            try
-            {
-                using (new FileStream(probe, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) return false;
-            }
-            catch (IOException) { return true; }
+            return !OpensExclusively(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
-    }
-
-    static bool TryDelete(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // another sweeper was first, or not ours
     }
 
     void OnProcessExit(object? sender, EventArgs e) => Dispose();
@@ -135,6 +137,6 @@ public sealed class OwnedTempFolder : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         _owner.Dispose(); // the lock goes before the folder, which Windows would not delete with the file open
-        TryDelete(FullName);
+        FolderDeletion.TryDelete(FullName);
     }
 }

@@ -201,20 +201,13 @@ public sealed class RegistryAdapterAdmin : IAdapterAdmin, IDisposable
         finally
         {
             // The registry keeps what it validated in its own store: the staged conversion can go.
-            if (converted is not null) TryDelete(converted);
+            if (converted is not null) FolderDeletion.TryDelete(converted); // one it cannot delete goes with the staging root
         }
     }
 
     /// <summary>Failures that describe the caller's files or request, not a fault of the server.</summary>
     static bool IsAboutTheFiles(Exception e) =>
         e is IOException or ArgumentException or InvalidDataException or JsonException or FormatException or UnauthorizedAccessException;
-
-    static void TryDelete(string folder)
-    {
-        try { Directory.Delete(folder, recursive: true); }
-        catch (IOException) { } // a leftover staging folder is removed with the staging root
-        catch (UnauthorizedAccessException) { }
-    }
 
     public void Dispose()
     {

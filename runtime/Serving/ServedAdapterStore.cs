@@ -92,15 +92,8 @@ public sealed class ServedAdapterStore : IDisposable
                 return;
             }
             _references.Remove(stored.Hash);
-            TryDelete(Path.Combine(Folder, stored.Hash));
+            FolderDeletion.TryDelete(Path.Combine(Folder, stored.Hash));
         }
-    }
-
-    static void TryDelete(string folder)
-    {
-        try { if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); }
-        catch (IOException) { } // removed with the store
-        catch (UnauthorizedAccessException) { }
     }
 
     public void Dispose()
@@ -108,7 +101,7 @@ public sealed class ServedAdapterStore : IDisposable
         lock (_lock)
         {
             if (_owned is not null) _owned.Dispose();
-            else foreach (string hash in _references.Keys) TryDelete(Path.Combine(Folder, hash));
+            else foreach (string hash in _references.Keys) FolderDeletion.TryDelete(Path.Combine(Folder, hash));
             _references.Clear();
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Adapters.Core.IO;
 using Adapters.TestSupport;
 
@@ -26,12 +25,8 @@ public sealed class ServeAbandonedFoldersTests : IDisposable
         string live = Directory.CreateDirectory(Path.Combine(temp, "adapters-host-live")).FullName;
         using var owner = new FileStream(Path.Combine(live, OwnedTempFolder.OwnerFileName), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         // A model folder that does not exist: the server sweeps, then stops with one error line.
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "adapters.dll"), "serve", "--model", Path.Combine(_dir, "no-such-model"), "--port", "0" })
-            start.ArgumentList.Add(a);
-        start.Environment["TMPDIR"] = temp;
-        using var process = Process.Start(start)!;
+        using var process = CliProcess.Start(["serve", "--model", Path.Combine(_dir, "no-such-model"), "--port", "0"], new Dictionary<string, string> { ["TMPDIR"] = temp });
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Adapters.Core.Checkpoints;
 using Adapters.Export;
 using Adapters.TestSupport;
@@ -22,10 +21,7 @@ public sealed class ServeListenFailureTests : IDisposable
     {
         string model = Path.Combine(_dir, "model");
         LlamaOnnxExporter.Export(Llama2cCheckpoint.Read(SharedModels.Stories260K), model, new LlamaExportOptions { TokenizerPath = SharedModels.Tok512 });
-        string cli = Path.Combine(AppContext.BaseDirectory, "adapters.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { cli, "serve", "--model", model, "--host", "::ffff:127.0.0.1", "--port", "0" }) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
+        using var process = CliProcess.Start(["serve", "--model", model, "--host", "::ffff:127.0.0.1", "--port", "0"]);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
