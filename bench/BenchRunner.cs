@@ -359,15 +359,17 @@ public static class BenchRunner
 
     static List<VariantResult> Summarise(List<IBenchVariant> variants, Dictionary<(IBenchVariant, int), List<GenerationTiming>> samples, BenchOptions options)
     {
-        var raw = new List<(IBenchVariant Variant, int Batch, LatencyStats Ttft, LatencyStats Step, double TokensPerSecond, int Count, double[] RoundP50s)>();
+        var raw = new List<(IBenchVariant Variant, int Batch, LatencyStats Ttft, LatencyStats Step, double TokensPerSecond, int Count, double[] RoundP50s, double? WithinRoundsP90OverP50)>();
         foreach (int batch in options.BatchSizes)
             foreach (var v in variants)
             {
                 if (!samples.TryGetValue((v, batch), out var runs)) continue;
                 var steps = runs.SelectMany(r => r.StepMs).ToList();
                 double seconds = steps.Sum() / 1000;
+                var rounds = runs.Select(r => LatencyStats.Of(r.StepMs)).ToArray();
                 raw.Add((v, batch, LatencyStats.Of(runs.Select(r => r.TimeToFirstTokenMs).ToList()), LatencyStats.Of(steps),
-                    seconds > 0 ? steps.Count * batch / seconds : 0, runs.Count, runs.Select(r => LatencyStats.Of(r.StepMs).P50Ms).ToArray()));
+                    seconds > 0 ? steps.Count * batch / seconds : 0, runs.Count, rounds.Select(r => r.P50Ms).ToArray(),
+                    Median(rounds.Where(r => r.P50Ms > 0).Select(r => r.P90Ms / r.P50Ms))));
             }
         return raw.Select(r =>
         {
@@ -388,6 +390,7 @@ public static class BenchRunner
                 DecodeOverhead = has ? r.Step.P50Ms / baseline.Step.P50Ms : null,
                 DecodeOverheadPaired = has ? PairedRatio(r.RoundP50s, baseline.RoundP50s) : null,
                 RoundDecodeP50s = r.RoundP50s,
+                DecodeP90OverP50WithinRounds = r.WithinRoundsP90OverP50,
                 ThroughputOverhead = has && r.TokensPerSecond > 0 ? baseline.TokensPerSecond / r.TokensPerSecond : null,
                 TimeToFirstTokenOverhead = has ? r.Ttft.P50Ms / baseline.Ttft.P50Ms : null,
             };
@@ -395,12 +398,16 @@ public static class BenchRunner
     }
 
     /// <summary>Median of per-round ratios (round i of the variant over round i of the base); rounds run in the same order for both.</summary>
-    static double? PairedRatio(IReadOnlyList<double> variant, IReadOnlyList<double> baseline)
+    static double? PairedRatio(IReadOnlyList<double> variant, IReadOnlyList<double> baseline) =>
+        Median(variant.Zip(baseline, (v, b) => b > 0 ? v / b : double.NaN));
+
+    /// <summary>The median of the finite values (the mean of the middle two for an even count); null when there are none.</summary>
+    static double? Median(IEnumerable<double> values)
     {
-        var ratios = variant.Zip(baseline, (v, b) => b > 0 ? v / b : double.NaN).Where(double.IsFinite).Order().ToArray();
-        if (ratios.Length == 0) return null;
-        int mid = ratios.Length / 2;
-        return ratios.Length % 2 == 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        if (sorted.Length == 0) return null;
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     public const string CompressedVariant = "compressed (SFSD)";
@@ -470,6 +477,7 @@ public static class BenchRunner
         };
         // The batch-1 step-time distribution of each engine's base: what a user of one stream feels.
         AddTail(headline, "ours_base", oursBase1);
+        AddTail(headline, "control", Ours(ControlVariant, single)); // identical work: the tails' resolution
         AddTail(headline, "genai_base", GenAi("GenAI base", single));
         AddTail(headline, "llamacpp_f32", LlamaCpp("llama.cpp F32"));
         AddTail(headline, "llamacpp_q8_0", LlamaCpp("llama.cpp Q8_0"));
@@ -499,7 +507,7 @@ public static class BenchRunner
         }
     }
 
-    /// <summary>p50 (ms) and p90, p99 and mean over p50 of a variant's decode steps; null when the variant did not run.</summary>
+    /// <summary>p50 (ms) and p90, p99 and mean over p50 of a variant's decode steps, and p90 over p50 within rounds; null when the variant did not run.</summary>
     static void AddTail(Dictionary<string, double?> headline, string prefix, VariantResult? v)
     {
         var step = v?.DecodeStep;
@@ -508,5 +516,6 @@ public static class BenchRunner
         headline[$"{prefix}_decode_p90_over_p50"] = has ? step!.P90Ms / step.P50Ms : null;
         headline[$"{prefix}_decode_p99_over_p50"] = has ? step!.P99Ms / step.P50Ms : null;
         headline[$"{prefix}_decode_mean_over_p50"] = has ? step!.MeanMs / step.P50Ms : null;
+        headline[$"{prefix}_decode_p90_over_p50_within_rounds"] = has ? v!.DecodeP90OverP50WithinRounds : null;
     }
 }

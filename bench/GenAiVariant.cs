@@ -37,12 +37,10 @@ public sealed class GenAiVariant : IBenchVariant
 
     public GenerationTiming Run(int batchSize, IReadOnlyList<int> prompt, int steps)
     {
-        // prompt + first token + one token per decode step; min_length keeps EOS from ending a random model early.
+        // prompt + first token + one token per decode step.
         int length = prompt.Count + 1 + steps;
         using var parameters = new GeneratorParams(_model);
-        parameters.SetSearchOption("max_length", length);
-        parameters.SetSearchOption("min_length", length);
-        parameters.SetSearchOption("do_sample", false);
+        GenAiSearch.FixedLengthGreedy(parameters, length);
         parameters.SetSearchOption("batch_size", batchSize);
         using var generator = new Generator(_model, parameters);
         if (_adapters is not null) generator.SetActiveAdapter(_adapters, _adapterName!);

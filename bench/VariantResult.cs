@@ -27,6 +27,11 @@ public sealed record VariantResult
     [JsonPropertyName("decode_overhead_paired")] public double? DecodeOverheadPaired { get; init; }
     /// <summary>This variant's median decode step in each timed round, in round order (what paired ratios divide).</summary>
     [JsonPropertyName("round_decode_p50_ms")] public IReadOnlyList<double> RoundDecodeP50s { get; init; } = [];
+    /// <summary>
+    /// Median over rounds of each round's decode p90 / p50: the step-to-step tail of one generation,
+    /// without the drift of a shared machine between rounds that the p90 over all steps also holds.
+    /// </summary>
+    [JsonPropertyName("decode_p90_over_p50_within_rounds")] public double? DecodeP90OverP50WithinRounds { get; init; }
     /// <summary>Base tokens/s / this variant's tokens/s (mean-based companion of <see cref="DecodeOverhead"/>).</summary>
     [JsonPropertyName("throughput_overhead")] public double? ThroughputOverhead { get; init; }
     [JsonPropertyName("ttft_overhead")] public double? TimeToFirstTokenOverhead { get; init; }

@@ -30,9 +30,7 @@ internal sealed class GenAiProfiledDecode : IProfiledDecode
         _model = new Model(_config);
         _parameters = new GeneratorParams(_model);
         int length = Math.Min(exported.Config.MaxSeqLen, promptTokens + 1 + steps);
-        _parameters.SetSearchOption("max_length", length);
-        _parameters.SetSearchOption("min_length", length);
-        _parameters.SetSearchOption("do_sample", false);
+        GenAiSearch.FixedLengthGreedy(_parameters, length);
     }
 
     public string Engine => "GenAI";

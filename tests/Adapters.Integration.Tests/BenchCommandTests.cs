@@ -20,7 +20,7 @@ public sealed class BenchCommandTests : IDisposable
         var result = CliRunner.Run("bench", "--quick", "--threads", "2", "--out", outDir);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
-        Assert.Contains("| target | value | limit | met | resolution (control ratio) |", result.Stdout);
+        Assert.Contains("| target | value | limit | met | resolution (control) |", result.Stdout);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
         var root = json.RootElement;
         foreach (string key in new[] { "machine", "settings", "variants", "hot_swap", "headline", "targets", "wall_seconds" })
@@ -51,6 +51,16 @@ public sealed class BenchCommandTests : IDisposable
         string controlText = root.GetProperty("headline").GetProperty("control_decode_ratio").GetDouble().ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
         var genaiRow = Assert.Single(result.Stdout.Split('\n'), l => l.StartsWith("| ours_vs_genai_base_tokens_per_second |", StringComparison.Ordinal));
         Assert.EndsWith($"| {controlText} |", genaiRow);
+        // A tail ratio's resolution is the control session's own tail ratio, not its decode ratio.
+        var headline = root.GetProperty("headline");
+        string controlTail = headline.GetProperty("control_decode_p90_over_p50").GetDouble().ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        var tailRow = Assert.Single(result.Stdout.Split('\n'), l => l.StartsWith("| ours_base_decode_p90_over_p50 |", StringComparison.Ordinal));
+        Assert.EndsWith($"| {controlTail} |", tailRow);
+        var tailTarget = root.GetProperty("targets").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "ours_base_decode_p90_over_p50");
+        Assert.Equal(headline.GetProperty("control_decode_p90_over_p50").GetDouble(), tailTarget.GetProperty("resolution").GetDouble());
+        foreach (string prefix in new[] { "ours_base", "control", "genai_base" })
+            Assert.True(headline.GetProperty($"{prefix}_decode_p90_over_p50_within_rounds").GetDouble() >= 1, $"{prefix}: a p90 is never below its p50");
+        Assert.Contains("batch-1 decode tails, p90/p50 / p99/p50 over all steps", result.Stdout);
         Assert.True(root.GetProperty("hot_swap").GetProperty("replace").GetProperty("count").GetInt32() > 0);
         foreach (string file in new[] { "bench.md", "latency_vs_batch.png", "overhead_vs_rank.png", "throughput_vs_adapters.png" })
             Assert.True(new FileInfo(Path.Combine(outDir, file)).Length > 0, $"{file} missing or empty");

@@ -12,7 +12,15 @@ public sealed class TempExport : IDisposable
     {
         Root = SharedModels.NewTempFolder("onnx-export");
         Folder = Path.Combine(Root, "model");
-        Manifest = LlamaOnnxExporter.Export(weights, Folder, options ?? new LlamaExportOptions { IntraOpThreads = 2 });
+        try
+        {
+            Manifest = LlamaOnnxExporter.Export(weights, Folder, options ?? new LlamaExportOptions { IntraOpThreads = 2 });
+        }
+        catch
+        {
+            Dispose(); // tests that expect the export to be refused never get an object to dispose
+            throw;
+        }
         Weights = weights;
     }
 
