@@ -112,11 +112,14 @@ public sealed record BenchOptions
 
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
-    /// <summary>These options reduced to the quick run (explicit shape or model, output folder and threads kept).</summary>
-    public BenchOptions AsQuick() => this with
+    /// <summary>
+    /// These options as a quick run: steps, rounds, prompt length and swaps at the quick values
+    /// unless given here (what the user set explicitly); shape or model, output folder and threads kept.
+    /// </summary>
+    public BenchOptions AsQuick(int? steps = null, int? rounds = null, int? promptTokens = null, int? swaps = null) => this with
     {
-        Quick = true, Steps = QuickSteps, Rounds = QuickRounds,
-        PromptTokens = QuickPromptTokens, Swaps = QuickSwaps,
+        Quick = true, Steps = steps ?? QuickSteps, Rounds = rounds ?? QuickRounds,
+        PromptTokens = promptTokens ?? QuickPromptTokens, Swaps = swaps ?? QuickSwaps,
     };
 
     public BenchOptions Validate()

@@ -21,7 +21,7 @@ public static class BenchRunner
 
     public static BenchReport Run(BenchOptions options, Action<string> log)
     {
-        options = (options.Quick ? options.AsQuick() : options).Validate();
+        options = options.Validate();
         if (options.OrderSeed is null) options = options with { OrderSeed = Random.Shared.Next() };
         log($"bench: variant order seed {options.OrderSeed} (--order-seed {options.OrderSeed} repeats this run's order)");
         var clock = Stopwatch.StartNew();

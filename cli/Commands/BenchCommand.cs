@@ -19,7 +19,7 @@ public static class BenchCommand
         var seed = new Option<int>("--seed") { Description = "seed of the random weights (match `adapters compress --shape --seed`)", DefaultValueFactory = _ => 0 };
         var orderSeed = new Option<int?>("--order-seed") { Description = "seed of the variants' order in each round (default: a new one per run, printed and recorded as settings.order_seed; give it to repeat a run's order)" };
         var output = new Option<string>("--out") { Description = "output folder (exports, bench.json, bench.md, plots)", DefaultValueFactory = _ => "out/bench" };
-        var quick = new Option<bool>("--quick") { Description = "small fast run: few steps, 260K shape unless --shape/--model (what tests use)" };
+        var quick = new Option<bool>("--quick") { Description = $"small fast run (what tests use): {BenchOptions.QuickSteps} steps, {BenchOptions.QuickRounds} round, {BenchOptions.QuickPromptTokens}-token prompt, {BenchOptions.QuickSwaps} swaps, {BenchOptions.QuickShape} shape, no settling; any of these given explicitly stands" };
         var steps = new Option<int>("--steps") { Description = "decode steps per generation", DefaultValueFactory = _ => new BenchOptions().Steps };
         var rounds = new Option<int>("--rounds") { Description = "timed round-robin passes over all variants", DefaultValueFactory = _ => new BenchOptions().Rounds };
         var prompt = new Option<int>("--prompt-tokens") { Description = "prompt length", DefaultValueFactory = _ => new BenchOptions().PromptTokens };
@@ -50,7 +50,6 @@ public static class BenchCommand
                 Seed = parse.GetValue(seed),
                 OrderSeed = parse.GetValue(orderSeed),
                 OutputFolder = parse.GetValue(output)!,
-                Quick = parse.GetValue(quick),
                 Steps = parse.GetValue(steps),
                 Rounds = parse.GetValue(rounds),
                 PromptTokens = parse.GetValue(prompt),
@@ -66,11 +65,17 @@ public static class BenchCommand
                 {
                     BlockSize = parse.GetValue(blockSize),
                     AccuracyLevel = parse.GetValue(accuracy),
-                    ClassifierBits = parse.GetValue(classifier)!.Trim().ToLowerInvariant() == "fp32" ? null : Export.Quantization.QuantizationOptions.ParseBits(parse.GetValue(classifier)!, "--quantize-classifier"),
+                    ClassifierBits = ParseClassifier(parse.GetValue(classifier)!),
                 },
                 Provider = parse.GetValue(provider),
                 Threads = parse.GetValue(threads) ?? 0,
             };
+            if (parse.GetValue(quick))
+            {
+                // --quick sets what the user did not: an explicit --steps, --rounds, --prompt-tokens or --swaps stands.
+                int? Given(Option<int> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+                options = options.AsQuick(Given(steps), Given(rounds), Given(prompt), Given(swaps));
+            }
             var report = BenchRunner.Run(options, console.Info);
             var files = BenchOutput.Write(report, options.OutputFolder);
             console.Out.Write(BenchTable.ToMarkdown(report));
@@ -79,6 +84,14 @@ public static class BenchCommand
         }));
         return command;
     }
+
+    /// <summary>int8 or int4 (bits), or fp32 (null: the classifier stays unquantized).</summary>
+    static int? ParseClassifier(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "fp32" => null,
+        "int8" or "int4" => Export.Quantization.QuantizationOptions.ParseBits(text, "--quantize-classifier"),
+        _ => throw new ArgumentException($"--quantize-classifier '{text}' is not supported; use int8, int4 or fp32"),
+    };
 
     static int[] ParseSizes(string text)
     {

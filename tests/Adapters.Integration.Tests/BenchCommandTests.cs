@@ -1,3 +1,4 @@
+using Adapters.Bench;
 using System.Text.Json;
 using Adapters.TestSupport;
 
@@ -28,6 +29,8 @@ public sealed class BenchCommandTests : IDisposable
         foreach (string key in new[] { "logical_cores", "os", "onnxruntime_version", "provider", "intra_op_threads" })
             Assert.True(root.GetProperty("machine").TryGetProperty(key, out _), $"machine has no '{key}'");
         Assert.Equal("260K", root.GetProperty("settings").GetProperty("shape").GetString());
+        Assert.Equal(BenchOptions.QuickSteps, root.GetProperty("settings").GetProperty("steps").GetInt32());
+        Assert.Equal(BenchOptions.QuickRounds, root.GetProperty("settings").GetProperty("rounds").GetInt32());
         // No --order-seed: the run drew one and recorded it, so its order can be repeated.
         Assert.Equal(JsonValueKind.Number, root.GetProperty("settings").GetProperty("order_seed").ValueKind);
 
@@ -67,11 +70,11 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
-    public void Quick_bench_honours_an_explicit_shape_and_prints_the_resolution_beside_each_decode_target()
+    public void Quick_bench_honours_an_explicit_shape_steps_rounds_and_swaps_and_prints_the_resolution_beside_each_decode_target()
     {
         string outDir = Path.Combine(_dir, "bench-custom");
         string shape = Path.Combine(SharedModels.RepoRoot, "models", "configs", "custom-example.json");
-        var result = CliRunner.Run("bench", "--quick", "--shape", shape, "--no-genai", "--threads", "2", "--order-seed", "5", "--out", outDir);
+        var result = CliRunner.Run("bench", "--quick", "--shape", shape, "--steps", "4", "--rounds", "2", "--swaps", "3", "--no-genai", "--threads", "2", "--order-seed", "5", "--out", outDir);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
@@ -80,6 +83,14 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("bench: variant order seed 5 ", result.Stderr);
         Assert.Equal(128, settings.GetProperty("dim").GetInt32()); // custom-example.json, not the quick default 260K (dim 64)
         Assert.Equal(4, settings.GetProperty("layers").GetInt32());
+        // What was given explicitly stands; the rest of --quick still applies.
+        Assert.Equal(4, settings.GetProperty("steps").GetInt32());
+        Assert.Equal(2, settings.GetProperty("rounds").GetInt32());
+        Assert.Equal(3, settings.GetProperty("swaps").GetInt32());
+        Assert.Equal(BenchOptions.QuickPromptTokens, settings.GetProperty("prompt_tokens").GetInt32());
+        var baseRun = json.RootElement.GetProperty("variants").EnumerateArray().Single(v => v.GetProperty("name").GetString() == "base" && v.GetProperty("batch").GetInt32() == 1);
+        Assert.Equal(2, baseRun.GetProperty("generations").GetInt32());
+        Assert.Equal(4 * 2, baseRun.GetProperty("decode_step").GetProperty("count").GetInt32());
         double control = json.RootElement.GetProperty("headline").GetProperty("control_decode_ratio").GetDouble();
         string controlText = control.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
         var row = Assert.Single(result.Stdout.Split('\n'), l => l.StartsWith("| loreft_decode_overhead |", StringComparison.Ordinal));
