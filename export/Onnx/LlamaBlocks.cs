@@ -190,13 +190,20 @@ public sealed class LlamaBlocks
     /// binds one buffer as both past and present (past_present_share_buffer), P is the buffer's
     /// capacity and the op writes the new slots in place, else the present is past + S long.
     /// Qwen3's q/k norms stay outside the op (ONNX Runtime's CPU kernel does not take them).
+    /// Without <paramref name="k"/> and <paramref name="v"/>, <paramref name="q"/> is q|k|v packed
+    /// [B, S, (H + 2·KV)·hs], which the op splits itself.
     /// </summary>
-    public string GroupQueryAttention(string q, string k, string v, (string Cos, string Sin) caches, (string SeqlensK, string TotalLength) lengths,
+    public string GroupQueryAttention(string q, string? k, string? v, (string Cos, string Sin) caches, (string SeqlensK, string TotalLength) lengths,
         string pastKey, string pastValue, string presentKeyName, string presentValueName, (string Q, string K)? qkNorm = null)
     {
         int h = _c.NumHeads, kv = _c.NumKvHeads, hs = _c.HeadSize;
-        if (qkNorm is { } norm) (q, k) = NormalizeHeads(q, k, norm);
-        return _g.MicrosoftOp("GroupQueryAttention", [q, k, v, pastKey, pastValue, lengths.SeqlensK, lengths.TotalLength, caches.Cos, caches.Sin],
+        if ((k is null) != (v is null)) throw new ArgumentException("GroupQueryAttention takes k and v both, or neither (q packed)");
+        if (qkNorm is { } norm)
+        {
+            if (k is null) throw new ArgumentException("q/k norms need q and k apart, not packed");
+            (q, k) = NormalizeHeads(q, k, norm);
+        }
+        return _g.MicrosoftOp("GroupQueryAttention", [q, k ?? "", v ?? "", pastKey, pastValue, lengths.SeqlensK, lengths.TotalLength, caches.Cos, caches.Sin],
             [null, presentKeyName, presentValueName], "context",
             OnnxAttribute.Int("num_heads", h), OnnxAttribute.Int("kv_num_heads", kv),
             OnnxAttribute.Int("do_rotary", 1), OnnxAttribute.Int("rotary_interleaved", 1))[0];

@@ -141,10 +141,11 @@ public sealed class LlamaDecoderGraph
         using (_g.PushScope("attn"))
         {
             var (xb, x) = Norm(stream, Weight(N.AttentionNorm(l)));
-            string[] qkv = Projections(l, ProjectionGroup.Qkv, xb);
+            // GroupQueryAttention splits a packed q|k|v itself, which saves a Split per layer; Qwen3's q/k norms need them apart.
+            string[] qkv = Projections(l, ProjectionGroup.Qkv, xb, keepPacked: _fusions.GroupQueryAttention && !_c.QkNorm);
             (string, string)? qkNorm = _c.QkNorm ? (Weight(N.QNorm(l)), Weight(N.KNorm(l))) : null;
             string context = _fusions.GroupQueryAttention
-                ? _blocks.GroupQueryAttention(qkv[0], qkv[1], qkv[2], attention.RotaryCaches, attention.Lengths,
+                ? _blocks.GroupQueryAttention(qkv[0], qkv.ElementAtOrDefault(1), qkv.ElementAtOrDefault(2), attention.RotaryCaches, attention.Lengths,
                     DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm)
                 : _blocks.Attention(qkv[0], qkv[1], qkv[2], attention.Rotary, attention.Allowed,
                     DecoderIoNames.PastKey(l), DecoderIoNames.PastValue(l), DecoderIoNames.PresentKey(l), DecoderIoNames.PresentValue(l), qkNorm,
@@ -167,11 +168,12 @@ public sealed class LlamaDecoderGraph
     /// The one place linear projections are emitted, a group at a time: one x·Wᵀ over the
     /// members' packed weight [in, Σout] plus their packed bias [Σout] where the model has one
     /// (q/k/v with qkv_bias, o_proj with o_bias), then every extension's edit of the packed output,
-    /// then a Split back into the members' outputs. A group holding a factorised projection of a
-    /// compressed checkpoint, (x·Vᵀ)·Uᵀ + b, is computed member by member and packed (Concat)
-    /// only when extensions may edit it.
+    /// then a Split back into the members' outputs (or, with <paramref name="keepPacked"/>, the packed
+    /// output alone). A group holding a factorised projection of a compressed checkpoint,
+    /// (x·Vᵀ)·Uᵀ + b, is computed member by member and packed (Concat) only when extensions may edit
+    /// it; without them its members' outputs come back apart, packed or not.
     /// </summary>
-    string[] Projections(int layer, ProjectionGroup group, string input)
+    string[] Projections(int layer, ProjectionGroup group, string input, bool keepPacked = false)
     {
         int[] outFeatures = group.MemberOutFeatures(_c);
         var site = new ProjectionSite(layer, group, group.InFeatures(_c), outFeatures);
@@ -196,7 +198,7 @@ public sealed class LlamaDecoderGraph
             packed = WithBias(linear, biasName, group.Members, layer, group.Name);
         }
         foreach (var e in _extensions) packed = e.OnProjection(_context, site, input, packed);
-        if (group.Members.Count == 1) return [packed];
+        if (group.Members.Count == 1 || keepPacked) return [packed];
         return _g.Op("Split", [packed, _g.Int64s(outFeatures.Select(o => (long)o).ToArray())], outFeatures.Length,
             group.Name + "_split", OnnxAttribute.Int("axis", -1));
     }

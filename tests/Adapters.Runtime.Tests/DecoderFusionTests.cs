@@ -33,8 +33,16 @@ public sealed class DecoderFusionTests
         var options = DecoderFusions.Parse(fusions);
         using var export = new TempExport(weights, new LlamaExportOptions { IntraOpThreads = 2, Fusions = options });
         Assert.Equal(fusions.Split(','), export.Manifest.Fusions);
-        var ops = MatMulNBitsSpecReader.ReadModel(export.Folder).Graph.Node.Select(n => n.OpType).ToList();
+        var graph = MatMulNBitsSpecReader.ReadModel(export.Folder).Graph;
+        var ops = graph.Node.Select(n => n.OpType).ToList();
         Assert.Equal(options.GroupQueryAttention ? weights.Config.NumLayers : 0, ops.Count(o => o == "GroupQueryAttention"));
+        // GroupQueryAttention takes q|k|v packed and splits it itself (no Split node before it); q/k norms (Qwen3) need them apart.
+        var splitOutputs = graph.Node.Where(n => n.OpType == "Split").SelectMany(n => n.Output).ToHashSet();
+        foreach (var gqa in graph.Node.Where(n => n.OpType == "GroupQueryAttention"))
+        {
+            Assert.Equal(weights.Config.QkNorm, gqa.Input[1].Length > 0 && gqa.Input[2].Length > 0);
+            if (!weights.Config.QkNorm) Assert.DoesNotContain(gqa.Input[0], splitOutputs);
+        }
         Assert.Equal(options.RotaryEmbedding ? 2 * weights.Config.NumLayers : 0, ops.Count(o => o == "RotaryEmbedding"));
         // Both residual adds of every layer fold into the next norm (the last one into the final norm).
         Assert.Equal(options.SkipNorm ? 2 * weights.Config.NumLayers : 0, ops.Count(o => o == "SkipSimplifiedLayerNormalization"));
