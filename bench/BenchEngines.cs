@@ -28,6 +28,9 @@ public static class BenchEngines
     /// <summary>The base exported with other contrib-op fusions than the default (export --fuse); its base is the engine's base.</summary>
     public const string FusionKind = "fusion";
 
+    /// <summary>A second export of the same model (bench --model DIR --compare-with DIR2); its base is the engine's base, the first folder.</summary>
+    public const string ComparedKind = "compared_export";
+
     /// <summary>
     /// A second session of the base folder, timed like any variant: identical work, so its ratio
     /// to the base is the run's resolution (noise, cache placement); ratios within |1 − control|

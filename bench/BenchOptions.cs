@@ -33,6 +33,12 @@ public sealed record BenchOptions
     /// </summary>
     public string? CompressedPath { get; init; }
 
+    /// <summary>
+    /// A second export of the same model (other --fuse, --quantize, ...) timed in the same rounds
+    /// as the exported folder of <see cref="ModelPath"/>, ours and GenAI's: "compared export".
+    /// </summary>
+    public string? CompareWithPath { get; init; }
+
     public string OutputFolder { get; init; } = "out/bench";
 
     /// <summary>Decode steps per generation (after the prefill).</summary>
@@ -133,6 +139,8 @@ public sealed record BenchOptions
             throw new ArgumentException("ONNX Runtime GenAI is not part of this build (OnnxRuntimeFlavor=Gpu: GenAI's CPU-only package cannot share the process with the CUDA onnxruntime); run the bench with --no-genai");
         if (ExportedFolder is not null && CompressedPath is not null)
             throw new ArgumentException($"--compressed needs the dense checkpoint's weights, and {ModelPath} is an exported ONNX folder: pass the checkpoint as --model");
+        if (CompareWithPath is not null && ExportedFolder is null)
+            throw new ArgumentException($"--compare-with times a second export beside an exported folder; pass that folder as --model (got {(ModelPath is null ? "random weights" : ModelPath)})");
         if (Threads < 0) throw new ArgumentException($"threads must be >= 0 (0 = all cores), got {Threads}");
         Quantization.Validate();
         if (PrecisionOnly && !IncludeQuantized) throw new ArgumentException("--precision-only times the quantized variants; it cannot be combined with --no-quantized");

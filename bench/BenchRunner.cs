@@ -126,6 +126,14 @@ public static class BenchRunner
             bool hasInputs = exported.Manifest.Adapters is not null;
             variants.Add(new OnnxVariant("base", BenchEngines.BaseKind, model, [], hasInputs ? (_, _) => null : null));
             variants.Add(new OnnxVariant(ControlVariant, BenchEngines.ControlKind, control, [], hasInputs ? (_, _) => null : null));
+            var compared = options.CompareWithPath is { } otherFolder ? ComparedExport(exported, otherFolder) : null;
+            if (compared is not null)
+            {
+                log($"bench: compared export {compared.Folder}");
+                var other = OnnxDecoderModel.Load(compared, factory);
+                models.Add(other);
+                variants.Add(new OnnxVariant(ComparedVariant, BenchEngines.ComparedKind, other, [], compared.Manifest.Adapters is not null ? (_, _) => null : null));
+            }
             var registry = AdapterRegistry.WithExportedAdapters(exported);
             foreach (string name in registry.Names)
             {
@@ -152,6 +160,7 @@ public static class BenchRunner
             log("bench: ONNX Runtime GenAI is not part of the Gpu build: not timed");
 #else
             if (options.IncludeGenAi) variants.Add(new GenAiVariant("GenAI base", BenchEngines.BaseKind, exported.Folder));
+            if (options.IncludeGenAi && compared is not null) variants.Add(new GenAiVariant(GenAiComparedVariant, BenchEngines.ComparedKind, compared.Folder));
 #endif
             var samples = Interleave(variants, options, Prompt(options.PromptTokens, exported.Config.VocabSize, options.Seed), log);
 
@@ -164,6 +173,7 @@ public static class BenchRunner
             }
             var settings = Settings(options, exported.Config, "exported", exported.Folder) with
             {
+                CompareWith = compared?.Folder,
                 LlamaCppSkipped = options.IncludeLlamaCpp ? "an exported folder holds no checkpoint weights to write as GGUF" : null,
             };
             return Report(variants, samples, options, settings, swap, null, factory, llamaCppRan: false, loadStart, clock);
@@ -410,6 +420,21 @@ public static class BenchRunner
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /// <summary>
+    /// The --compare-with folder, opened and checked to be an export of the same model: the same
+    /// architecture and vocabulary, so the same prompt means the same thing to both.
+    /// </summary>
+    static ExportedModel ComparedExport(ExportedModel exported, string otherFolder)
+    {
+        var other = ExportedModel.Open(otherFolder);
+        if (other.Config != exported.Config)
+            throw new ArgumentException($"--compare-with {otherFolder} is not an export of the same model as {exported.Folder}: "
+                + $"{Core.Model.ModelShapes.Describe(other.Config)} against {Core.Model.ModelShapes.Describe(exported.Config)}");
+        return other;
+    }
+
+    public const string ComparedVariant = "compared export";
+    public const string GenAiComparedVariant = "GenAI compared export";
     public const string CompressedVariant = "compressed (SFSD)";
     public const string ControlVariant = "base again (control)";
 
@@ -473,6 +498,10 @@ public static class BenchRunner
             ["compressed_decode_ratio_full_batch"] = Ours(CompressedVariant, full)?.DecodeOverheadPaired,
             ["compressed_prefill_ratio_full_batch"] = Ours(CompressedVariant, full)?.TimeToFirstTokenOverhead,
             ["compressed_parameter_ratio"] = compressed?.ParameterRatio,
+            // --compare-with: the second export's decode p50 over the folder's, paired by round (< 1 = the compared export is faster), ours and GenAI's.
+            ["compared_export_decode_ratio"] = Ours(ComparedVariant, single)?.DecodeOverheadPaired,
+            ["compared_export_decode_ratio_full_batch"] = Ours(ComparedVariant, full)?.DecodeOverheadPaired,
+            ["genai_compared_export_decode_ratio"] = GenAi(GenAiComparedVariant, single)?.DecodeOverheadPaired,
             ["compressed_projection_parameter_ratio"] = compressed?.ProjectionParameterRatio,
         };
         // The batch-1 step-time distribution of each engine's base: what a user of one stream feels.

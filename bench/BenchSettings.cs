@@ -9,6 +9,8 @@ public sealed record BenchSettings
     [JsonPropertyName("model")] public required string Model { get; init; }
     /// <summary>The compressed checkpoint timed beside the base (null: none).</summary>
     [JsonPropertyName("compressed")] public string? Compressed { get; init; }
+    /// <summary>The second export timed beside an exported folder (--compare-with; null: none).</summary>
+    [JsonPropertyName("compare_with")] public string? CompareWith { get; init; }
     /// <summary>The model family (llama, mistral, qwen2, qwen3).</summary>
     [JsonPropertyName("family")] public string Family { get; init; } = "llama";
     [JsonPropertyName("dim")] public int Dim { get; init; }

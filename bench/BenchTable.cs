@@ -26,6 +26,15 @@ public static class BenchTable
                 + $"parameters {R(hl.GetValueOrDefault("compressed_parameter_ratio"))} × base, projections {R(hl.GetValueOrDefault("compressed_projection_parameter_ratio"))} × base");
             sb.AppendLine();
         }
+        if (s.CompareWith is not null)
+        {
+            var hl = report.Headline;
+            string fullBatch = s.BatchSizes.Max() == s.BatchSizes.Min() ? "" : $", {R(hl.GetValueOrDefault("compared_export_decode_ratio_full_batch"))} × (batch {s.BatchSizes.Max()})";
+            string genAi = hl.GetValueOrDefault("genai_compared_export_decode_ratio") is { } g ? $"; GenAI {R(g)} × on the same two folders" : "";
+            sb.AppendLine($"compared export {s.CompareWith}: decode p50 {R(hl.GetValueOrDefault("compared_export_decode_ratio"))} × this folder's (batch {s.BatchSizes.Min()}){fullBatch}{genAi} "
+                + "(paired by round; < 1 = the compared export is faster)");
+            sb.AppendLine();
+        }
         if (s.LlamaCpp)
         {
             var hl = report.Headline;
@@ -56,8 +65,8 @@ public static class BenchTable
         sb.AppendLine();
         if (report.Headline.GetValueOrDefault("control_decode_ratio") is { } control)
         {
-            sb.AppendLine($"resolution: a second session of the base decodes at {R(control)} × base (batch {s.BatchSizes.Min()}), "
-                + $"{R(report.Headline.GetValueOrDefault("control_decode_ratio_full_batch"))} × (batch {s.BatchSizes.Max()}); ratios closer to 1 than that are within this run's noise");
+            string fullBatch = s.BatchSizes.Max() == s.BatchSizes.Min() ? "" : $", {R(report.Headline.GetValueOrDefault("control_decode_ratio_full_batch"))} × (batch {s.BatchSizes.Max()})";
+            sb.AppendLine($"resolution: a second session of the base decodes at {R(control)} × base (batch {s.BatchSizes.Min()}){fullBatch}; ratios closer to 1 than that are within this run's noise");
             sb.AppendLine();
         }
         var headline = report.Headline;

@@ -16,6 +16,7 @@ public static class BenchCommand
         var shape = new Option<string?>("--shape") { Description = $"model shape with random weights: 260K, 15M, 42M, 110M or a JSON config (default {BenchOptions.DefaultShape}; {BenchOptions.QuickShape} with --quick)" };
         var model = new Option<string?>("--model") { Description = "a llama2.c .bin or Hugging Face folder instead of random weights" };
         var compressed = new Option<string?>("--compressed") { Description = "compressed checkpoint folder from `adapters compress` of the same base (--model or --shape/--seed as given to compress): adds a \"compressed (SFSD)\" variant" };
+        var compareWith = new Option<string?>("--compare-with") { Description = "with --model an exported folder: a second export of the same model (other --fuse, --quantize, ...) timed in the same rounds, ours and GenAI's (\"compared export\", compared_export_decode_ratio)" };
         var seed = new Option<int>("--seed") { Description = "seed of the random weights (match `adapters compress --shape --seed`)", DefaultValueFactory = _ => 0 };
         var orderSeed = new Option<int?>("--order-seed") { Description = "seed of the variants' order in each round (default: a new one per run, printed and recorded as settings.order_seed; give it to repeat a run's order)" };
         var output = new Option<string>("--out") { Description = "output folder (exports, bench.json, bench.md, plots)", DefaultValueFactory = _ => "out/bench" };
@@ -37,7 +38,7 @@ public static class BenchCommand
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "auto (CUDA when present), cpu or cuda", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         var threads = CommonOptions.Threads();
         var command = new Command("bench", "Serving latency of adapter variants vs the base, ONNX Runtime GenAI and llama.cpp.")
-            { shape, model, compressed, seed, orderSeed, output, quick, steps, rounds, prompt, batches, settle, swaps, noGenAi, noLlamaCpp, noQuantized, noFusions, precisionOnly, blockSize, accuracy, classifier, provider, threads };
+            { shape, model, compressed, compareWith, seed, orderSeed, output, quick, steps, rounds, prompt, batches, settle, swaps, noGenAi, noLlamaCpp, noQuantized, noFusions, precisionOnly, blockSize, accuracy, classifier, provider, threads };
         command.SetAction(parse => console.Guard(() =>
         {
             if (parse.GetValue(noQuantized) && new Option[] { blockSize, accuracy, classifier }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } unused)
@@ -47,6 +48,7 @@ public static class BenchCommand
                 Shape = parse.GetValue(shape),
                 ModelPath = parse.GetValue(model),
                 CompressedPath = parse.GetValue(compressed),
+                CompareWithPath = parse.GetValue(compareWith),
                 Seed = parse.GetValue(seed),
                 OrderSeed = parse.GetValue(orderSeed),
                 OutputFolder = parse.GetValue(output)!,

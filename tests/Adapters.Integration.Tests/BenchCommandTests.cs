@@ -162,6 +162,50 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public void Compare_with_times_a_second_export_of_the_same_model_beside_the_folder_ours_and_genais()
+    {
+        var weights = TinyFamilies.Weights(TinyFamilies.Llama3);
+        string folder = Path.Combine(_dir, "llama3-default"), other = Path.Combine(_dir, "llama3-standard");
+        Adapters.Export.LlamaOnnxExporter.Export(weights, folder, new Adapters.Export.LlamaExportOptions { IntraOpThreads = 2 });
+        Adapters.Export.LlamaOnnxExporter.Export(weights, other, new Adapters.Export.LlamaExportOptions { IntraOpThreads = 2, Fusions = Adapters.Export.Onnx.DecoderFusions.None });
+        string outDir = Path.Combine(_dir, "bench-compared");
+
+        var result = CliRunner.Run("bench", "--model", folder, "--compare-with", other, "--quick", "--batch-sizes", "1", "--threads", "2", "--out", outDir);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "bench.json")));
+        var root = json.RootElement;
+        Assert.Equal(Path.GetFullPath(other), Path.GetFullPath(root.GetProperty("settings").GetProperty("compare_with").GetString()!));
+        var variants = root.GetProperty("variants").EnumerateArray().ToList();
+        var compared = variants.Single(v => v.GetProperty("name").GetString() == "compared export");
+        var genaiCompared = variants.Single(v => v.GetProperty("name").GetString() == "GenAI compared export");
+        // Each engine's compared export is paired with that engine's run of the first folder.
+        var headline = root.GetProperty("headline");
+        Assert.Equal(compared.GetProperty("decode_overhead_paired").GetDouble(), headline.GetProperty("compared_export_decode_ratio").GetDouble());
+        Assert.Equal(genaiCompared.GetProperty("decode_overhead_paired").GetDouble(), headline.GetProperty("genai_compared_export_decode_ratio").GetDouble());
+        Assert.Contains("compared export ", result.Stdout);
+    }
+
+    [Fact]
+    public void Compare_with_is_refused_without_an_exported_folder_and_for_another_model()
+    {
+        var weights = TinyFamilies.Weights(TinyFamilies.Llama3);
+        string folder = Path.Combine(_dir, "llama3-a");
+        Adapters.Export.LlamaOnnxExporter.Export(weights, folder, new Adapters.Export.LlamaExportOptions { IntraOpThreads = 2 });
+        string otherModel = Path.Combine(_dir, "mistral-a");
+        Adapters.Export.LlamaOnnxExporter.Export(TinyFamilies.Weights(TinyFamilies.Mistral), otherModel, new Adapters.Export.LlamaExportOptions { IntraOpThreads = 2 });
+
+        var withShape = CliRunner.Run("bench", "--quick", "--compare-with", folder, "--out", Path.Combine(_dir, "refused-1"));
+        var line = Assert.Single(withShape.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: --compare-with", line);
+        Assert.Contains("pass that folder as --model", line);
+
+        var another = CliRunner.Run("bench", "--model", folder, "--compare-with", otherModel, "--quick", "--out", Path.Combine(_dir, "refused-2"));
+        Assert.NotEqual(0, another.ExitCode);
+        Assert.Contains($"error: --compare-with {otherModel} is not an export of the same model", another.Stderr);
+    }
+
+    [Fact]
     public void Bench_of_an_exported_folder_refuses_compressed_naming_why()
     {
         var weights = TinyFamilies.Weights(TinyFamilies.Qwen2);
