@@ -41,6 +41,8 @@ public static class ExportCommand
                 RunGguf(parse.GetValue(model)!, parse.GetValue(tokenizer), parse.GetValue(output)!, parse.GetValue(adapters)!, console);
                 return 0;
             }
+            if (parse.GetValue(adapters) is not { Length: > 0 } && new Option[] { mode, slots, svdRank }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } adapterOnly)
+                throw new ArgumentException($"{adapterOnly.Name} applies only with --adapter");
             QuantizationOptions? quantization = null;
             if (parse.GetValue(quantize)!.Trim().ToLowerInvariant() is not "fp32")
                 quantization = new QuantizationOptions

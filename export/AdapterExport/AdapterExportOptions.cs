@@ -30,4 +30,22 @@ public sealed record AdapterExportOptions
     /// min(out, in) of each projection (= exact). Null refuses them (export fused instead).
     /// </summary>
     public int? SvdRank { get; init; }
+
+    /// <summary>Refuses a choice this mode does not use, naming it, rather than ignoring it.</summary>
+    public AdapterExportOptions Validate()
+    {
+        if (Mode != AdapterExportMode.Batched && Slots is not null)
+            throw new ArgumentException($"slots apply to a batched export only, not {Mode}");
+        if (Mode != AdapterExportMode.Batched && MaxRank is not null)
+            throw new ArgumentException($"a padded maximum rank applies to a batched export only, not {Mode}");
+        if (Mode == AdapterExportMode.Fused)
+        {
+            // A fused export folds every delta into the weights exactly: it has no adapter inputs to shape.
+            if (SvdRank is not null) throw new ArgumentException("an SVD rank applies to swappable and batched exports; a fused export folds every adapter's delta exactly");
+            if (ExtraLoraTargets.Count > 0 || ExtraEditedLayers.Count > 0)
+                throw new ArgumentException("extra LoRA targets and edited layers are adapter inputs, which a fused export does not have");
+        }
+        if (SvdRank is < 1) throw new ArgumentException($"the SVD rank must be >= 1, got {SvdRank}");
+        return this;
+    }
 }

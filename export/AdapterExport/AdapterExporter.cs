@@ -46,7 +46,7 @@ public static partial class AdapterExporter
 
     public static AdapterExportResult Export(LlamaWeights weights, IReadOnlyList<AdapterSource> adapters, string folder, AdapterExportOptions? options = null)
     {
-        options ??= new AdapterExportOptions();
+        options = (options ?? new AdapterExportOptions()).Validate();
         var fingerprint = ModelFingerprint.Of(weights);
         foreach (var source in adapters)
         {

@@ -196,6 +196,29 @@ public sealed class CliErrorTests : IDisposable
         Assert.DoesNotContain("Usage:", result.Stderr);    // no help dump
     }
 
+    [Theory]
+    [InlineData(false, "--mode batched", "--mode applies only with --adapter")]
+    [InlineData(false, "--slots 4", "--slots applies only with --adapter")]
+    [InlineData(false, "--svd-rank 4", "--svd-rank applies only with --adapter")]
+    [InlineData(true, "--slots 2", "slots apply to a batched export only, not Swappable")]
+    [InlineData(true, "--mode fused --slots 2", "slots apply to a batched export only, not Fused")]
+    [InlineData(true, "--mode fused --svd-rank 4", "an SVD rank applies to swappable and batched exports")]
+    [InlineData(true, "--svd-rank 0", "the SVD rank must be >= 1, got 0")]
+    public void An_export_option_its_mode_does_not_use_is_refused_instead_of_ignored(bool withAdapter, string options, string expected)
+    {
+        var weights = Llama2cCheckpoint.Read(SharedModels.Stories260K);
+        var adapter = RandomAdapters.Lora(weights, seed: 5, rank: 2);
+        string adapterFolder = Path.Combine(_dir, "lora");
+        Core.Adapters.AdapterFolder.Write(adapterFolder, adapter.Manifest, adapter.Tensors.Values);
+        string output = Path.Combine(_dir, "export");
+        string[] args = ["export", "--model", SharedModels.Stories260K, "--tokenizer", SharedModels.Tok512, "--out", output, .. options.Split(' ')];
+
+        var result = CliRunner.Run(withAdapter ? [.. args, "--adapter", adapterFolder] : args);
+
+        AssertOneClearError(result, expected);
+        Assert.False(Directory.Exists(output), "nothing is written for a refused export");
+    }
+
     [Fact]
     public void Missing_shape_file_is_reported_as_file_not_found()
     {
