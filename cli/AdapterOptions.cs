@@ -25,10 +25,33 @@ public sealed class AdapterOptions
 
     public IEnumerable<Option> All => [Method, Rank, Alpha, Dropout, Targets, Layers, Positions, Untied, MaskRatio, GlobalMask];
 
+    /// <summary>Which methods read each option (--layers: all); given to any other method, it is refused by name rather than ignored.</summary>
+    IEnumerable<(Option Option, string[] Methods)> Readers()
+    {
+        string[] reft = [AdapterMethods.LoReft, AdapterMethods.DiReft];
+        string[] weightDeltas = [AdapterMethods.Tarp, AdapterMethods.TarpStatic, .. AdapterMethods.All.Where(AdapterMethods.IsStructured)];
+        yield return (Rank, [AdapterMethods.Lora, .. reft, .. weightDeltas]);
+        yield return (Alpha, [AdapterMethods.Lora]);
+        yield return (Dropout, [AdapterMethods.Lora, .. reft]);
+        yield return (Targets, [AdapterMethods.Lora, AdapterMethods.Gmt, .. weightDeltas]);
+        yield return (Positions, reft);
+        yield return (Untied, reft);
+        yield return (MaskRatio, [AdapterMethods.Gmt]);
+        yield return (GlobalMask, [AdapterMethods.Gmt]);
+    }
+
+    void RefuseUnread(ParseResult parse, string method)
+    {
+        foreach (var (option, methods) in Readers())
+            if (parse.GetResult(option) is { Implicit: false } && !methods.Contains(method))
+                throw new ArgumentException($"{option.Name} applies to {string.Join(", ", methods)}, not {method}");
+    }
+
     /// <summary>The method's config from the options, validated (against <paramref name="model"/>'s shape when given).</summary>
     public JsonObject Hyperparameters(ParseResult parse, LlamaConfig? model = null)
     {
         string method = parse.GetValue(Method)!;
+        if (AdapterMethods.All.Contains(method)) RefuseUnread(parse, method);
         IReadOnlyList<int> layers = ParseList(parse.GetValue(Layers), "--layers", int.Parse);
         float dropout = parse.GetValue(Dropout) ?? 0;
         switch (method)

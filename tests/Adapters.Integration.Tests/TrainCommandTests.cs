@@ -102,6 +102,34 @@ public sealed partial class TrainCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "run", "adapter")));
     }
 
+    [Theory]
+    [InlineData("lora", "--positions", "f3", "--positions applies to loreft, direft, not lora")]
+    [InlineData("lora", "--untied", null, "--untied applies to loreft, direft, not lora")]
+    [InlineData("lora", "--mask-ratio", "0.2", "--mask-ratio applies to gmt, not lora")]
+    [InlineData("loreft", "--alpha", "4", "--alpha applies to lora, not loreft")]
+    [InlineData("direft", "--targets", "q_proj", "--targets applies to lora, gmt, tarp, tarp-static, circulant, toeplitz, kronecker, ldr, not direft")]
+    [InlineData("gmt", "--rank", "4", "--rank applies to lora, loreft, direft, tarp, tarp-static, circulant, toeplitz, kronecker, ldr, not gmt")]
+    [InlineData("circulant", "--dropout", "0.1", "--dropout applies to lora, loreft, direft, not circulant")]
+    [InlineData("tarp", "--global-mask", null, "--global-mask applies to gmt, not tarp")]
+    public void An_option_the_method_does_not_read_is_refused_instead_of_ignored(string method, string option, string? value, string message)
+    {
+        var result = CliRunner.Run(Train(method, Path.Combine(_dir, "run"), value is null ? [option] : [option, value]));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"error: {message}", Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error: ", StringComparison.Ordinal)));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run")), "nothing is trained or written for a refused run");
+    }
+
+    [Fact]
+    public void Eval_fraction_beside_eval_data_is_refused_instead_of_ignored()
+    {
+        // Train() passes --eval-data already.
+        var result = CliRunner.Run(Train("lora", Path.Combine(_dir, "run"), "--eval-fraction", "0.2"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: --eval-fraction holds out part of --data when --eval-data is not given", result.Stderr);
+    }
+
     [Fact]
     public void Adapter_trained_on_another_base_model_is_refused()
     {
