@@ -45,6 +45,13 @@ public static class CompressCommand
         };
         command.SetAction(parse => console.Guard(() =>
         {
+            // --compare prints a comparison and writes nothing; --rank-fraction replaces the budget search; --seed seeds --shape's weights.
+            if (parse.GetValue(compare) && new Option[] { output, method, budget, rankFraction }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } notCompared)
+                throw new ArgumentException($"{notCompared.Name} does not apply to --compare, which compares both methods at fixed rank fractions and writes nothing");
+            if (parse.GetResult(rankFraction) is { Implicit: false } && parse.GetResult(budget) is { Implicit: false })
+                throw new ArgumentException("--budget sets the perplexity-budget search, which --rank-fraction replaces; give one of them");
+            if (parse.GetResult(seed) is { Implicit: false } && parse.GetValue(shape) is null)
+                throw new ArgumentException("--seed seeds the random weights of --shape; a --model checkpoint has its own weights");
             var options = new SfsdOptions
             {
                 Mode = parse.GetValue(method) == "sfsd-weight" ? SfsdMode.Weight : SfsdMode.Feature,

@@ -21,6 +21,8 @@ public static class InitRandomCommand
         var command = new Command("init-random", "Write a random-weight LLaMA checkpoint (for tests and benchmarks).") { shape, format, dtype, seed, std, normStd, output };
         command.SetAction(parse => console.Guard(() =>
         {
+            if (parse.GetValue(format) != "hf" && parse.GetResult(dtype) is { Implicit: false })
+                throw new ArgumentException($"--dtype applies to --format hf; a llama2c file is always float32");
             var config = ModelShapes.Resolve(parse.GetValue(shape)!);
             string outPath = parse.GetValue(output)!;
             console.Info($"generating {config.ParameterCount():N0} random parameters ({ModelShapes.Describe(config)})");

@@ -67,6 +67,33 @@ public sealed partial class ResearchCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "c")));
     }
 
+    [Theory]
+    [InlineData("--compare --out {out}", "--out does not apply to --compare")]
+    [InlineData("--compare --budget 0.2", "--budget does not apply to --compare")]
+    [InlineData("--compare --method sfsd-weight", "--method does not apply to --compare")]
+    [InlineData("--compare --rank-fraction 0.5", "--rank-fraction does not apply to --compare")]
+    [InlineData("--rank-fraction 0.5 --budget 0.2 --out {out}", "--budget sets the perplexity-budget search, which --rank-fraction replaces")]
+    [InlineData("--seed 3 --out {out}", "--seed seeds the random weights of --shape")]
+    public void Compress_refuses_an_option_its_mode_would_ignore(string options, string message)
+    {
+        var result = CliRunner.Run(["compress", "--model", SharedModels.Stories260K, .. options.Replace("{out}", Path.Combine(_dir, "c")).Split(' ')]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"error: {message}", result.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "c")));
+    }
+
+    [Fact]
+    public void Init_random_refuses_a_dtype_for_a_llama2c_file()
+    {
+        string output = Path.Combine(_dir, "r.bin");
+        var result = CliRunner.Run("init-random", "--shape", "260K", "--dtype", "F16", "--out", output);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: --dtype applies to --format hf", result.Stderr);
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public void Compress_at_a_rank_fraction_factorises_every_projection_at_that_fraction_of_break_even()
     {
