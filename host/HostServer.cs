@@ -69,8 +69,7 @@ public sealed class HostServer : IAsyncDisposable
         string folder = options.ModelFolder!;
         string name = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
         var runtime = new OnnxRuntimeOptions { IntraOpThreads = options.IntraOpThreads, Log = options.ConsoleLogging ? null : _ => { } };
-        bool adapters = ExportedModel.Open(folder).Manifest.Adapters is { Mode: not AdapterExportMode.Fused };
-        if (!adapters)
+        if (!LoadsAdapters(folder))
         {
             var plain = SessionPerRequestBackend.Load(folder, name, options.MaxBatch, runtime);
             try { return await StartCoreAsync(options, plain, new NoAdapterAdmin(), ownsBackend: true, ownedAdmin: null, [], cancel); }
@@ -101,6 +100,13 @@ public sealed class HostServer : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="StartAsync(HostServerOptions, CancellationToken)"/> serves this folder with
+    /// adapters (an export with adapter inputs: swappable or batched); any other is served base-model
+    /// only, and adapter roots, loaded-adapter limits and load timeouts have nothing to apply to.
+    /// </summary>
+    public static bool LoadsAdapters(string folder) => ExportedModel.Open(folder).Manifest.Adapters is { Mode: not AdapterExportMode.Fused };
 
     /// <summary>Serves <paramref name="backend"/> (borrowed: the caller disposes it and <paramref name="admin"/> after the server).</summary>
     public static Task<HostServer> StartAsync(HostServerOptions options, ICompletionBackend backend, IAdapterAdmin admin, CancellationToken cancel = default)

@@ -36,6 +36,8 @@ public sealed record FleetOptions
         if (Replicas < 2) throw new ArgumentException($"--replicas must be >= 2 (one is killed), got {Replicas}");
         if (Adapters < 1) throw new ArgumentException($"--adapters must be >= 1, got {Adapters}");
         if (MaxLoadedAdapters < MaxBatch) throw new ArgumentException($"--resident ({MaxLoadedAdapters}) must be >= --max-batch ({MaxBatch}): every row may hold its own adapter");
+        if (Concurrency < 1) throw new ArgumentException($"--concurrency must be >= 1, got {Concurrency}");
+        if (MaxTokens < 1) throw new ArgumentException($"--max-tokens must be >= 1, got {MaxTokens}");
         if (Duration < TimeSpan.FromSeconds(3)) throw new ArgumentException($"--duration must be >= 3 s, got {Duration.TotalSeconds}");
         return this;
     }

@@ -35,6 +35,8 @@ public sealed record StoreOptions
     {
         if (MaxLoadedAdapters < MaxBatch) throw new ArgumentException($"--resident ({MaxLoadedAdapters}) must be >= --max-batch ({MaxBatch})");
         if (Adapters <= MaxLoadedAdapters) throw new ArgumentException($"--adapters ({Adapters}) must exceed --resident ({MaxLoadedAdapters}), or nothing is ever evicted");
+        if (Concurrency < 1) throw new ArgumentException($"--concurrency must be >= 1, got {Concurrency}"); // the sweep steps by it
+        if (MaxTokens < 1) throw new ArgumentException($"--max-tokens must be >= 1, got {MaxTokens}");
         if (Duration <= TimeSpan.Zero) throw new ArgumentException("--duration must be positive");
         if (Windows < 4 || Windows % 2 != 0)
             throw new ArgumentException($"--windows must be an even number >= 4 (hits-only and misses windows in ABBA order: H M M H …), got {Windows}");

@@ -18,14 +18,14 @@ public static class BenchServeCommand
         var scenario = new Option<string?>("--scenario") { Description = "fleet (replicas + router, affinity vs round-robin, a kill) or store (one replica, many adapters): starts its own processes" };
         scenario.AcceptOnlyFromAmong("fleet", "store");
         var adapters = new Option<int?>("--adapters") { Description = "adapters a0000 … a(N-1), Zipf rank order (default: 16 for fleet, 1000 for store; with --url the store's names)" };
-        var models = new Option<string?>("--models") { Description = "comma-separated model names instead of --adapters, most popular first" };
+        var models = new Option<string?>("--models") { Description = "--url only: comma-separated model names instead of --adapters, most popular first" };
         var zipf = new Option<double>("--zipf") { Description = "Zipf exponent of the choice among models", DefaultValueFactory = _ => 1.1 };
         var concurrency = new Option<int?>("--concurrency") { Description = "clients, each with one request in flight (default 4; fleet 6)" };
         var duration = new Option<double>("--duration") { Description = "seconds of traffic (a scenario: per phase; store: also each condition's total over its windows)", DefaultValueFactory = _ => 60 };
         var think = new Option<double>("--think-ms") { Description = "each client's wait between an answer and its next request (--url and store; default 0: back to back)", DefaultValueFactory = _ => 0 };
         var requests = new Option<int?>("--requests") { Description = "stop after this many requests (--url only)" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of each request", DefaultValueFactory = _ => 16 };
-        var streamFraction = new Option<double>("--stream-fraction") { Description = "share of streamed requests", DefaultValueFactory = _ => 0.5 };
+        var streamFraction = new Option<double>("--stream-fraction") { Description = "share of streamed requests (--url and fleet; store streams all)", DefaultValueFactory = _ => 0.5 };
         var metrics = new Option<string[]>("--metrics") { Description = "replica base URLs whose /metrics give adapter loads (--url only; repeatable)", AllowMultipleArgumentsPerToken = true };
         var resident = new Option<int?>("--resident") { Description = "scenario: --max-loaded-adapters of each replica (default fleet 12, store 16)" };
         var windows = new Option<int>("--windows") { Description = "store: alternating hits-only/misses windows in ABBA order, even and >= 4, each --duration / (N/2) s", DefaultValueFactory = _ => 8 };
@@ -36,6 +36,7 @@ public static class BenchServeCommand
         var loadFactor = new Option<double>("--load-factor") { Description = "fleet: the router's bounded-load factor", DefaultValueFactory = _ => Adapters.Router.Routing.BoundedLoadChooser.DefaultLoadFactor };
         var seed = new Option<int>("--seed") { Description = "seed of the Zipf draws", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.Threads();
+        threads.Description = "scenario: --threads of each replica (default 1)";
         var command = new Command("bench-serve", "Zipf load over adapters against a running endpoint, or a fleet/store scenario: throughput, TTFT, per-token p50/p99, statuses, adapter loads.")
         {
             url, scenario, adapters, models, zipf, concurrency, duration, think, requests, maxTokens, streamFraction, metrics, resident, windows, replicas, output, model, tokenizer, loadFactor, seed, threads,
@@ -49,6 +50,15 @@ public static class BenchServeCommand
             double thinkMs = parse.GetValue(think);
             if (!(thinkMs is >= 0 and <= 600_000)) throw new ArgumentException($"--think-ms must be 0 to 600000, got {thinkMs}");
             if (kind == "fleet" && thinkMs > 0) throw new ArgumentException("--think-ms is not supported by the fleet scenario (its clients send back to back)");
+            string mode = kind ?? "url";
+            var usedOnlyBy = new (Option Option, string[] Modes)[]
+            {
+                (models, ["url"]), (requests, ["url"]), (metrics, ["url"]), (streamFraction, ["url", "fleet"]), // store: every request streams
+                (resident, ["fleet", "store"]), (output, ["fleet", "store"]), (model, ["fleet", "store"]), (tokenizer, ["fleet", "store"]), (threads, ["fleet", "store"]),
+                (replicas, ["fleet"]), (loadFactor, ["fleet"]), (windows, ["store"]),
+            };
+            if (usedOnlyBy.FirstOrDefault(u => !u.Modes.Contains(mode) && parse.GetResult(u.Option) is { Implicit: false }) is { Option: { } unused, Modes: var modes })
+                throw new ArgumentException($"{unused.Name} applies only to {string.Join(" and ", modes.Select(ModeName))}, not to {ModeName(mode)}");
             var thinkTime = TimeSpan.FromMilliseconds(thinkMs);
             string result = kind switch
             {
@@ -99,14 +109,19 @@ public static class BenchServeCommand
         return command;
     }
 
+    static string ModeName(string mode) => mode == "url" ? "--url" : $"--scenario {mode}";
+
     static string LoadEndpoint(ParseResult parse, Option<string?> url, Option<string?> models, Option<int?> adapters, Option<double> zipf,
         Option<int?> concurrency, Option<int?> requests, Option<int> maxTokens, Option<double> streamFraction, Option<string[]> metrics, Option<int> seed, double seconds,
         TimeSpan thinkTime)
     {
         if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var endpoint)) throw new ArgumentException($"--url must be an http:// URL, got '{parse.GetValue(url)}'");
+        if (parse.GetValue(models) is not null && parse.GetValue(adapters) is not null) throw new ArgumentException("give --adapters N or --models a,b,c, not both");
         IReadOnlyList<string> names = parse.GetValue(models) is { } list
             ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : Enumerable.Range(0, parse.GetValue(adapters) ?? throw new ArgumentException("give --adapters N (names a0000 …) or --models a,b,c")).Select(AdapterStoreWorkspace.NameOf).ToList();
+            : parse.GetValue(adapters) is not { } count ? throw new ArgumentException("give --adapters N (names a0000 …) or --models a,b,c")
+            : count < 1 ? throw new ArgumentException($"--adapters must be >= 1, got {count}")
+            : Enumerable.Range(0, count).Select(AdapterStoreWorkspace.NameOf).ToList();
         var scraped = (parse.GetValue(metrics) ?? []).Select(m => Uri.TryCreate(m, UriKind.Absolute, out var u) ? u : throw new ArgumentException($"--metrics must be a URL, got '{m}'")).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var before = Loads(http, scraped);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Adapters.Core.Generation;
 using Adapters.Runtime;
 using Adapters.Runtime.Chat;
 using Microsoft.Extensions.AI;
@@ -30,6 +31,9 @@ public static class ChatCommand
         };
         command.SetAction(parse => console.Guard(() =>
         {
+            // Checked before the model loads, not at the first answer.
+            new SamplingOptions { Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP) }.Validate();
+            if (parse.GetValue(maxNew) is int max && max < 1) throw new ArgumentException($"--max-new-tokens must be >= 1, got {max}");
             using var client = AdaptersChatClient.Open(parse.GetValue(model)!, new AdaptersChatClientOptions
             {
                 MaxBatch = 1,

@@ -219,6 +219,44 @@ public sealed class CliErrorTests : IDisposable
         Assert.False(Directory.Exists(output), "nothing is written for a refused export");
     }
 
+    [Theory]
+    [InlineData("--adapters")]
+    [InlineData("--max-loaded-adapters")]
+    [InlineData("--adapter-load-timeout")]
+    public void A_serve_adapter_option_on_an_export_without_adapter_inputs_is_refused_instead_of_ignored(string option)
+    {
+        string export = Path.Combine(_dir, "plain");
+        Assert.Equal(0, CliRunner.Run("export", "--model", SharedModels.Stories260K, "--tokenizer", SharedModels.Tok512, "--out", export).ExitCode);
+
+        // --request-timeout 0 is refused after this check: were the option ignored again, the test fails on that instead of serving for ever.
+        var result = CliRunner.Run("serve", "--model", export, "--port", "0", "--request-timeout", "0", option, option == "--adapters" ? _dir : "5");
+
+        AssertOneClearError(result, $"{option} applies only to a model exported with adapter inputs (--mode swappable or batched)", export);
+    }
+
+    [Fact]
+    public void Tokenize_refuses_no_special_tokens_with_a_chat()
+    {
+        string messages = Path.Combine(_dir, "messages.json");
+        File.WriteAllText(messages, """[{"role": "user", "content": "Hi"}]""");
+
+        var result = CliRunner.Run("tokenize", "--tokenizer", HfTokenizerFiles.Folder("llama3"), "--chat", messages, "--no-special-tokens");
+
+        AssertOneClearError(result, "--no-special-tokens applies only with --text");
+    }
+
+    [Theory]
+    [InlineData("--temperature", "-1", "temperature must be a finite number >= 0, got -1")]
+    [InlineData("--top-p", "0", "top_p must be in (0, 1], got 0")]
+    [InlineData("--max-new-tokens", "0", "--max-new-tokens must be >= 1, got 0")]
+    public void Chat_refuses_a_bad_sampling_value_before_it_opens_the_model(string option, string value, string expected)
+    {
+        // No model folder: the value is refused first, not once the model is loaded and the user has typed a question.
+        var result = CliRunner.RunWithInput("hi\n", "chat", "--model", Path.Combine(_dir, "no-such-model"), option, value);
+
+        AssertOneClearError(result, expected);
+    }
+
     [Fact]
     public void Missing_shape_file_is_reported_as_file_not_found()
     {

@@ -52,4 +52,12 @@ public class FleetScenarioTests
             catch (IOException) { }
         }
     }
+
+    [Fact]
+    public void Concurrency_and_max_tokens_must_be_at_least_one()
+    {
+        var options = new FleetOptions { Checkpoint = SharedModels.Stories260K, Tokenizer = SharedModels.Tok512, WorkFolder = "unused" };
+        Assert.Contains("--concurrency must be >= 1, got 0", Assert.Throws<ArgumentException>(() => (options with { Concurrency = 0 }).Validate()).Message);
+        Assert.Contains("--max-tokens must be >= 1, got 0", Assert.Throws<ArgumentException>(() => (options with { MaxTokens = 0 }).Validate()).Message);
+    }
 }

@@ -73,6 +73,14 @@ public class StoreScenarioTests
     }
 
     [Fact]
+    public void Concurrency_and_max_tokens_must_be_at_least_one()
+    {
+        // Concurrency 0 made the sweep step by 0 and never end.
+        Assert.Contains("--concurrency must be >= 1, got 0", Assert.Throws<ArgumentException>(() => (Small("unused") with { Concurrency = 0 }).Validate()).Message);
+        Assert.Contains("--max-tokens must be >= 1, got 0", Assert.Throws<ArgumentException>(() => (Small("unused") with { MaxTokens = 0 }).Validate()).Message);
+    }
+
+    [Fact]
     public void Windows_must_outlast_the_settle_time()
     {
         var error = Assert.Throws<ArgumentException>(() => (Small("unused") with { Duration = TimeSpan.FromSeconds(1), Windows = 8 }).Validate());
