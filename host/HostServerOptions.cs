@@ -73,6 +73,8 @@ public sealed record HostServerOptions
     {
         if (requireModelFolder && string.IsNullOrWhiteSpace(ModelFolder))
             throw new ArgumentException("a model folder is required (an exported ONNX folder)");
+        if (ServedModelName is { } served && string.IsNullOrWhiteSpace(served))
+            throw new ArgumentException("the served model name must not be empty (leave --served-model-name out to use the folder's name)");
         if (Port is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"port must be in 0..{IPEndPoint.MaxPort}, got {Port}");
         if (MaxBatch < 1) throw new ArgumentException($"max batch must be >= 1, got {MaxBatch}");
         if (MaxQueue < 0) throw new ArgumentException($"max queue must be >= 0, got {MaxQueue}");

@@ -112,11 +112,14 @@ public static class FleetScenario
             {
                 foreach (var started in await Task.WhenAll(Enumerable.Range(0, options.Replicas).Select(_ => AdaptersProcess.StartAsync("serve", serve))))
                     replicas.Add(started);
+                // The bound on load and the spill floor are the affinity policy's; the router refuses them with round-robin.
+                string[] bounds = policy == "affinity"
+                    ? ["--load-factor", options.LoadFactor.ToString(CultureInfo.InvariantCulture), "--spill-floor", options.MaxBatch.ToString()]
+                    : [];
                 var router = await AdaptersProcess.StartAsync("router",
                 [
                     .. replicas.SelectMany(r => new[] { "--replica", r.Url.ToString() }),
-                    "--policy", policy, "--admin-token-file", workspace.TokenFile,
-                    "--load-factor", options.LoadFactor.ToString(CultureInfo.InvariantCulture), "--spill-floor", options.MaxBatch.ToString(),
+                    "--policy", policy, "--admin-token-file", workspace.TokenFile, .. bounds,
                     "--health-interval", options.HealthInterval.TotalSeconds.ToString(CultureInfo.InvariantCulture),
                 ]);
                 return new Fleet { Workspace = workspace, Replicas = replicas, Router = router };

@@ -18,5 +18,14 @@ public static class CommonOptions
         return option;
     }
 
-    public static Option<int?> Threads() => new("--threads") { Description = "CPU threads (default: all cores)" };
+    /// <summary>--threads N (N >= 0; unset or 0: all cores), refused by name when negative, for every command that has it.</summary>
+    public static Option<int?> Threads()
+    {
+        var option = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 and var n) result.AddError($"--threads must be >= 0 (0 or unset: all cores), got {n}");
+        });
+        return option;
+    }
 }

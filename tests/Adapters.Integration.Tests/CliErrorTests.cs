@@ -234,6 +234,39 @@ public sealed class CliErrorTests : IDisposable
         AssertOneClearError(result, $"{option} applies only to a model exported with adapter inputs (--mode swappable or batched)", export);
     }
 
+    [Theory]
+    [InlineData("generate")]
+    [InlineData("train")]
+    [InlineData("serve")]
+    [InlineData("bench")]
+    [InlineData("profile")]
+    public void A_negative_thread_count_is_refused_naming_the_option_before_anything_runs(string command)
+    {
+        // Only the options each command requires, with placeholder values: the option is checked before any of them is read.
+        string[] required = command switch
+        {
+            "train" => ["--method", "lora", "--data", "x.jsonl", "--out", Path.Combine(_dir, "t")],
+            "bench" => ["--quick", "--out", Path.Combine(_dir, "b")],
+            _ => [],
+        };
+        string[] model = command == "bench" ? [] : ["--model", SharedModels.Stories260K];
+
+        var result = CliRunner.Run([command, .. model, .. required, "--threads", "-1"]);
+
+        AssertOneClearError(result, "--threads must be >= 0 (0 or unset: all cores), got -1");
+    }
+
+    [Fact]
+    public void Serve_refuses_an_empty_served_model_name_naming_the_option()
+    {
+        string export = Path.Combine(_dir, "plain");
+        Assert.Equal(0, CliRunner.Run("export", "--model", SharedModels.Stories260K, "--tokenizer", SharedModels.Tok512, "--out", export).ExitCode);
+
+        var result = CliRunner.Run("serve", "--model", export, "--port", "0", "--served-model-name", " ");
+
+        AssertOneClearError(result, "the served model name must not be empty", "--served-model-name");
+    }
+
     [Fact]
     public void Tokenize_refuses_no_special_tokens_with_a_chat()
     {
