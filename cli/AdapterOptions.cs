@@ -43,7 +43,7 @@ public sealed class AdapterOptions
     void RefuseUnread(ParseResult parse, string method)
     {
         foreach (var (option, methods) in Readers())
-            if (parse.GetResult(option) is { Implicit: false } && !methods.Contains(method))
+            if (parse.IsGiven(option) && !methods.Contains(method))
                 throw new ArgumentException($"{option.Name} applies to {string.Join(", ", methods)}, not {method}");
     }
 

@@ -41,7 +41,7 @@ public static class BenchCommand
             { shape, model, compressed, compareWith, seed, orderSeed, output, quick, steps, rounds, prompt, batches, settle, swaps, noGenAi, noLlamaCpp, noQuantized, noFusions, precisionOnly, blockSize, accuracy, classifier, provider, threads };
         command.SetAction(parse => console.Guard(() =>
         {
-            if (parse.GetValue(noQuantized) && new Option[] { blockSize, accuracy, classifier }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } unused)
+            if (parse.GetValue(noQuantized) && parse.FirstGiven(blockSize, accuracy, classifier) is { } unused)
                 throw new ArgumentException($"{unused.Name} sets the quantized variants, which --no-quantized leaves out");
             var options = new BenchOptions
             {
@@ -75,7 +75,7 @@ public static class BenchCommand
             if (parse.GetValue(quick))
             {
                 // --quick sets what the user did not: an explicit --steps, --rounds, --prompt-tokens or --swaps stands.
-                int? Given(Option<int> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+                int? Given(Option<int> option) => parse.IsGiven(option) ? parse.GetValue(option) : null;
                 options = options.AsQuick(Given(steps), Given(rounds), Given(prompt), Given(swaps));
             }
             var report = BenchRunner.Run(options, console.Info);

@@ -57,7 +57,7 @@ public static class BenchServeCommand
                 (resident, ["fleet", "store"]), (output, ["fleet", "store"]), (model, ["fleet", "store"]), (tokenizer, ["fleet", "store"]), (threads, ["fleet", "store"]),
                 (replicas, ["fleet"]), (loadFactor, ["fleet"]), (windows, ["store"]),
             };
-            if (usedOnlyBy.FirstOrDefault(u => !u.Modes.Contains(mode) && parse.GetResult(u.Option) is { Implicit: false }) is { Option: { } unused, Modes: var modes })
+            if (usedOnlyBy.FirstOrDefault(u => !u.Modes.Contains(mode) && parse.IsGiven(u.Option)) is { Option: { } unused, Modes: var modes })
                 throw new ArgumentException($"{unused.Name} applies only to {string.Join(" and ", modes.Select(ModeName))}, not to {ModeName(mode)}");
             var thinkTime = TimeSpan.FromMilliseconds(thinkMs);
             string result = kind switch

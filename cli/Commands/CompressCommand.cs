@@ -46,11 +46,11 @@ public static class CompressCommand
         command.SetAction(parse => console.Guard(() =>
         {
             // --compare prints a comparison and writes nothing; --rank-fraction replaces the budget search; --seed seeds --shape's weights.
-            if (parse.GetValue(compare) && new Option[] { output, method, budget, rankFraction }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } notCompared)
+            if (parse.GetValue(compare) && parse.FirstGiven(output, method, budget, rankFraction) is { } notCompared)
                 throw new ArgumentException($"{notCompared.Name} does not apply to --compare, which compares both methods at fixed rank fractions and writes nothing");
-            if (parse.GetResult(rankFraction) is { Implicit: false } && parse.GetResult(budget) is { Implicit: false })
+            if (parse.IsGiven(rankFraction) && parse.IsGiven(budget))
                 throw new ArgumentException("--budget sets the perplexity-budget search, which --rank-fraction replaces; give one of them");
-            if (parse.GetResult(seed) is { Implicit: false } && parse.GetValue(shape) is null)
+            if (parse.IsGiven(seed) && parse.GetValue(shape) is null)
                 throw new ArgumentException("--seed seeds the random weights of --shape; a --model checkpoint has its own weights");
             var options = new SfsdOptions
             {

@@ -36,12 +36,12 @@ public static class ExportCommand
         {
             if (parse.GetValue(format) == ExportFormat.Gguf)
             {
-                var onnxOnly = new Option[] { external, mode, slots, svdRank, quantize, blockSize, accuracy, classifier, fuse }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+                var onnxOnly = parse.FirstGiven(external, mode, slots, svdRank, quantize, blockSize, accuracy, classifier, fuse);
                 if (onnxOnly is not null) throw new ArgumentException($"{onnxOnly.Name} applies to ONNX exports only, not to --format gguf");
                 RunGguf(parse.GetValue(model)!, parse.GetValue(tokenizer), parse.GetValue(output)!, parse.GetValue(adapters)!, console);
                 return 0;
             }
-            if (parse.GetValue(adapters) is not { Length: > 0 } && new Option[] { mode, slots, svdRank }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } adapterOnly)
+            if (parse.GetValue(adapters) is not { Length: > 0 } && parse.FirstGiven(mode, slots, svdRank) is { } adapterOnly)
                 throw new ArgumentException($"{adapterOnly.Name} applies only with --adapter");
             QuantizationOptions? quantization = null;
             if (parse.GetValue(quantize)!.Trim().ToLowerInvariant() is not "fp32")
@@ -52,7 +52,7 @@ public static class ExportCommand
                     AccuracyLevel = parse.GetValue(accuracy),
                     ClassifierBits = parse.GetValue(classifier) is { } c ? QuantizationOptions.ParseBits(c, "--quantize-classifier") : null,
                 }.Validate();
-            else if (new Option[] { blockSize, accuracy, classifier }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } unused)
+            else if (parse.FirstGiven(blockSize, accuracy, classifier) is { } unused)
                 throw new ArgumentException($"{unused.Name} applies only with --quantize int8 or int4");
             Run(parse.GetValue(model)!, parse.GetValue(tokenizer), parse.GetValue(output)!, parse.GetValue(external), console,
                 parse.GetValue(adapters)!, parse.GetValue(mode), parse.GetValue(slots), parse.GetValue(svdRank), quantization,

@@ -21,7 +21,7 @@ public static class InitRandomCommand
         var command = new Command("init-random", "Write a random-weight LLaMA checkpoint (for tests and benchmarks).") { shape, format, dtype, seed, std, normStd, output };
         command.SetAction(parse => console.Guard(() =>
         {
-            if (parse.GetValue(format) != "hf" && parse.GetResult(dtype) is { Implicit: false })
+            if (parse.GetValue(format) != "hf" && parse.IsGiven(dtype))
                 throw new ArgumentException($"--dtype applies to --format hf; a llama2c file is always float32");
             var config = ModelShapes.Resolve(parse.GetValue(shape)!);
             string outPath = parse.GetValue(output)!;

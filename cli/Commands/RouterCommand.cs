@@ -32,9 +32,9 @@ public static class RouterCommand
         {
             if (!IPAddress.TryParse(parse.GetValue(host), out var address))
                 throw new ArgumentException($"--host must be an IP address, got '{parse.GetValue(host)}'");
-            if (parse.GetValue(dns) is null && parse.GetResult(dnsRefresh) is { Implicit: false })
+            if (parse.GetValue(dns) is null && parse.IsGiven(dnsRefresh))
                 throw new ArgumentException("--dns-refresh applies only with --replica-dns");
-            if (parse.GetValue(policy) == "round-robin" && new Option[] { loadFactor, spillFloor }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } affinityOnly)
+            if (parse.GetValue(policy) == "round-robin" && parse.FirstGiven(loadFactor, spillFloor) is { } affinityOnly)
                 throw new ArgumentException($"{affinityOnly.Name} applies only with --policy affinity (round-robin takes the replicas in turn)");
             var urls = (parse.GetValue(replicas) ?? []).Select(text =>
                 Uri.TryCreate(text, UriKind.Absolute, out var url) ? url : throw new ArgumentException($"--replica must be an http:// URL, got '{text}'")).ToList();

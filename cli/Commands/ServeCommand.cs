@@ -39,7 +39,7 @@ public static class ServeCommand
         {
             if (!IPAddress.TryParse(parse.GetValue(host), out var address))
                 throw new ArgumentException($"--host must be an IP address, got '{parse.GetValue(host)}'");
-            if (new Option[] { adapters, maxLoaded, loadTimeout }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } adapterOnly
+            if (parse.FirstGiven(adapters, maxLoaded, loadTimeout) is { } adapterOnly
                 && !HostServer.LoadsAdapters(parse.GetValue(model)!))
                 throw new ArgumentException($"{adapterOnly.Name} applies only to a model exported with adapter inputs (--mode swappable or batched); " +
                     $"{parse.GetValue(model)} has none and is served base-model only");

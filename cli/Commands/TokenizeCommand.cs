@@ -22,7 +22,7 @@ public static class TokenizeCommand
         {
             string path = parse.GetValue(tokenizer)!;
             if ((parse.GetValue(text) is null) == (parse.GetValue(chat) is null)) throw new ArgumentException("give exactly one of --text and --chat");
-            if (parse.GetValue(chat) is not null && parse.GetResult(noSpecial) is { Implicit: false })
+            if (parse.GetValue(chat) is not null && parse.IsGiven(noSpecial))
                 throw new ArgumentException("--no-special-tokens applies only with --text (--chat's special tokens are the chat template's)");
             var tok = TokenizerLoader.Load(path);
             var result = parse.GetValue(chat) is { } messages

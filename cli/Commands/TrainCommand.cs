@@ -33,7 +33,7 @@ public static class TrainCommand
         foreach (var option in adapter.All) command.Add(option);
         command.SetAction(parse => console.Guard(() =>
         {
-            if (parse.GetValue(evalData) is not null && parse.GetResult(evalFraction) is { Implicit: false })
+            if (parse.GetValue(evalData) is not null && parse.IsGiven(evalFraction))
                 throw new ArgumentException("--eval-fraction holds out part of --data when --eval-data is not given; with --eval-data it would be ignored");
             int stepCount = parse.GetValue(steps);
             var run = new TrainingRunOptions
