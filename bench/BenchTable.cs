@@ -11,6 +11,8 @@ public static class BenchTable
         var m = report.Machine;
         var s = report.Settings;
         var sb = new StringBuilder();
+        // ", R × (batch N)" for a headline ratio at the full batch, or nothing when the run had one batch size.
+        string AtFullBatch(string key) => s.BatchSizes.Max() == s.BatchSizes.Min() ? "" : $", {R(report.Headline.GetValueOrDefault(key))} × (batch {s.BatchSizes.Max()})";
         sb.AppendLine($"shape {s.Shape} ({s.Family}, {s.Parameters:N0} parameters: dim {s.Dim}, head_dim {s.HeadDim}, {s.Layers} layers, vocab {s.Vocab}), prompt {s.PromptTokens} tokens, {s.Steps} decode steps × {s.Rounds} rounds, batch sizes {string.Join("/", s.BatchSizes)}");
         sb.AppendLine($"{m.Os}, {m.LogicalCores} cores, {m.DotNet}, onnxruntime {m.OnnxRuntimeVersion} ({m.Provider}, {m.IntraOpThreads} intra-op threads), GenAI {m.GenAiVersion} ({m.GenAiProvider}); load average {F(m.LoadAverageStart)} → {F(m.LoadAverageEnd)}; {report.WallSeconds:F0} s");
         sb.AppendLine();
@@ -29,9 +31,8 @@ public static class BenchTable
         if (s.CompareWith is not null)
         {
             var hl = report.Headline;
-            string fullBatch = s.BatchSizes.Max() == s.BatchSizes.Min() ? "" : $", {R(hl.GetValueOrDefault("compared_export_decode_ratio_full_batch"))} × (batch {s.BatchSizes.Max()})";
             string genAi = hl.GetValueOrDefault("genai_compared_export_decode_ratio") is { } g ? $"; GenAI {R(g)} × on the same two folders" : "";
-            sb.AppendLine($"compared export {s.CompareWith}: decode p50 {R(hl.GetValueOrDefault("compared_export_decode_ratio"))} × this folder's (batch {s.BatchSizes.Min()}){fullBatch}{genAi} "
+            sb.AppendLine($"compared export {s.CompareWith}: decode p50 {R(hl.GetValueOrDefault("compared_export_decode_ratio"))} × this folder's (batch {s.BatchSizes.Min()}){AtFullBatch("compared_export_decode_ratio_full_batch")}{genAi} "
                 + "(paired by round; < 1 = the compared export is faster)");
             sb.AppendLine();
         }
@@ -65,8 +66,7 @@ public static class BenchTable
         sb.AppendLine();
         if (report.Headline.GetValueOrDefault("control_decode_ratio") is { } control)
         {
-            string fullBatch = s.BatchSizes.Max() == s.BatchSizes.Min() ? "" : $", {R(report.Headline.GetValueOrDefault("control_decode_ratio_full_batch"))} × (batch {s.BatchSizes.Max()})";
-            sb.AppendLine($"resolution: a second session of the base decodes at {R(control)} × base (batch {s.BatchSizes.Min()}){fullBatch}; ratios closer to 1 than that are within this run's noise");
+            sb.AppendLine($"resolution: a second session of the base decodes at {R(control)} × base (batch {s.BatchSizes.Min()}){AtFullBatch("control_decode_ratio_full_batch")}; ratios closer to 1 than that are within this run's noise");
             sb.AppendLine();
         }
         var headline = report.Headline;
