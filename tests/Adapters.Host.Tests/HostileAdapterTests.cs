@@ -197,7 +197,8 @@ public sealed class HostileAdapterTests(HostileRootServer fixture, Xunit.Abstrac
         var result = await LoadAsync(name, folder);
 
         Assert.True((int)result.Status is >= 400 and < 500, $"{(int)result.Status}: {result.Json}");
-        string message = result.Message;
+        // The refusal names the adapter's folder, whose random name can hold any digits (it once held "1221", the file's size): only the rest is checked.
+        string message = result.Message.Replace(folder, "<adapter folder>");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(head);
         foreach (string leaked in new[] { headerLength.ToString(), head.Length.ToString(), head.Length.ToString("N0"), System.Text.Encoding.ASCII.GetString(head, 0, 8) })
             Assert.DoesNotContain(leaked, message);
